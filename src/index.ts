@@ -1,0 +1,54 @@
+export {
+  TrajectoryLogger,
+  FORCE_ENV,
+  LOG_LEVEL_ENV,
+  DEFAULT_MAX_BUFFER_BYTES,
+  DEFAULT_MAX_OPEN_FILES,
+  type TrajectoryLoggerOptions,
+  type StartSessionOptions,
+  type TrajectoryLoggerStats,
+} from "./logger.js";
+export { TrajectorySession, NullSession, NULL_SESSION, type Session } from "./session.js";
+export {
+  BernoulliSampler,
+  type BernoulliSamplerOptions,
+  type Sampler,
+  type SampleBy,
+  type SamplingContext,
+} from "./sampler.js";
+export type {
+  IterationInput,
+  SummaryInput,
+  PromptInput,
+  PromptMessageInput,
+  CodeBlockInput,
+  CodeResultInput,
+  RlmCallInput,
+  UsageInput,
+} from "./lines.js";
+export type { WriterStats } from "./writer.js";
+export {
+  LINE_SCHEMAS,
+  METADATA_DEFAULTS,
+  MetadataLineSchema,
+  IterationLineSchema,
+  SummaryLineSchema,
+  CodeBlockSchema,
+  CodeBlockResultSchema,
+  RlmCallSchema,
+  PromptMessageSchema,
+  FinalAnswerSchema,
+  SamplingInfoSchema,
+  type MetadataLine,
+  type IterationLine,
+  type SummaryLine,
+  type TrajectoryLine,
+  type LineType,
+  type CodeBlock,
+  type CodeBlockResult,
+  type RlmCall,
+  type PromptMessage,
+  type FinalAnswer,
+  type SamplingInfo,
+} from "./format.js";
+export { safeSegment, sessionPath, stepDir } from "./paths.js";

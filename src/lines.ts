@@ -1,0 +1,339 @@
+/**
+ * Building the three line types from what the rollout loop hands over.
+ *
+ * Callers pass whatever they have (camelCase, loosely typed, possibly exotic values); what
+ * comes out matches the format exactly and is safe for `JSON.stringify`.
+ */
+import {
+  METADATA_DEFAULTS,
+  type CodeBlock,
+  type FinalAnswer,
+  type IterationLine,
+  type MetadataLine,
+  type PromptMessage,
+  type RlmCall,
+  type SamplingInfo,
+  type SummaryLine,
+} from "./format.js";
+import { asText, toJsonSafe, toJsonSafeCopy } from "./internal/json-safe.js";
+
+/** A chat message as the loop has it; non-string content (e.g. an array of parts) is flattened. */
+export interface PromptMessageInput {
+  role: string;
+  content: unknown;
+  [key: string]: unknown;
+}
+
+/** The prompt: a list of messages, or a single string taken as one `user` message. */
+export type PromptInput = string | readonly PromptMessageInput[];
+
+/** A sub-model call made by executed code. */
+export interface RlmCallInput {
+  /** Model that served the call. */
+  rootModel?: string;
+  prompt?: unknown;
+  response?: unknown;
+  /** @default 0 */
+  promptTokens?: number;
+  /** @default 0 */
+  completionTokens?: number;
+  /** Seconds. @default 0 */
+  executionTime?: number;
+}
+
+/** What running one code block produced. */
+export interface CodeResultInput {
+  /** @default "" */
+  stdout?: unknown;
+  /** @default "" */
+  stderr?: unknown;
+  /** Variables after the block ran; any values. @default {} */
+  locals?: Record<string, unknown>;
+  /** Seconds. @default 0 */
+  executionTime?: number;
+  /** @default [] */
+  rlmCalls?: readonly RlmCallInput[];
+  /** @default null */
+  finalAnswer?: string | null;
+}
+
+/** One executed code block. */
+export interface CodeBlockInput {
+  code: string;
+  result?: CodeResultInput;
+}
+
+/** Token usage of the root model call. */
+export interface UsageInput {
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/** Everything `logIteration` accepts. */
+export interface IterationInput {
+  /** 1-based step number. @default the previous iteration's number + 1 */
+  iteration?: number;
+  /** Messages sent to the model. */
+  prompt: PromptInput;
+  /** The model's reply. */
+  response: unknown;
+  /** Every code block executed in this iteration. @default [] */
+  codeBlocks?: readonly CodeBlockInput[];
+  /** Shorthand for a single code block: its code... */
+  code?: string;
+  /** ...and its result. */
+  result?: CodeResultInput;
+  /** Set on the iteration that finished the rollout. @default null */
+  finalAnswer?: FinalAnswer | undefined;
+  /** Seconds the iteration took. @default null */
+  iterationTime?: number | null;
+  /** Token usage of the root call, written as `usage`. */
+  usage?: UsageInput;
+  /** Extra keys for the line; they never replace a field of the format. */
+  extra?: Record<string, unknown>;
+}
+
+/** Everything `finalize` accepts. */
+export interface SummaryInput {
+  /** The rollout's reward; non-finite values are written as null. @default null */
+  reward?: number | null;
+  /** Steps the rollout took, as the caller counts them. @default the number of iterations logged */
+  totalSteps?: number;
+  /** Set when the rollout failed; written as `error` (an `Error` keeps name, message, stack). */
+  error?: unknown;
+  /** Extra keys for the line; they never replace a field of the format. */
+  extra?: Record<string, unknown>;
+}
+
+/** What the metadata line is built from. */
+export interface MetadataInput {
+  timestamp: Date;
+  modelName: string;
+  instanceId: string;
+  trainingStep: number;
+  experimentName: string;
+  configMetadata?: Record<string, unknown> | undefined;
+  sampling: SamplingInfo;
+}
+
+const PROTECTED_METADATA = new Set([
+  "type",
+  "timestamp",
+  "root_model",
+  "instance_id",
+  "training_step",
+  "experiment_name",
+  "sampling",
+]);
+
+/** The metadata line (line 1). */
+export function buildMetadataLine(input: MetadataInput): MetadataLine {
+  const config = (toJsonSafe(input.configMetadata ?? {}) ?? {}) as Record<string, unknown>;
+  const line: MetadataLine = {
+    type: "metadata",
+    timestamp: input.timestamp.toISOString(),
+    root_model: input.modelName,
+    max_depth: intOr(config.max_sub_agent_depth, METADATA_DEFAULTS.max_depth),
+    max_iterations: intOr(config.max_steps, METADATA_DEFAULTS.max_iterations),
+    backend: stringOr(config.backend, METADATA_DEFAULTS.backend),
+    backend_kwargs: objectOrNull(config.backend_kwargs),
+    environment_type: stringOr(config.environment_type, METADATA_DEFAULTS.environment_type),
+    environment_kwargs: objectOrNull(config.environment_kwargs),
+    other_backends: Array.isArray(config.other_backends) ? config.other_backends : null,
+    instance_id: input.instanceId,
+    training_step: input.trainingStep,
+    experiment_name: input.experimentName,
+    sampling: input.sampling,
+  };
+  if (typeof config === "object" && config !== null && !Array.isArray(config)) {
+    for (const key of Object.keys(config)) {
+      if (!PROTECTED_METADATA.has(key) && !(key in line)) line[key] = config[key];
+    }
+  }
+  return line;
+}
+
+/** One iteration line. `iteration` has been validated by the caller. */
+export function buildIterationLine(input: IterationInput, iteration: number, timestamp: Date): IterationLine {
+  const blocks: CodeBlock[] = [];
+  if (input.codeBlocks !== undefined && input.codeBlocks !== null) {
+    for (const block of input.codeBlocks) blocks.push(buildCodeBlock(block));
+  }
+  if (input.code !== undefined || input.result !== undefined) {
+    blocks.push(buildCodeBlock({ code: input.code ?? "", ...(input.result ? { result: input.result } : {}) }));
+  }
+  const line: IterationLine = {
+    type: "iteration",
+    iteration,
+    timestamp: timestamp.toISOString(),
+    prompt: buildPrompt(input.prompt),
+    response: asText(input.response),
+    code_blocks: blocks,
+    final_answer: buildFinalAnswer(input.finalAnswer),
+    iteration_time: secondsOrNull(input.iterationTime),
+  };
+  if (input.usage !== undefined && input.usage !== null) {
+    line.usage = {
+      prompt_tokens: countOf(input.usage.promptTokens),
+      completion_tokens: countOf(input.usage.completionTokens),
+    };
+  }
+  addExtra(line, input.extra);
+  return line;
+}
+
+/** The summary line (last line). */
+export function buildSummaryLine(
+  input: SummaryInput,
+  totalSteps: number,
+  totalIterations: number,
+  droppedLines: number,
+  timestamp: Date,
+): SummaryLine {
+  const line: SummaryLine = {
+    type: "summary",
+    timestamp: timestamp.toISOString(),
+    reward: typeof input.reward === "number" && Number.isFinite(input.reward) ? input.reward : null,
+    total_steps: totalSteps,
+    total_iterations: totalIterations,
+  };
+  if (input.error !== undefined && input.error !== null) line.error = toJsonSafe(input.error);
+  if (droppedLines > 0) line.dropped_lines = droppedLines;
+  addExtra(line, input.extra);
+  return line;
+}
+
+/** One line of text, `\n` included. Never throws, whatever the line holds. */
+export function serializeLine(line: object): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(line);
+  } catch {
+    // A getter or proxy answered differently on the second read: serialize a plain copy.
+    text = JSON.stringify(toJsonSafeCopy(line));
+  }
+  return `${text}\n`;
+}
+
+function buildPrompt(prompt: PromptInput | undefined): PromptMessage[] {
+  if (prompt === undefined || prompt === null) return [];
+  if (typeof prompt === "string") return [{ role: "user", content: prompt }];
+  if (!Array.isArray(prompt)) return [{ role: "user", content: asText(prompt) }];
+  const out: PromptMessage[] = new Array<PromptMessage>(prompt.length);
+  for (let i = 0; i < prompt.length; i++) {
+    const message = prompt[i] as PromptMessageInput | string | null | undefined;
+    if (typeof message !== "object" || message === null) {
+      out[i] = { role: "user", content: asText(message) };
+      continue;
+    }
+    const built: PromptMessage & Record<string, unknown> = {
+      role: typeof message.role === "string" ? message.role : asText(message.role),
+      content: messageContent(message.content),
+    };
+    for (const key of Object.keys(message)) {
+      if (key !== "role" && key !== "content") {
+        const safe = toJsonSafe(message[key]);
+        if (safe !== undefined) built[key] = safe;
+      }
+    }
+    out[i] = built;
+  }
+  return out;
+}
+
+/** Content as a string, which is what the format and the RLM visualizer require. */
+function messageContent(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    // OpenAI/Anthropic-style parts: keep the text, describe anything else.
+    return content
+      .map((part: unknown) => {
+        if (typeof part === "string") return part;
+        if (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string") {
+          return (part as { text: string }).text;
+        }
+        return asText(part);
+      })
+      .join("\n");
+  }
+  return asText(content);
+}
+
+function buildCodeBlock(block: CodeBlockInput): CodeBlock {
+  const result: CodeResultInput = block.result ?? {};
+  const rlmCalls: RlmCall[] = [];
+  if (Array.isArray(result.rlmCalls)) {
+    for (const call of result.rlmCalls as readonly RlmCallInput[]) rlmCalls.push(buildRlmCall(call));
+  }
+  const locals = toJsonSafe(result.locals ?? {});
+  return {
+    code: asText(block.code),
+    result: {
+      stdout: asText(result.stdout),
+      stderr: asText(result.stderr),
+      locals: typeof locals === "object" && locals !== null && !Array.isArray(locals)
+        ? (locals as Record<string, unknown>)
+        : { value: locals },
+      execution_time: secondsOr0(result.executionTime),
+      rlm_calls: rlmCalls,
+      final_answer: result.finalAnswer === undefined || result.finalAnswer === null ? null : asText(result.finalAnswer),
+    },
+  };
+}
+
+function buildRlmCall(call: RlmCallInput): RlmCall {
+  const c = (call ?? {}) as RlmCallInput;
+  const prompt = typeof c.prompt === "string" ? c.prompt : toJsonSafe(c.prompt ?? "");
+  return {
+    root_model: asText(c.rootModel),
+    prompt: (typeof prompt === "string" || (typeof prompt === "object" && prompt !== null)
+      ? prompt
+      : asText(prompt)) as RlmCall["prompt"],
+    response: asText(c.response),
+    prompt_tokens: countOf(c.promptTokens),
+    completion_tokens: countOf(c.completionTokens),
+    execution_time: secondsOr0(c.executionTime),
+  };
+}
+
+function buildFinalAnswer(answer: unknown): FinalAnswer {
+  if (answer === undefined || answer === null) return null;
+  if (typeof answer === "string") return answer;
+  if (Array.isArray(answer) && answer.length === 2) return [asText(answer[0]), asText(answer[1])];
+  return asText(answer);
+}
+
+function addExtra(line: Record<string, unknown>, extra: Record<string, unknown> | undefined): void {
+  if (extra === undefined || extra === null || typeof extra !== "object") return;
+  for (const key of Object.keys(extra)) {
+    if (key in line) continue;
+    const safe = toJsonSafe(extra[key]);
+    if (safe !== undefined) line[key] = safe;
+  }
+}
+
+function intOr(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isInteger(value) ? value : fallback;
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function objectOrNull(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+function countOf(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+function secondsOr0(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+function secondsOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+}

@@ -1,0 +1,360 @@
+/**
+ * The entry point: a `TrajectoryLogger` per training process decides which rollouts are
+ * logged and hands each one a session.
+ */
+import path from "node:path";
+import { pino, type Logger } from "pino";
+import { BernoulliSampler, type SampleBy, type Sampler, type SamplingContext } from "./sampler.js";
+import { NULL_SESSION, TrajectorySession, type Session } from "./session.js";
+import { Writer, type WriterStats } from "./writer.js";
+import { buildMetadataLine } from "./lines.js";
+import { newSuffix, sessionPath } from "./paths.js";
+import { trackExit, untrackExit } from "./internal/exit-hook.js";
+import { describe } from "./internal/describe.js";
+
+/** Environment variable that forces every rollout of the run to be logged (`1`, `true`, `yes`). */
+export const FORCE_ENV = "TRAJLOG_FORCE";
+/** Environment variable that sets the level of trajlog's own diagnostics. @default "warn" */
+export const LOG_LEVEL_ENV = "TRAJLOG_LOG_LEVEL";
+
+/** Default cap on serialized lines held in memory: 64 MiB. */
+export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Default cap on descriptors held open at once. */
+export const DEFAULT_MAX_OPEN_FILES = 128;
+
+/** Options of {@link TrajectoryLogger}. */
+export interface TrajectoryLoggerOptions {
+  /** Root directory of all session files. @default "logs" */
+  logDir?: string;
+  /** First directory level under `logDir`. @default "default" */
+  experimentName?: string;
+  /** Probability in [0, 1] that a rollout is logged. 0 does no I/O at all. @default 0 */
+  sampleRate?: number;
+  /** Makes sampling reproducible: a rerun with the same seed logs the same rollouts. */
+  seed?: string | number;
+  /**
+   * `"rollout"` decides per rollout; `"instance"` per instance id, identically at every
+   * training step, so that an instance can be followed across steps.
+   * @default "rollout"
+   */
+  sampleBy?: SampleBy;
+  /** A custom sampling policy; replaces `sampleRate`, `seed` and `sampleBy`. */
+  sampler?: Sampler;
+  /** A pino logger for trajlog's own diagnostics. @default pino on stderr, level "warn" */
+  logger?: Logger;
+  /**
+   * Cap on serialized lines waiting in memory for the disk. When it is reached, new
+   * iteration lines are dropped whole and counted in `stats().linesDropped`; metadata and
+   * summary lines are always kept. @default 67108864 (64 MiB)
+   */
+  maxBufferBytes?: number;
+  /** Cap on file descriptors held at once; idle session files give theirs up. @default 128 */
+  maxOpenFiles?: number;
+}
+
+/** Options of {@link TrajectoryLogger.startSession}. */
+export interface StartSessionOptions {
+  /** The task instance; any string (the file name is made safe, the metadata keeps it as is). */
+  instanceId: string;
+  /** Non-negative integer: the file goes under `step_<trainingStep>/`. */
+  trainingStep: number;
+  /** The root model, written as `root_model`. */
+  modelName: string;
+  /** Written into the metadata line: `max_steps`, `backend`, ... and any other key. */
+  configMetadata?: Record<string, unknown>;
+  /** Log this rollout whatever the sample rate: for debug rollouts. @default false */
+  force?: boolean;
+  /**
+   * Identity of the rollout within its instance and step (e.g. its index in the group).
+   * With a seed, it makes the decision independent of start order.
+   * @default the count of earlier sessions of the same instance and step
+   */
+  rolloutId?: string | number;
+}
+
+/** Counters returned by {@link TrajectoryLogger.stats}. */
+export interface TrajectoryLoggerStats extends WriterStats {
+  /** `startSession` calls. */
+  sessionsStarted: number;
+  /** Sessions that got a file (sampled or forced). */
+  sessionsLogged: number;
+  /** Sessions that got the NullSession. */
+  sessionsSampledOut: number;
+}
+
+/** Config keys read by {@link TrajectoryLogger.fromConfig}: camelCase and snake_case. */
+const CONFIG_KEYS = {
+  logDir: ["logDir", "log_dir"],
+  experimentName: ["experimentName", "experiment_name"],
+  sampleRate: ["logTrajectorySampleRate", "log_trajectory_sample_rate"],
+  seed: ["logTrajectorySeed", "log_trajectory_seed"],
+  sampleBy: ["logTrajectorySampleBy", "log_trajectory_sample_by"],
+} as const;
+
+/** Decides which rollouts are logged and gives each rollout its session. */
+export class TrajectoryLogger {
+  /** Absolute root directory of session files. */
+  readonly logDir: string;
+  /** The experiment, the first directory level under `logDir`. */
+  readonly experimentName: string;
+  /** The sampling policy in force. */
+  readonly sampler: Sampler;
+  readonly #forceAll: boolean;
+  readonly #maxBufferBytes: number;
+  readonly #maxOpenFiles: number;
+  readonly #callerLogger: Logger | undefined;
+  #diagnostics: Logger | null = null;
+  #writer: Writer | null = null;
+  #closed = false;
+  #warnedClosed = false;
+  /** Occurrences of (step, instance), the default rollout identity; only recent steps kept. */
+  readonly #occurrences = new Map<number, Map<string, number>>();
+  #anonymousDecisions = 0;
+  readonly #counts = { sessionsStarted: 0, sessionsLogged: 0, sessionsSampledOut: 0 };
+
+  constructor(options: TrajectoryLoggerOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`trajlog: TrajectoryLogger options must be an object; received ${describe(options)}`);
+    }
+    const logDir = optionalString("logDir", options.logDir) ?? "logs";
+    this.logDir = path.resolve(logDir);
+    this.experimentName = optionalString("experimentName", options.experimentName) ?? "default";
+    if (options.sampler !== undefined) {
+      if (typeof options.sampler?.shouldSample !== "function") {
+        throw new TypeError(
+          `trajlog: option "sampler" must have a shouldSample(context) method; received ${describe(options.sampler)}`,
+        );
+      }
+      this.sampler = options.sampler;
+    } else {
+      this.sampler = new BernoulliSampler({
+        rate: sampleRate("sampleRate", options.sampleRate ?? 0),
+        seed: seedOption("seed", options.seed),
+        sampleBy: sampleByOption("sampleBy", options.sampleBy),
+        namespace: this.experimentName,
+      });
+    }
+    this.#maxBufferBytes = positiveInt("maxBufferBytes", options.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES);
+    this.#maxOpenFiles = positiveInt("maxOpenFiles", options.maxOpenFiles, DEFAULT_MAX_OPEN_FILES);
+    if (options.logger !== undefined && typeof options.logger?.warn !== "function") {
+      throw new TypeError(`trajlog: option "logger" must be a pino logger; received ${describe(options.logger)}`);
+    }
+    this.#callerLogger = options.logger;
+    this.#forceAll = isTruthyEnv(process.env[FORCE_ENV]);
+  }
+
+  /**
+   * A logger from an experiment config: reads `logDir`, `experimentName`,
+   * `logTrajectorySampleRate`, `logTrajectorySeed`, `logTrajectorySampleBy`, or their
+   * snake_case forms (`log_dir`, `experiment_name`, `log_trajectory_sample_rate`, ...), so a
+   * config shared with Python tooling works as is. `overrides` win over the config.
+   */
+  static fromConfig(config: Record<string, unknown>, overrides: TrajectoryLoggerOptions = {}): TrajectoryLogger {
+    if (typeof config !== "object" || config === null) {
+      throw new TypeError(`trajlog: fromConfig expects a config object; received ${describe(config)}`);
+    }
+    const options: TrajectoryLoggerOptions = {};
+    const read = (name: keyof typeof CONFIG_KEYS): unknown => {
+      const [camel, snake] = CONFIG_KEYS[name];
+      const a = config[camel];
+      const b = config[snake];
+      if (a !== undefined && b !== undefined && a !== b) {
+        throw new TypeError(
+          `trajlog: config sets both "${camel}" (${describe(a)}) and "${snake}" (${describe(b)}); keep one`,
+        );
+      }
+      return a ?? b;
+    };
+    const logDir = read("logDir");
+    const experimentName = read("experimentName");
+    const rate = read("sampleRate");
+    const seed = read("seed");
+    const by = read("sampleBy");
+    if (logDir !== undefined) options.logDir = logDir as string;
+    if (experimentName !== undefined) options.experimentName = experimentName as string;
+    if (rate !== undefined) options.sampleRate = sampleRate("log_trajectory_sample_rate", rate);
+    if (seed !== undefined) options.seed = seed as string | number;
+    if (by !== undefined) options.sampleBy = by as SampleBy;
+    return new TrajectoryLogger({ ...options, ...overrides });
+  }
+
+  /**
+   * The sampling decision alone. Pass the rollout's identity to get the same answer a
+   * session with that identity gets; without it, each call is an independent draw.
+   */
+  shouldLog(context: Partial<SamplingContext> = {}): boolean {
+    if (this.#forceAll) return true;
+    return this.sampler.shouldSample({
+      instanceId: context.instanceId ?? "",
+      trainingStep: context.trainingStep ?? 0,
+      rolloutId: context.rolloutId ?? `#${this.#anonymousDecisions++}`,
+    });
+  }
+
+  /**
+   * Starts a rollout's session: a {@link TrajectorySession} writing its file when the
+   * rollout is sampled (or forced), else the shared no-op {@link NullSession}.
+   * Throws on a missing instance id, a bad training step or a missing model name.
+   */
+  startSession(options: StartSessionOptions): Session {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`trajlog: startSession expects an object; received ${describe(options)}`);
+    }
+    const { instanceId, trainingStep } = options;
+    if (typeof instanceId !== "string" || instanceId.length === 0) {
+      throw new TypeError(`trajlog: "instanceId" must be a non-empty string; received ${describe(instanceId)}`);
+    }
+    if (typeof trainingStep !== "number" || !Number.isSafeInteger(trainingStep) || trainingStep < 0) {
+      throw new TypeError(
+        `trajlog: "trainingStep" must be a non-negative integer; received ${describe(trainingStep)}`,
+      );
+    }
+    this.#counts.sessionsStarted++;
+    const forced = options.force === true || this.#forceAll;
+    if (!forced) {
+      const rolloutId = options.rolloutId === undefined ? this.#nextOccurrence(trainingStep, instanceId) : String(options.rolloutId);
+      if (this.#closed || !this.sampler.shouldSample({ instanceId, trainingStep, rolloutId })) {
+        this.#counts.sessionsSampledOut++;
+        if (this.#closed) this.#warnClosed();
+        return NULL_SESSION;
+      }
+    } else if (this.#closed) {
+      this.#counts.sessionsSampledOut++;
+      this.#warnClosed();
+      return NULL_SESSION;
+    }
+    if (typeof options.modelName !== "string") {
+      throw new TypeError(`trajlog: "modelName" must be a string; received ${describe(options.modelName)}`);
+    }
+    this.#counts.sessionsLogged++;
+    const startedAt = new Date();
+    const where = { logDir: this.logDir, experimentName: this.experimentName, trainingStep, instanceId, startedAt };
+    const writer = this.#ensureWriter();
+    const sink = writer.createFile(sessionPath({ ...where, suffix: newSuffix() }), () =>
+      sessionPath({ ...where, suffix: newSuffix() }),
+    );
+    const metadata = buildMetadataLine({
+      timestamp: startedAt,
+      modelName: options.modelName,
+      instanceId,
+      trainingStep,
+      experimentName: this.experimentName,
+      configMetadata: options.configMetadata,
+      sampling: { rate: this.sampler.rate, by: this.sampler.by, forced },
+    });
+    return new TrajectorySession({ writer, sink, metadata, diagnostics: this.#diag });
+  }
+
+  /** Resolves when every line handed over so far is written to its file. Never rejects. */
+  flush(): Promise<void> {
+    return this.#writer?.flush() ?? Promise.resolve();
+  }
+
+  /**
+   * Flushes and releases every file. Sessions not finalized stay without a summary line
+   * (that is how an unfinished rollout looks). Later sessions are not logged.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const writer = this.#writer;
+    if (writer === null) return;
+    await writer.close();
+    untrackExit(writer);
+  }
+
+  /** Counters: sessions started, logged and sampled out; lines and bytes written; losses. */
+  stats(): TrajectoryLoggerStats {
+    const writer: WriterStats = this.#writer?.stats() ?? {
+      linesWritten: 0,
+      bytesWritten: 0,
+      linesDropped: 0,
+      linesFailed: 0,
+      writeErrors: 0,
+      bufferedBytes: 0,
+      openFiles: 0,
+    };
+    return { ...this.#counts, ...writer };
+  }
+
+  readonly #diag = (): Logger => {
+    this.#diagnostics ??=
+      this.#callerLogger?.child({ component: "trajlog" }) ??
+      pino(
+        { name: "trajlog", level: process.env[LOG_LEVEL_ENV] ?? "warn" },
+        pino.destination({ dest: 2, sync: true }),
+      );
+    return this.#diagnostics;
+  };
+
+  #ensureWriter(): Writer {
+    if (this.#writer === null) {
+      // Created on the first logged session: a logger that logs nothing touches nothing.
+      this.#writer = new Writer({
+        maxBufferBytes: this.#maxBufferBytes,
+        maxOpenFiles: this.#maxOpenFiles,
+        diagnostics: this.#diag,
+      });
+      trackExit(this.#writer);
+    }
+    return this.#writer;
+  }
+
+  #nextOccurrence(trainingStep: number, instanceId: string): string {
+    let perStep = this.#occurrences.get(trainingStep);
+    if (perStep === undefined) {
+      perStep = new Map();
+      this.#occurrences.set(trainingStep, perStep);
+      // Bounded memory: only the most recent steps keep their counts.
+      if (this.#occurrences.size > 16) this.#occurrences.delete(this.#occurrences.keys().next().value as number);
+    }
+    const n = perStep.get(instanceId) ?? 0;
+    perStep.set(instanceId, n + 1);
+    return String(n);
+  }
+
+  #warnClosed(): void {
+    if (this.#warnedClosed) return;
+    this.#warnedClosed = true;
+    this.#diag().warn("trajlog: startSession() after close(); the session is not logged");
+  }
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0) {
+    throw new TypeError(`trajlog: option "${name}" must be a non-empty string; received ${describe(value)}`);
+  }
+  return value;
+}
+
+function sampleRate(name: string, value: unknown): number {
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
+    throw new RangeError(`trajlog: option "${name}" must be a number in [0, 1]; received ${describe(value)}`);
+  }
+  return value;
+}
+
+function seedOption(name: string, value: unknown): string | number | undefined {
+  if (value === undefined) return undefined;
+  if ((typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && value.length > 0)) {
+    return value;
+  }
+  throw new TypeError(`trajlog: option "${name}" must be a non-empty string or a finite number; received ${describe(value)}`);
+}
+
+function sampleByOption(name: string, value: unknown): SampleBy | undefined {
+  if (value === undefined || value === "rollout" || value === "instance") return value;
+  throw new TypeError(`trajlog: option "${name}" must be "rollout" or "instance"; received ${describe(value)}`);
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`trajlog: option "${name}" must be a positive integer; received ${describe(value)}`);
+  }
+  return value;
+}
+
+function isTruthyEnv(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}

@@ -1,0 +1,149 @@
+/**
+ * Sessions: what the rollout loop talks to. A sampled rollout gets a {@link TrajectorySession}
+ * that writes its file; every other rollout gets the {@link NullSession}, which does nothing,
+ * so the loop never branches on whether it is being logged.
+ */
+import path from "node:path";
+import type { Logger } from "pino";
+import {
+  buildIterationLine,
+  buildSummaryLine,
+  serializeLine,
+  type IterationInput,
+  type SummaryInput,
+} from "./lines.js";
+import type { MetadataLine } from "./format.js";
+import type { FileSink, Writer } from "./writer.js";
+import { describe } from "./internal/describe.js";
+
+/** The interface every session satisfies, logged or not. */
+export interface Session {
+  /** True when this rollout is written to disk. */
+  readonly sampled: boolean;
+  /** Absolute path of the session file; null when not sampled. */
+  readonly path: string | null;
+  /** The file name without `.jsonl`; null when not sampled. */
+  readonly id: string | null;
+  /** Writes one iteration line. Returns at once; the disk is written in the background. */
+  logIteration(input: IterationInput): void;
+  /**
+   * Writes the summary line and closes the file. The promise resolves once the file is
+   * complete on disk; it never rejects. A second call does nothing.
+   */
+  finalize(input?: SummaryInput): Promise<void>;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The session of a rollout that is not logged: every method is an empty call. */
+export class NullSession implements Session {
+  readonly sampled = false;
+  readonly path = null;
+  readonly id = null;
+  logIteration(_input: IterationInput): void {}
+  finalize(_input?: SummaryInput): Promise<void> {
+    return RESOLVED;
+  }
+}
+
+/** The one NullSession every sampled-out rollout shares. */
+export const NULL_SESSION: Session = Object.freeze(new NullSession());
+
+/** @internal What a {@link TrajectorySession} needs from its logger. */
+export interface SessionContext {
+  writer: Writer;
+  sink: FileSink;
+  metadata: MetadataLine;
+  diagnostics: () => Logger;
+}
+
+/** The session of a logged rollout: writes a metadata line, one line per iteration, a summary. */
+export class TrajectorySession implements Session {
+  readonly sampled = true;
+  readonly #writer: Writer;
+  readonly #sink: FileSink;
+  readonly #diagnostics: () => Logger;
+  #iterations = 0;
+  #lastIteration = 0;
+  #finalized: Promise<void> | null = null;
+  #warnedLate = false;
+
+  /** @internal Sessions are made by `TrajectoryLogger.startSession`. */
+  constructor(context: SessionContext) {
+    this.#writer = context.writer;
+    this.#sink = context.sink;
+    this.#diagnostics = context.diagnostics;
+    this.#writer.append(this.#sink, serializeLine(context.metadata), true);
+  }
+
+  get path(): string {
+    return this.#sink.path;
+  }
+
+  get id(): string {
+    return path.basename(this.#sink.path, ".jsonl");
+  }
+
+  /** Iteration lines this session has handed to the writer. */
+  get iterations(): number {
+    return this.#iterations;
+  }
+
+  logIteration(input: IterationInput): void {
+    if (this.#finalized !== null) {
+      this.#warnLate("logIteration");
+      return;
+    }
+    if (typeof input !== "object" || input === null) {
+      throw new TypeError(`trajlog: logIteration expects an object; received ${describe(input)}`);
+    }
+    let iteration = this.#lastIteration + 1;
+    if (input.iteration !== undefined) {
+      if (typeof input.iteration !== "number" || !Number.isInteger(input.iteration) || input.iteration < 1) {
+        throw new TypeError(
+          `trajlog: "iteration" must be an integer >= 1 (1-based); received ${describe(input.iteration)}`,
+        );
+      }
+      iteration = input.iteration;
+    }
+    const line = serializeLine(buildIterationLine(input, iteration, new Date()));
+    this.#lastIteration = iteration;
+    if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
+  }
+
+  finalize(input: SummaryInput = {}): Promise<void> {
+    if (this.#finalized !== null) {
+      this.#warnLate("finalize");
+      return this.#finalized;
+    }
+    if (typeof input !== "object" || input === null) {
+      throw new TypeError(`trajlog: finalize expects an object; received ${describe(input)}`);
+    }
+    let totalSteps = this.#iterations;
+    if (input.totalSteps !== undefined) {
+      if (typeof input.totalSteps !== "number" || !Number.isInteger(input.totalSteps) || input.totalSteps < 0) {
+        throw new TypeError(
+          `trajlog: "totalSteps" must be a non-negative integer; received ${describe(input.totalSteps)}`,
+        );
+      }
+      totalSteps = input.totalSteps;
+    }
+    const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date());
+    this.#writer.append(this.#sink, serializeLine(line), true);
+    this.#finalized = this.#writer.end(this.#sink);
+    return this.#finalized;
+  }
+
+  #warnLate(method: string): void {
+    if (this.#warnedLate) return;
+    this.#warnedLate = true;
+    try {
+      this.#diagnostics().warn(
+        { path: this.#sink.path, method },
+        `trajlog: ${method}() called after finalize(); ignored (the file is complete)`,
+      );
+    } catch {
+      // Diagnostics never break the loop.
+    }
+  }
+}

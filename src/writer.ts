@@ -1,0 +1,496 @@
+/**
+ * The writer: gets serialized lines onto disk without ever blocking or failing the caller.
+ *
+ * - `append` only queues a string; writes happen later, one batched positional write per file.
+ * - Memory is bounded by `maxBufferBytes`; past it, iteration lines are dropped whole and counted.
+ * - At most `maxOpenFiles` descriptors are held; idle files give theirs up to waiting ones.
+ * - Writes are positional (`pwrite`), never appends, so the exit path can repeat a write that
+ *   may or may not have reached the disk: the same bytes at the same offset change nothing.
+ * - An I/O error fails that one file: counted, reported once per error code, never thrown.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import fse from "fs-extra";
+import type { Logger } from "pino";
+
+/** Options of {@link Writer}. */
+export interface WriterOptions {
+  /** Cap on lines queued in memory across all files, in bytes of serialized text. */
+  maxBufferBytes: number;
+  /** Cap on file descriptors held open at once. */
+  maxOpenFiles: number;
+  /** Where the writer reports I/O problems. */
+  diagnostics: () => Logger;
+}
+
+/** Counters of what the writer did. */
+export interface WriterStats {
+  /** Lines that reached their file. */
+  linesWritten: number;
+  /** Bytes that reached files. */
+  bytesWritten: number;
+  /** Iteration lines refused because the buffer was full (or the logger closed). */
+  linesDropped: number;
+  /** Lines lost to an I/O error on their file. */
+  linesFailed: number;
+  /** Failed file operations (open, write). */
+  writeErrors: number;
+  /** Serialized text waiting in memory right now. */
+  bufferedBytes: number;
+  /** Descriptors held right now. */
+  openFiles: number;
+}
+
+/** How many times a file name collision is retried with a fresh name. */
+const MAX_RENAMES = 8;
+
+/** One session file as the writer sees it. Created by {@link Writer.createFile}. */
+export class FileSink {
+  /** Absolute path; changes only if the first choice already existed. */
+  path: string;
+  readonly dir: string;
+  /** @internal */ queue: string[] = [];
+  /** @internal */ queuedChars = 0;
+  /** @internal */ fd = -1;
+  /** @internal */ created = false;
+  /** @internal */ busy = false;
+  /** @internal */ scheduled = false;
+  /** @internal */ waitingSlot = false;
+  /** @internal */ ended = false;
+  /** @internal */ done = false;
+  /** @internal */ failed = false;
+  /** @internal */ pos = 0;
+  /** @internal */ inflight: Buffer | null = null;
+  /** @internal */ inflightPos = 0;
+  /** @internal */ inflightLines = 0;
+  /** @internal */ inflightChars = 0;
+  /** @internal */ enqueued = 0;
+  /** @internal */ settled = 0;
+  /** @internal */ renames = 0;
+  /** Lines of this file refused by the buffer cap. */
+  dropped = 0;
+  /** @internal */ waiters: Array<{ seq: number; resolve: () => void }> = [];
+  /** @internal */ endWaiters: Array<() => void> = [];
+
+  /** @internal */
+  constructor(
+    filePath: string,
+    /** @internal */ readonly rename: () => string,
+  ) {
+    this.path = filePath;
+    this.dir = path.dirname(filePath);
+  }
+}
+
+/** Queues lines per file and writes them out in the background. */
+export class Writer {
+  readonly #maxBuffer: number;
+  #maxOpen: number;
+  readonly #diagnostics: () => Logger;
+  readonly #sinks = new Set<FileSink>();
+  /** Sinks holding a descriptor, least recently used first. */
+  readonly #lru = new Map<FileSink, true>();
+  readonly #slotWaiters: FileSink[] = [];
+  readonly #dirs = new Map<string, Promise<void>>();
+  #pending: FileSink[] = [];
+  #immediate: NodeJS.Immediate | null = null;
+  #openCount = 0;
+  /** Resolved when the last held descriptor is closed. */
+  #noneOpen: Array<() => void> = [];
+  #closed = false;
+  readonly #warned = new Set<string>();
+  readonly #stats: Omit<WriterStats, "bufferedBytes" | "openFiles"> = {
+    linesWritten: 0,
+    bytesWritten: 0,
+    linesDropped: 0,
+    linesFailed: 0,
+    writeErrors: 0,
+  };
+  #buffered = 0;
+
+  constructor(options: WriterOptions) {
+    this.#maxBuffer = options.maxBufferBytes;
+    this.#maxOpen = options.maxOpenFiles;
+    this.#diagnostics = options.diagnostics;
+  }
+
+  /** Registers a new file; nothing touches the disk until its first line is written. */
+  createFile(filePath: string, rename: () => string): FileSink {
+    const sink = new FileSink(filePath, rename);
+    this.#sinks.add(sink);
+    return sink;
+  }
+
+  /**
+   * Queues one complete line (ending in `\n`). `essential` lines (metadata, summary) are
+   * never refused for space: they are small and keep every file well-formed.
+   * Returns false when the line was not queued.
+   */
+  append(sink: FileSink, line: string, essential: boolean): boolean {
+    if (sink.failed || sink.done) {
+      this.#stats.linesFailed++;
+      return false;
+    }
+    if (this.#closed) {
+      this.#stats.linesDropped++;
+      sink.dropped++;
+      this.#warnOnce("closed", { path: sink.path }, "trajlog: line logged after the logger was closed; dropped");
+      return false;
+    }
+    if (!essential && this.#buffered + line.length > this.#maxBuffer) {
+      this.#stats.linesDropped++;
+      sink.dropped++;
+      this.#warnOnce(
+        "buffer-full",
+        { path: sink.path, maxBufferBytes: this.#maxBuffer },
+        "trajlog: write buffer full (the disk is not keeping up); dropping iteration lines and counting them in stats().linesDropped",
+      );
+      return false;
+    }
+    sink.queue.push(line);
+    sink.queuedChars += line.length;
+    sink.enqueued++;
+    this.#buffered += line.length;
+    this.#schedule(sink);
+    return true;
+  }
+
+  /** Marks the file finished: once its lines are out, its descriptor is closed. */
+  end(sink: FileSink): Promise<void> {
+    if (sink.done || sink.failed) return Promise.resolve();
+    sink.ended = true;
+    const finished = new Promise<void>((resolve) => sink.endWaiters.push(resolve));
+    if (!sink.busy) this.#pump(sink);
+    return finished;
+  }
+
+  /** Resolves when every line queued before the call is on disk (or known lost). */
+  async flush(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const sink of this.#sinks) {
+      if (sink.settled < sink.enqueued) {
+        const seq = sink.enqueued;
+        waits.push(new Promise<void>((resolve) => sink.waiters.push({ seq, resolve })));
+      }
+    }
+    await Promise.all(waits);
+  }
+
+  /** Flushes, then releases every descriptor; later lines are dropped and counted. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    await Promise.all(Array.from(this.#sinks, (sink) => this.end(sink)));
+    if (this.#openCount > 0) await new Promise<void>((resolve) => this.#noneOpen.push(resolve));
+  }
+
+  /**
+   * Writes everything queued, synchronously: only for process exit, when no callback
+   * will ever run again. Fresh descriptors are opened so that no descriptor an async
+   * operation still holds is reused; the in-flight chunk is written again at its own offset.
+   */
+  flushSync(): void {
+    for (const sink of this.#sinks) {
+      if (sink.failed || sink.done || (sink.inflight === null && sink.queue.length === 0)) continue;
+      try {
+        this.#flushSinkSync(sink);
+      } catch (err) {
+        this.#fail(sink, err as NodeJS.ErrnoException, "write");
+      }
+    }
+  }
+
+  /** Current counters. */
+  stats(): WriterStats {
+    return { ...this.#stats, bufferedBytes: this.#buffered, openFiles: this.#openCount };
+  }
+
+  #flushSinkSync(sink: FileSink): void {
+    let fd: number;
+    if (sink.created) {
+      fd = fs.openSync(sink.path, "r+");
+    } else {
+      fse.mkdirpSync(sink.dir);
+      try {
+        fd = fs.openSync(sink.path, "wx", 0o644);
+      } catch (err) {
+        // Our own open may have created it a moment ago without its callback having run.
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        fd = fs.openSync(sink.path, "r+");
+      }
+    }
+    try {
+      let pos = sink.pos;
+      if (sink.inflight !== null) {
+        writeAllSync(fd, sink.inflight, sink.inflightPos);
+        pos = sink.inflightPos + sink.inflight.length;
+        this.#written(sink, sink.inflightLines, sink.inflight.length, sink.inflightChars);
+        sink.inflight = null;
+      }
+      if (sink.queue.length > 0) {
+        const buf = Buffer.from(sink.queue.join(""), "utf8");
+        writeAllSync(fd, buf, pos);
+        pos += buf.length;
+        this.#written(sink, sink.queue.length, buf.length, sink.queuedChars);
+        sink.queue = [];
+        sink.queuedChars = 0;
+      }
+      sink.pos = pos;
+    } finally {
+      fs.closeSync(fd);
+      // Nothing may touch this file again: an async callback arriving now would be stale.
+      sink.done = true;
+    }
+  }
+
+  #schedule(sink: FileSink): void {
+    if (sink.scheduled || sink.busy || sink.waitingSlot) return;
+    sink.scheduled = true;
+    this.#pending.push(sink);
+    // One immediate for all files: lines logged in the same tick go out in one write each.
+    this.#immediate ??= setImmediate(this.#drain);
+  }
+
+  readonly #drain = (): void => {
+    this.#immediate = null;
+    const list = this.#pending;
+    this.#pending = [];
+    for (const sink of list) {
+      sink.scheduled = false;
+      this.#pump(sink);
+    }
+  };
+
+  #pump(sink: FileSink): void {
+    if (sink.busy || sink.failed || sink.done || sink.waitingSlot) return;
+    if (sink.queue.length === 0) {
+      if (sink.ended) this.#finish(sink);
+      return;
+    }
+    if (sink.fd < 0) this.#open(sink);
+    else this.#write(sink);
+  }
+
+  #open(sink: FileSink): void {
+    if (this.#openCount >= this.#maxOpen) {
+      this.#evictIdle(sink);
+      sink.waitingSlot = true;
+      this.#slotWaiters.push(sink);
+      return;
+    }
+    sink.busy = true;
+    this.#openCount++;
+    const openFile = (): void => {
+      fs.open(sink.path, sink.created ? "r+" : "wx", 0o644, (err, fd) => this.#opened(sink, err, fd));
+    };
+    if (sink.created) openFile();
+    else this.#ensureDir(sink.dir).then(openFile, (err: NodeJS.ErrnoException) => this.#opened(sink, err, -1));
+  }
+
+  #opened(sink: FileSink, err: NodeJS.ErrnoException | null, fd: number): void {
+    if (sink.done) {
+      // flushSync ran meanwhile (process exit): the file is settled.
+      if (!err) fs.close(fd, noop);
+      return;
+    }
+    sink.busy = false;
+    if (err) {
+      this.#openCount--;
+      if (err.code === "EEXIST" && !sink.created && sink.renames < MAX_RENAMES) {
+        // Another session took this name first: never share a file, pick a fresh one.
+        sink.renames++;
+        sink.path = sink.rename();
+        this.#pump(sink);
+      } else if ((err.code === "EMFILE" || err.code === "ENFILE") && this.#openCount > 0) {
+        // The process is out of descriptors: hold fewer, wait for one of ours to free up.
+        this.#maxOpen = Math.max(1, this.#openCount);
+        this.#evictIdle(sink);
+        sink.waitingSlot = true;
+        this.#slotWaiters.push(sink);
+      } else {
+        this.#fail(sink, err, "open");
+        this.#serveWaiters();
+      }
+      return;
+    }
+    sink.fd = fd;
+    sink.created = true;
+    this.#lru.set(sink, true);
+    this.#pump(sink);
+  }
+
+  #write(sink: FileSink): void {
+    const lines = sink.queue;
+    const first = lines[0] as string;
+    const buf = Buffer.from(lines.length === 1 ? first : lines.join(""), "utf8");
+    sink.inflight = buf;
+    sink.inflightPos = sink.pos;
+    sink.inflightLines = lines.length;
+    sink.inflightChars = sink.queuedChars;
+    sink.queue = [];
+    sink.queuedChars = 0;
+    sink.busy = true;
+    this.#lru.delete(sink);
+    this.#lru.set(sink, true);
+    this.#writeChunk(sink, buf, 0);
+  }
+
+  #writeChunk(sink: FileSink, buf: Buffer, offset: number): void {
+    fs.write(sink.fd, buf, offset, buf.length - offset, sink.inflightPos + offset, (err, n) => {
+      if (sink.done) return;
+      if (err) {
+        sink.busy = false;
+        this.#fail(sink, err, "write");
+        this.#serveWaiters();
+        return;
+      }
+      if (offset + n < buf.length) {
+        if (n > 0) return this.#writeChunk(sink, buf, offset + n);
+        sink.busy = false;
+        this.#fail(sink, Object.assign(new Error("write made no progress"), { code: "EIO" }), "write");
+        this.#serveWaiters();
+        return;
+      }
+      sink.busy = false;
+      sink.pos = sink.inflightPos + buf.length;
+      sink.inflight = null;
+      this.#written(sink, sink.inflightLines, buf.length, sink.inflightChars);
+      if (this.#slotWaiters.length > 0 && !sink.ended) {
+        // Others wait for a descriptor: give ours up and queue behind them (round robin).
+        this.#release(sink);
+        if (sink.queue.length > 0) {
+          sink.waitingSlot = true;
+          this.#slotWaiters.push(sink);
+        }
+        return;
+      }
+      this.#pump(sink);
+    });
+  }
+
+  #written(sink: FileSink, lines: number, bytes: number, chars: number): void {
+    this.#stats.linesWritten += lines;
+    this.#stats.bytesWritten += bytes;
+    this.#buffered -= chars;
+    sink.settled += lines;
+    this.#settle(sink);
+  }
+
+  #settle(sink: FileSink): void {
+    if (sink.waiters.length === 0) return;
+    const still: typeof sink.waiters = [];
+    for (const waiter of sink.waiters) {
+      if (waiter.seq <= sink.settled) waiter.resolve();
+      else still.push(waiter);
+    }
+    sink.waiters = still;
+  }
+
+  #finish(sink: FileSink): void {
+    sink.done = true;
+    this.#sinks.delete(sink);
+    const resolveAll = (): void => {
+      for (const resolve of sink.endWaiters) resolve();
+      sink.endWaiters = [];
+    };
+    if (sink.fd >= 0) {
+      this.#release(sink, resolveAll);
+    } else {
+      resolveAll();
+    }
+  }
+
+  /** Closes a sink's descriptor (it reopens later if it has more to write). */
+  #release(sink: FileSink, then?: () => void): void {
+    const fd = sink.fd;
+    sink.fd = -1;
+    this.#lru.delete(sink);
+    fs.close(fd, () => {
+      this.#openCount--;
+      then?.();
+      this.#serveWaiters();
+      if (this.#openCount === 0 && this.#noneOpen.length > 0) {
+        for (const resolve of this.#noneOpen) resolve();
+        this.#noneOpen = [];
+      }
+    });
+  }
+
+  /** Closes the least recently used descriptor that no operation is using. */
+  #evictIdle(except: FileSink): void {
+    for (const candidate of this.#lru.keys()) {
+      if (candidate !== except && !candidate.busy) {
+        this.#release(candidate, () => {
+          if (candidate.queue.length > 0 || candidate.ended) this.#pump(candidate);
+        });
+        return;
+      }
+    }
+  }
+
+  #serveWaiters(): void {
+    while (this.#slotWaiters.length > 0 && this.#openCount < this.#maxOpen) {
+      const sink = this.#slotWaiters.shift() as FileSink;
+      sink.waitingSlot = false;
+      this.#pump(sink);
+    }
+    if (this.#slotWaiters.length > 0 && this.#openCount >= this.#maxOpen) {
+      this.#evictIdle(this.#slotWaiters[0] as FileSink);
+    }
+  }
+
+  #ensureDir(dir: string): Promise<void> {
+    let ready = this.#dirs.get(dir);
+    if (ready === undefined) {
+      ready = fse.ensureDir(dir);
+      // A failure is not cached: the next file in this directory tries again.
+      ready.catch(() => this.#dirs.delete(dir));
+      this.#dirs.set(dir, ready);
+    }
+    return ready;
+  }
+
+  #fail(sink: FileSink, err: NodeJS.ErrnoException, op: "open" | "write"): void {
+    this.#stats.writeErrors++;
+    const lost = sink.queue.length + (sink.inflight === null ? 0 : sink.inflightLines);
+    this.#stats.linesFailed += lost;
+    this.#buffered -= sink.queuedChars + (sink.inflight === null ? 0 : sink.inflightChars);
+    sink.queue = [];
+    sink.queuedChars = 0;
+    sink.inflight = null;
+    sink.failed = true;
+    sink.settled = sink.enqueued;
+    this.#settle(sink);
+    if (sink.fd >= 0) this.#release(sink);
+    this.#sinks.delete(sink);
+    for (const resolve of sink.endWaiters) resolve();
+    sink.endWaiters = [];
+    const code = err.code ?? "UNKNOWN";
+    this.#warnOnce(
+      `io:${code}`,
+      { err, code, op, path: sink.path },
+      `trajlog: cannot ${op} session file (${code}); this session's lines are lost, other sessions go on. Later ${code} errors are only counted in stats().writeErrors`,
+    );
+  }
+
+  #warnOnce(key: string, context: Record<string, unknown>, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    try {
+      this.#diagnostics().warn(context, message);
+    } catch {
+      // Diagnostics must never be the thing that breaks the training loop.
+    }
+  }
+}
+
+function writeAllSync(fd: number, buf: Buffer, position: number): void {
+  let offset = 0;
+  while (offset < buf.length) {
+    const n = fs.writeSync(fd, buf, offset, buf.length - offset, position + offset);
+    if (n <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+    offset += n;
+  }
+}
+
+function noop(): void {}
