@@ -1,0 +1,260 @@
+/**
+ * Scenario 1, throughput: 32 rollouts at once, 15 iterations each plus metadata and summary,
+ * repeated until the requested volume is written. Four contenders write the same records:
+ *
+ * - trajlog: `startSession` / `logIteration` / `finalize`, then `close()`.
+ * - pino: one `pino.destination` (async sonic-boom) per session file, `info(line)` per line.
+ * - naive: what the Python reference does, open + append one line + close, per line.
+ * - limit: `JSON.stringify` of every line, then all bytes in one write to one file.
+ *
+ * A pass is timed until its last byte is in the page cache (close has resolved), not queued.
+ * The volume is cut into `slices` passes per contender; contenders alternate slice by slice
+ * (rotated, so none always runs first), which keeps each ratio a comparison of neighbours in
+ * time on a machine whose load changes by the second. Throughput is total bytes over total
+ * time; each ratio is the median of the per-slice ratios, with its interquartile range.
+ *
+ * Besides wall time, each pass's CPU time (user + system, all threads of the process) is
+ * recorded: on a shared machine it varies far less than wall time, and it is what logging
+ * takes away from everything else running there. `cpuRatios` compare that cost.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { pino } from "pino";
+import { TrajectoryLogger } from "../../dist/index.js";
+import { makeWorkload } from "./workload.mjs";
+import { collect, median, nextTurn, quantile, rotate, sig } from "./stats.mjs";
+
+export const CONTENDERS = ["trajlog", "pino", "naive", "limit"];
+
+/**
+ * Options: `lineBytes`, `minBytes` written per contender in all, `slices`, `workDir`, and optionally
+ * `compare`: another build's `dist/` folder, run as one more contender ("compare") so that a
+ * change can be measured side by side with the code before it.
+ */
+export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
+  const contenders = [...CONTENDERS];
+  if (compare) {
+    const other = await import(pathToFileURL(path.resolve(compare, "index.js")).href);
+    PASSES.compare = (rollouts, rounds, dir) => trajlogPass(other.TrajectoryLogger, rollouts, rounds, dir);
+    contenders.push("compare");
+  }
+  const workload = makeWorkload({ lineBytes });
+  const { rollouts } = workload;
+  const roundBytes = roundPayloadBytes(rollouts);
+  const rounds = Math.max(1, Math.ceil(minBytes / slices / roundBytes));
+  const linesPerRound = rollouts.reduce((n, r) => n + r.inputs.length + 2, 0);
+  const payload = { bytes: roundBytes * rounds * slices, lines: linesPerRound * rounds * slices };
+  const passes = Object.fromEntries(contenders.map((c) => [c, []]));
+  const cpu = Object.fromEntries(contenders.map((c) => [c, []]));
+  const checks = {};
+
+  // One untimed pass each: JIT warm-up, and the code paths checked for completeness.
+  for (const name of contenders) {
+    await timedPass(name, { rollouts, rounds: 1, workDir });
+  }
+  for (let rep = 0; rep < slices; rep++) {
+    for (const name of rotate(contenders, rep)) {
+      const pass = await timedPass(name, { rollouts, rounds, workDir });
+      passes[name].push(pass.seconds);
+      cpu[name].push(pass.cpuSeconds);
+      checks[name] = pass.check;
+    }
+  }
+
+  const result = {
+    lineBytes,
+    meanIterationBytes: Math.round(workload.meanIterationBytes),
+    sessions: rollouts.length,
+    iterations: rollouts[0].inputs.length,
+    roundsPerSlice: rounds,
+    slices,
+    payloadMB: sig(payload.bytes / 1e6),
+    lines: payload.lines,
+    linesPerSlice: linesPerRound * rounds,
+    contenders: {},
+    ratios: {},
+  };
+  for (const name of contenders) {
+    const seconds = passes[name].reduce((a, b) => a + b, 0);
+    const cpuSeconds = cpu[name].reduce((a, b) => a + b, 0);
+    result.contenders[name] = {
+      seconds: sig(seconds, 4),
+      cpuSeconds: sig(cpuSeconds, 4),
+      MBps: sig(payload.bytes / 1e6 / seconds),
+      linesPerSec: sig(payload.lines / seconds),
+      ...checks[name],
+    };
+  }
+  // Ratio of throughputs = inverse ratio of times, per slice, then the median.
+  result.ratioIqr = {};
+  result.cpuRatios = {};
+  for (const other of contenders.slice(1)) {
+    const perSlice = passes.trajlog.map((t, i) => passes[other][i] / t);
+    result.ratios[`trajlog/${other}`] = sig(median(perSlice));
+    result.ratioIqr[`trajlog/${other}`] = [sig(quantile(perSlice, 0.25)), sig(quantile(perSlice, 0.75))];
+    result.cpuRatios[`trajlog/${other}`] = sig(median(cpu.trajlog.map((t, i) => cpu[other][i] / t)));
+  }
+  return result;
+}
+
+/** Bytes of one round's lines as `JSON.stringify` writes them: what every contender must write. */
+function roundPayloadBytes(rollouts) {
+  let bytes = 0;
+  for (const r of rollouts) {
+    for (const line of [r.lines.metadata, ...r.lines.iterations, r.lines.summary]) {
+      bytes += Buffer.byteLength(JSON.stringify(line)) + 1;
+    }
+  }
+  return bytes;
+}
+
+async function timedPass(name, { rollouts, rounds, workDir }) {
+  const dir = path.join(workDir, `${name}-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  collect();
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const extra = await PASSES[name](rollouts, rounds, dir);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
+  const check = { bytesOnDisk: diskBytes(dir), ...extra };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { seconds, cpuSeconds, check };
+}
+
+const PASSES = {
+  trajlog(rollouts, rounds, dir) {
+    return trajlogPass(TrajectoryLogger, rollouts, rounds, dir);
+  },
+
+  async pino(rollouts, rounds, dir) {
+    const closed = [];
+    for (let round = 0; round < rounds; round++) {
+      const roundDir = path.join(dir, `step_${round}`);
+      fs.mkdirSync(roundDir, { recursive: true });
+      const dests = rollouts.map((_, s) => pino.destination({ dest: path.join(roundDir, `${s}.jsonl`), sync: false }));
+      // The leanest pino: no pid/hostname/time fields, so it writes little more than the record.
+      const loggers = dests.map((d) => pino({ base: null, timestamp: false }, d));
+      for (let s = 0; s < loggers.length; s++) loggers[s].info(rollouts[s].lines.metadata);
+      const iterations = rollouts[0].lines.iterations.length;
+      for (let i = 0; i < iterations; i++) {
+        for (let s = 0; s < loggers.length; s++) loggers[s].info(rollouts[s].lines.iterations[i]);
+        await nextTurn();
+      }
+      for (let s = 0; s < loggers.length; s++) {
+        loggers[s].info(rollouts[s].lines.summary);
+        closed.push(new Promise((resolve) => dests[s].once("close", resolve)));
+        dests[s].end();
+      }
+    }
+    await Promise.all(closed);
+    return {};
+  },
+
+  async naive(rollouts, rounds, dir) {
+    for (let round = 0; round < rounds; round++) {
+      const roundDir = path.join(dir, `step_${round}`);
+      fs.mkdirSync(roundDir, { recursive: true });
+      const files = rollouts.map((_, s) => path.join(roundDir, `${s}.jsonl`));
+      for (let s = 0; s < files.length; s++) fs.appendFileSync(files[s], `${JSON.stringify(rollouts[s].lines.metadata)}\n`);
+      const iterations = rollouts[0].lines.iterations.length;
+      for (let i = 0; i < iterations; i++) {
+        for (let s = 0; s < files.length; s++) {
+          fs.appendFileSync(files[s], `${JSON.stringify(rollouts[s].lines.iterations[i])}\n`);
+        }
+        await nextTurn();
+      }
+      for (let s = 0; s < files.length; s++) fs.appendFileSync(files[s], `${JSON.stringify(rollouts[s].lines.summary)}\n`);
+    }
+    return {};
+  },
+
+  async limit(rollouts, rounds, dir) {
+    // Each line is encoded straight into large buffers (no joined string, no copy), then
+    // all of them go out in one writev: one system call for all the bytes.
+    const out = new ChunkedBuffer();
+    for (let round = 0; round < rounds; round++) {
+      for (const r of rollouts) out.write(`${JSON.stringify(r.lines.metadata)}\n`);
+      const iterations = rollouts[0].lines.iterations.length;
+      for (let i = 0; i < iterations; i++) {
+        for (const r of rollouts) out.write(`${JSON.stringify(r.lines.iterations[i])}\n`);
+      }
+      for (const r of rollouts) out.write(`${JSON.stringify(r.lines.summary)}\n`);
+    }
+    const fd = fs.openSync(path.join(dir, "all.jsonl"), "w");
+    try {
+      writevAll(fd, out.chunks());
+    } finally {
+      fs.closeSync(fd);
+    }
+    return {};
+  },
+};
+
+/** UTF-8 text appended into 32 MiB buffers, each string encoded once, in place. */
+class ChunkedBuffer {
+  #full = [];
+  #buf = Buffer.allocUnsafe(32 * 1024 * 1024);
+  #used = 0;
+
+  write(text) {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    if (this.#used + text.length * 3 > this.#buf.length) {
+      this.#full.push(this.#buf.subarray(0, this.#used));
+      this.#buf = Buffer.allocUnsafe(Math.max(this.#buf.length, text.length * 3));
+      this.#used = 0;
+    }
+    this.#used += this.#buf.write(text, this.#used, "utf8");
+  }
+
+  chunks() {
+    return [...this.#full, this.#buf.subarray(0, this.#used)];
+  }
+}
+
+/** One trajlog pass; `Logger` is this build's TrajectoryLogger or the one compared with. */
+async function trajlogPass(Logger, rollouts, rounds, dir) {
+  const logger = new Logger({ logDir: dir, experimentName: "bench", sampleRate: 1 });
+  const ends = [];
+  for (let round = 0; round < rounds; round++) {
+    const sessions = rollouts.map((r) => logger.startSession({ ...r.start, trainingStep: round }));
+    const iterations = rollouts[0].inputs.length;
+    for (let i = 0; i < iterations; i++) {
+      for (let s = 0; s < sessions.length; s++) sessions[s].logIteration(rollouts[s].inputs[i]);
+      await nextTurn();
+    }
+    for (let s = 0; s < sessions.length; s++) ends.push(sessions[s].finalize(rollouts[s].summary));
+  }
+  await Promise.all(ends);
+  await logger.close();
+  const stats = logger.stats();
+  return { linesWritten: stats.linesWritten, linesDropped: stats.linesDropped, linesFailed: stats.linesFailed };
+}
+
+function writevAll(fd, buffers) {
+  let pending = buffers;
+  while (pending.length > 0) {
+    let n = fs.writevSync(fd, pending.slice(0, 1024));
+    if (n <= 0) throw new Error("writev made no progress");
+    const rest = [];
+    for (const b of pending) {
+      if (n >= b.length) n -= b.length;
+      else {
+        rest.push(n > 0 ? b.subarray(n) : b);
+        n = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+function diskBytes(dir) {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size;
+  }
+  return total;
+}
