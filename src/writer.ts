@@ -2,6 +2,8 @@
  * The writer: gets serialized lines onto disk without ever blocking or failing the caller.
  *
  * - `append` only queues a string; writes happen later, one batched positional write per file.
+ * - Lines are encoded to UTF-8 on the event loop turn after they were logged, even for a file
+ *   whose write is still in flight, so what waits in memory is counted at its true size.
  * - Memory is bounded by `maxBufferBytes`; past it, iteration lines are dropped whole and counted.
  * - At most `maxOpenFiles` descriptors are held; idle files give theirs up to waiting ones.
  * - Writes are positional (`pwrite`), never appends, so the exit path can repeat a write that
@@ -49,8 +51,18 @@ export class FileSink {
   /** Absolute path; changes only if the first choice already existed. */
   path: string;
   readonly dir: string;
-  /** @internal */ queue: string[] = [];
-  /** @internal */ queuedChars = 0;
+  /**
+   * @internal Lines waiting to be written, in order: strings as logged, and Buffers holding
+   * the UTF-8 of earlier ones (strings are only ever after the last Buffer).
+   */
+  queue: Array<string | Buffer> = [];
+  /**
+   * @internal Size of the queue as counted against the cap: UTF-16 length of the strings
+   * (never more than their UTF-8 size), bytes of the Buffers.
+   */
+  queuedChars = 0;
+  /** @internal Lines in the queue. */
+  queuedLines = 0;
   /** @internal */ fd = -1;
   /** @internal */ created = false;
   /** @internal */ busy = false;
@@ -149,6 +161,7 @@ export class Writer {
     }
     sink.queue.push(line);
     sink.queuedChars += line.length;
+    sink.queuedLines++;
     sink.enqueued++;
     this.#buffered += line.length;
     this.#schedule(sink);
@@ -228,12 +241,13 @@ export class Writer {
         sink.inflight = null;
       }
       if (sink.queue.length > 0) {
-        const buf = encodeLines(sink.queue, sink.queuedChars);
+        const buf = this.#queuedBytes(sink);
         writeAllSync(fd, buf, pos);
         pos += buf.length;
-        this.#written(sink, sink.queue.length, buf.length, sink.queuedChars);
+        this.#written(sink, sink.queuedLines, buf.length, sink.queuedChars);
         sink.queue = [];
         sink.queuedChars = 0;
+        sink.queuedLines = 0;
       }
       sink.pos = pos;
     } finally {
@@ -244,7 +258,7 @@ export class Writer {
   }
 
   #schedule(sink: FileSink): void {
-    if (sink.scheduled || sink.busy || sink.waitingSlot) return;
+    if (sink.scheduled) return;
     sink.scheduled = true;
     this.#pending.push(sink);
     // One immediate for all files: lines logged in the same tick go out in one write each.
@@ -258,8 +272,35 @@ export class Writer {
     for (const sink of list) {
       sink.scheduled = false;
       this.#pump(sink);
+      // Not written now (a write or open in flight, or no descriptor free): hold the lines
+      // as UTF-8, which is what the cap counts, rather than as strings of up to 2 bytes a unit.
+      if (!sink.failed && !sink.done) this.#encodeQueued(sink);
     }
   };
+
+  /** Encodes the strings at the end of the queue into one Buffer, and counts its true size. */
+  #encodeQueued(sink: FileSink): void {
+    const queue = sink.queue;
+    let first = queue.length;
+    let chars = 0;
+    while (first > 0 && typeof queue[first - 1] === "string") {
+      first--;
+      chars += (queue[first] as string).length;
+    }
+    if (first === queue.length) return;
+    const buf = encodeLines((first === 0 ? queue : queue.slice(first)) as string[], chars);
+    queue.length = first;
+    queue.push(buf);
+    sink.queuedChars += buf.length - chars;
+    this.#buffered += buf.length - chars;
+  }
+
+  /** The whole queue as one Buffer, at its exact size; the queue itself is left to the caller. */
+  #queuedBytes(sink: FileSink): Buffer {
+    this.#encodeQueued(sink);
+    const queue = sink.queue as Buffer[];
+    return queue.length === 1 ? (queue[0] as Buffer) : Buffer.concat(queue, sink.queuedChars);
+  }
 
   #pump(sink: FileSink): void {
     if (sink.busy || sink.failed || sink.done || sink.waitingSlot) return;
@@ -320,14 +361,14 @@ export class Writer {
   }
 
   #write(sink: FileSink): void {
-    const lines = sink.queue;
-    const buf = encodeLines(lines, sink.queuedChars);
+    const buf = this.#queuedBytes(sink);
     sink.inflight = buf;
     sink.inflightPos = sink.pos;
-    sink.inflightLines = lines.length;
+    sink.inflightLines = sink.queuedLines;
     sink.inflightChars = sink.queuedChars;
     sink.queue = [];
     sink.queuedChars = 0;
+    sink.queuedLines = 0;
     sink.busy = true;
     this.#lru.delete(sink);
     this.#lru.set(sink, true);
@@ -451,11 +492,12 @@ export class Writer {
 
   #fail(sink: FileSink, err: NodeJS.ErrnoException, op: "open" | "write"): void {
     this.#stats.writeErrors++;
-    const lost = sink.queue.length + (sink.inflight === null ? 0 : sink.inflightLines);
+    const lost = sink.queuedLines + (sink.inflight === null ? 0 : sink.inflightLines);
     this.#stats.linesFailed += lost;
     this.#buffered -= sink.queuedChars + (sink.inflight === null ? 0 : sink.inflightChars);
     sink.queue = [];
     sink.queuedChars = 0;
+    sink.queuedLines = 0;
     sink.inflight = null;
     sink.failed = true;
     sink.settled = sink.enqueued;
