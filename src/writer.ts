@@ -6,6 +6,9 @@
  *   whose write is still in flight, so what waits in memory is counted at its true size.
  * - Memory is bounded by `maxBufferBytes`; past it, iteration lines are dropped whole and counted.
  * - At most `maxOpenFiles` descriptors are held; idle files give theirs up to waiting ones.
+ * - At most {@link MAX_WRITES_IN_FLIGHT} writes are in flight at once, across all files: the
+ *   rest of libuv's thread pool stays free for the application's own I/O, and a file waiting
+ *   its turn gathers its lines into fewer, larger writes.
  * - Writes are positional (`pwrite`), never appends, so the exit path can repeat a write that
  *   may or may not have reached the disk: the same bytes at the same offset change nothing.
  * - An I/O error fails that one file: counted, reported once per error code, never thrown.
@@ -46,6 +49,14 @@ export interface WriterStats {
 /** How many times a file name collision is retried with a fresh name. */
 const MAX_RENAMES = 8;
 
+/**
+ * Writes in flight at once, across all files: half of libuv's default thread pool (4).
+ * Each write costs a round trip through the pool whatever its size, so with many files
+ * logging at once, one write per file per event loop turn costs more than the copying
+ * itself; files waiting for a turn batch their lines instead.
+ */
+export const MAX_WRITES_IN_FLIGHT = 2;
+
 /** One session file as the writer sees it. Created by {@link Writer.createFile}. */
 export class FileSink {
   /** Absolute path; changes only if the first choice already existed. */
@@ -68,6 +79,8 @@ export class FileSink {
   /** @internal */ busy = false;
   /** @internal */ scheduled = false;
   /** @internal */ waitingSlot = false;
+  /** @internal Waiting for one of the {@link MAX_WRITES_IN_FLIGHT} write turns. */
+  waitingWrite = false;
   /** @internal */ ended = false;
   /** @internal */ done = false;
   /** @internal */ failed = false;
@@ -103,6 +116,9 @@ export class Writer {
   /** Sinks holding a descriptor, least recently used first. */
   readonly #lru = new Map<FileSink, true>();
   readonly #slotWaiters: FileSink[] = [];
+  /** Files with lines to write and a descriptor, waiting for a write turn, first come first served. */
+  readonly #writeWaiters: FileSink[] = [];
+  #writesInFlight = 0;
   readonly #dirs = new Map<string, Promise<void>>();
   #pending: FileSink[] = [];
   #immediate: NodeJS.Immediate | null = null;
@@ -303,13 +319,26 @@ export class Writer {
   }
 
   #pump(sink: FileSink): void {
-    if (sink.busy || sink.failed || sink.done || sink.waitingSlot) return;
+    if (sink.busy || sink.failed || sink.done || sink.waitingSlot || sink.waitingWrite) return;
     if (sink.queue.length === 0) {
       if (sink.ended) this.#finish(sink);
       return;
     }
     if (sink.fd < 0) this.#open(sink);
-    else this.#write(sink);
+    else if (this.#writesInFlight >= MAX_WRITES_IN_FLIGHT) {
+      sink.waitingWrite = true;
+      this.#writeWaiters.push(sink);
+    } else this.#write(sink);
+  }
+
+  /** A write finished (or failed): its turn goes to the files waiting, in order. */
+  #writeEnded(): void {
+    this.#writesInFlight--;
+    while (this.#writesInFlight < MAX_WRITES_IN_FLIGHT && this.#writeWaiters.length > 0) {
+      const next = this.#writeWaiters.shift() as FileSink;
+      next.waitingWrite = false;
+      this.#pump(next);
+    }
   }
 
   #open(sink: FileSink): void {
@@ -370,6 +399,7 @@ export class Writer {
     sink.queuedChars = 0;
     sink.queuedLines = 0;
     sink.busy = true;
+    this.#writesInFlight++;
     this.#lru.delete(sink);
     this.#lru.set(sink, true);
     this.#writeChunk(sink, buf, 0);
@@ -377,10 +407,14 @@ export class Writer {
 
   #writeChunk(sink: FileSink, buf: Buffer, offset: number): void {
     fs.write(sink.fd, buf, offset, buf.length - offset, sink.inflightPos + offset, (err, n) => {
-      if (sink.done) return;
+      if (sink.done) {
+        this.#writesInFlight--;
+        return;
+      }
       if (err) {
         sink.busy = false;
         this.#fail(sink, err, "write");
+        this.#writeEnded();
         this.#serveWaiters();
         return;
       }
@@ -388,6 +422,7 @@ export class Writer {
         if (n > 0) return this.#writeChunk(sink, buf, offset + n);
         sink.busy = false;
         this.#fail(sink, Object.assign(new Error("write made no progress"), { code: "EIO" }), "write");
+        this.#writeEnded();
         this.#serveWaiters();
         return;
       }
@@ -402,9 +437,12 @@ export class Writer {
           sink.waitingSlot = true;
           this.#slotWaiters.push(sink);
         }
-        return;
+      } else {
+        // With the turn still counted as ours, more lines queue behind the files waiting.
+        this.#pump(sink);
       }
-      this.#pump(sink);
+      // Last: handing the turn on may evict this file's descriptor, now that it is idle.
+      this.#writeEnded();
     });
   }
 
@@ -456,10 +494,13 @@ export class Writer {
     });
   }
 
-  /** Closes the least recently used descriptor that no operation is using. */
+  /**
+   * Closes the least recently used descriptor that no operation is using. A file waiting for
+   * its write turn keeps its descriptor: it gives it up after that write, if others wait.
+   */
   #evictIdle(except: FileSink): void {
     for (const candidate of this.#lru.keys()) {
-      if (candidate !== except && !candidate.busy) {
+      if (candidate !== except && !candidate.busy && !candidate.waitingWrite) {
         this.#release(candidate, () => {
           if (candidate.queue.length > 0 || candidate.ended) this.#pump(candidate);
         });
