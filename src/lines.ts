@@ -153,7 +153,10 @@ export function buildMetadataLine(input: MetadataInput): MetadataLine {
   return line;
 }
 
-/** One iteration line. `iteration` has been validated by the caller. */
+/**
+ * One iteration line. `iteration` has been validated by the caller. The line may share
+ * objects and arrays with `input` (copy-on-write): serialize it, never mutate it.
+ */
 export function buildIterationLine(input: IterationInput, iteration: number, timestamp: Date): IterationLine {
   const blocks: CodeBlock[] = [];
   if (input.codeBlocks !== undefined && input.codeBlocks !== null) {
@@ -215,30 +218,57 @@ export function serializeLine(line: object): string {
   return `${text}\n`;
 }
 
+/**
+ * The prompt in the format's shape. Copy-on-write, like {@link toJsonSafe}: messages that
+ * already are exactly `{ role, content }` with string values (the common case) are kept
+ * as they are, and so is the array when all of them are. The prompt grows every turn, so
+ * copying it made building a line cost more than half of serializing a small one.
+ */
 function buildPrompt(prompt: PromptInput | undefined): PromptMessage[] {
   if (prompt === undefined || prompt === null) return [];
   if (typeof prompt === "string") return [{ role: "user", content: prompt }];
   if (!Array.isArray(prompt)) return [{ role: "user", content: asText(prompt) }];
-  const out: PromptMessage[] = new Array<PromptMessage>(prompt.length);
+  let out: PromptMessage[] | null = null;
   for (let i = 0; i < prompt.length; i++) {
-    const message = prompt[i] as PromptMessageInput | string | null | undefined;
-    if (typeof message !== "object" || message === null) {
-      out[i] = { role: "user", content: asText(message) };
+    const message = prompt[i] as unknown;
+    if (isFormatMessage(message)) {
+      if (out !== null) out.push(message);
       continue;
     }
-    const built: PromptMessage & Record<string, unknown> = {
-      role: typeof message.role === "string" ? message.role : asText(message.role),
-      content: messageContent(message.content),
-    };
-    for (const key of Object.keys(message)) {
-      if (key !== "role" && key !== "content") {
-        const safe = toJsonSafe(message[key]);
-        if (safe !== undefined) built[key] = safe;
-      }
-    }
-    out[i] = built;
+    out ??= prompt.slice(0, i) as PromptMessage[];
+    out.push(buildMessage(message));
   }
-  return out;
+  return out ?? (prompt as PromptMessage[]);
+}
+
+/** True for a plain `{ role, content }` object, in that key order, both strings, nothing else. */
+function isFormatMessage(message: unknown): message is PromptMessage {
+  if (typeof message !== "object" || message === null || Object.getPrototypeOf(message) !== Object.prototype) {
+    return false;
+  }
+  let n = 0;
+  for (const key in message) {
+    if ((n === 0 && key !== "role") || (n === 1 && key !== "content") || n === 2) return false;
+    n++;
+  }
+  const m = message as { role: unknown; content: unknown };
+  return n === 2 && typeof m.role === "string" && typeof m.content === "string";
+}
+
+function buildMessage(input: unknown): PromptMessage {
+  const message = input as PromptMessageInput | string | null | undefined;
+  if (typeof message !== "object" || message === null) return { role: "user", content: asText(message) };
+  const built: PromptMessage & Record<string, unknown> = {
+    role: typeof message.role === "string" ? message.role : asText(message.role),
+    content: messageContent(message.content),
+  };
+  for (const key of Object.keys(message)) {
+    if (key !== "role" && key !== "content") {
+      const safe = toJsonSafe(message[key]);
+      if (safe !== undefined) built[key] = safe;
+    }
+  }
+  return built;
 }
 
 /** Content as a string, which is what the format and the RLM visualizer require. */
