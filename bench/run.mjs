@@ -39,7 +39,8 @@ const PLANS = {
     loopCost: { sizes: [2048], rounds: 1 },
     sampledOut: { batches: 2, rollouts: 500 },
     manySessions: { sessions: 40, iterations: 2, runs: 1 },
-    stalledDisk: { seconds: 1, lineBytes: 10240 },
+    // A small cap, so that even one second of logging on a slow machine goes past it.
+    stalledDisk: { seconds: 1, lineBytes: 10240, maxBufferBytes: 2 * 1024 * 1024 },
     extrasTimeoutMs: 60_000,
   },
 };

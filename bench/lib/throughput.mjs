@@ -62,6 +62,7 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
     }
   }
 
+  fs.rmSync(path.join(workDir, `throughput-${process.pid}`), { recursive: true, force: true });
   const result = {
     lineBytes,
     meanIterationBytes: Math.round(workload.meanIterationBytes),
@@ -109,9 +110,16 @@ function roundPayloadBytes(rollouts) {
   return bytes;
 }
 
+let passCount = 0;
+
+/**
+ * One timed pass into a fresh directory. Files are only deleted when the scenario ends:
+ * right after a mass deletion, ext4 spends most of each file creation looking for an inode
+ * that was not just freed (`recently_deleted`, seen in `perf`), a cost that training runs,
+ * which do not delete as they log, never pay.
+ */
 async function timedPass(name, { rollouts, rounds, workDir }) {
-  const dir = path.join(workDir, `${name}-${process.pid}`);
-  fs.rmSync(dir, { recursive: true, force: true });
+  const dir = path.join(workDir, `throughput-${process.pid}`, `${name}-${passCount++}`);
   fs.mkdirSync(dir, { recursive: true });
   collect();
   const cpuBefore = process.cpuUsage();
@@ -121,7 +129,6 @@ async function timedPass(name, { rollouts, rounds, workDir }) {
   const cpuUsed = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
   const check = { bytesOnDisk: diskBytes(dir), ...extra };
-  fs.rmSync(dir, { recursive: true, force: true });
   return { seconds, cpuSeconds, check };
 }
 
