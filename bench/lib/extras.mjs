@@ -17,17 +17,23 @@ export function findExtras(dir) {
     .sort();
 }
 
-/** Runs every extra script; a failing one is reported as `{ error }`, never aborts the run. */
-export async function runExtras(dir, { smoke, timeoutMs, cwd }) {
+/**
+ * Runs every extra script; a failing one is reported as `{ error }`, never aborts the run.
+ * They share `budgetMs` (the rest of the bench's 5 minutes), each getting at least `minMs`.
+ */
+export async function runExtras(dir, { smoke, budgetMs, minMs, cwd }) {
   const results = {};
-  for (const script of findExtras(dir)) {
+  const scripts = findExtras(dir);
+  const deadline = Date.now() + budgetMs;
+  for (const [i, script] of scripts.entries()) {
     const name = path.basename(script, ".mjs");
     const args = [script, "--json", ...(smoke ? ["--smoke"] : [])];
+    const timeoutMs = Math.max(minMs, (deadline - Date.now()) / (scripts.length - i));
     const out = await runNode(args, { timeoutMs, cwd });
     const json = out.code === 0 ? parseJsonOutput(out.stdout) : null;
     if (json !== null) results[name] = json;
     else {
-      const why = out.timedOut ? `timed out after ${timeoutMs} ms` : `exited with code ${out.code}`;
+      const why = out.timedOut ? `timed out after ${Math.round(timeoutMs)} ms` : `exited with code ${out.code}`;
       results[name] = { error: `${why}: ${out.stderr.trim().split("\n").slice(-3).join(" | ")}` };
     }
   }

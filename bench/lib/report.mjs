@@ -48,8 +48,8 @@ export function formatTable(results) {
       }
       const ratios = Object.entries(t.ratios).map(([k, v]) => `${k} ${v} [${t.ratioIqr[k].join("-")}]`);
       out.push(`   ratios (median of ${t.slices} slices [interquartile range]): ${ratios.join(", ")}`);
-      const cpu = Object.entries(t.cpuRatios).map(([k, v]) => `${k} ${v}`);
-      out.push(`   CPU-time ratios (the other's CPU time / trajlog's, median): ${cpu.join(", ")}`);
+      const cpu = Object.entries(t.cpuRatios).map(([k, v]) => `${k} ${v} [${t.cpuRatioIqr[k].join("-")}]`);
+      out.push(`   CPU-time ratios (the other's CPU time / trajlog's): ${cpu.join(", ")}`);
     }
   }
   if (results.loopCost) {
@@ -66,7 +66,8 @@ export function formatTable(results) {
     out.push(`   trajlog ${s.trajlogNsPerRollout}, empty object ${s.emptyNsPerRollout}, overhead ${s.overheadNsPerRollout}`);
   }
   if (results.manySessions) {
-    out.push("", "4. Many sessions: 1,000 open at once, 5 iterations each (median of runs, fresh process each)");
+    const ms = results.manySessions;
+    out.push("", `4. Many sessions: ${ms.sessions} open at once, ${ms.iterations} iterations each (median of ${ms.runs} runs, fresh process each)`);
     out.push(row(["contender", "seconds", "peak extra fds"]));
     for (const [name, r] of Object.entries(results.manySessions.contenders)) out.push(row([name, r.seconds, r.peakExtraFds]));
     out.push(`   ratio trajlog/pino wall time: ${results.manySessions.ratios["trajlog/pino seconds"]}`);
@@ -91,7 +92,7 @@ export function formatTable(results) {
 }
 
 function row(cells) {
-  return `   ${cells.map((c, i) => String(c).padEnd(i === 0 ? 8 : 14)).join("")}`;
+  return `   ${cells.map((c) => String(c).padEnd(10)).join(" ")}`;
 }
 
 function kb(bytes) {

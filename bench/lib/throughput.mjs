@@ -90,11 +90,14 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
   // Ratio of throughputs = inverse ratio of times, per slice, then the median.
   result.ratioIqr = {};
   result.cpuRatios = {};
+  result.cpuRatioIqr = {};
   for (const other of contenders.slice(1)) {
     const perSlice = passes.trajlog.map((t, i) => passes[other][i] / t);
     result.ratios[`trajlog/${other}`] = sig(median(perSlice));
     result.ratioIqr[`trajlog/${other}`] = [sig(quantile(perSlice, 0.25)), sig(quantile(perSlice, 0.75))];
-    result.cpuRatios[`trajlog/${other}`] = sig(median(cpu.trajlog.map((t, i) => cpu[other][i] / t)));
+    const cpuPerSlice = cpu.trajlog.map((t, i) => cpu[other][i] / t);
+    result.cpuRatios[`trajlog/${other}`] = sig(median(cpuPerSlice));
+    result.cpuRatioIqr[`trajlog/${other}`] = [sig(quantile(cpuPerSlice, 0.25)), sig(quantile(cpuPerSlice, 0.75))];
   }
   return result;
 }
