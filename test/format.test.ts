@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Value } from "@sinclair/typebox/value";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { LINE_SCHEMAS, TrajectoryLogger } from "../src/index.js";
 import { listFiles, parseWithPython, readLines, tempDir } from "./helpers/files.js";
 
