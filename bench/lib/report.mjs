@@ -70,7 +70,7 @@ export function formatTable(results) {
     out.push("", `4. Many sessions: ${ms.sessions} open at once, ${ms.iterations} iterations each (median of ${ms.runs} runs, fresh process each)`);
     out.push(row(["contender", "seconds", "peak extra fds"]));
     for (const [name, r] of Object.entries(results.manySessions.contenders)) out.push(row([name, r.seconds, r.peakExtraFds]));
-    out.push(`   ratio trajlog/pino wall time: ${results.manySessions.ratios["trajlog/pino seconds"]}`);
+    out.push(`   trajlog's wall time / pino's (below 1: trajlog faster): ${results.manySessions.ratios["trajlog/pino seconds"]}`);
   }
   if (results.stalledDisk) {
     const s = results.stalledDisk;
