@@ -60,7 +60,8 @@ export async function run({ seconds, lineBytes, workDir, maxBufferBytes }) {
   const stats = logger.stats();
   const peak = Math.max(peakRss(), rssPeakSampled);
   const limit = cap + 50 * MB;
-  // The process exits right after reporting; its exit flush writes what is queued under `dir`.
+  // The process exits right after reporting; its exit flush writes what is queued under
+  // `dir`, which bench/run.mjs deletes with the rest of its work directory.
   return {
     seconds,
     lineBytes,
@@ -80,6 +81,5 @@ export async function run({ seconds, lineBytes, workDir, maxBufferBytes }) {
     heapUsedMB: sig(mem.heapUsed / MB),
     heapTotalMB: sig(mem.heapTotal / MB),
     externalMB: sig(mem.external / MB),
-    dir,
   };
 }

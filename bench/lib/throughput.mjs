@@ -62,7 +62,6 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
     }
   }
 
-  fs.rmSync(path.join(workDir, `throughput-${process.pid}`), { recursive: true, force: true });
   const result = {
     lineBytes,
     meanIterationBytes: Math.round(workload.meanIterationBytes),
@@ -116,10 +115,11 @@ function roundPayloadBytes(rollouts) {
 let passCount = 0;
 
 /**
- * One timed pass into a fresh directory. Files are only deleted when the scenario ends:
- * right after a mass deletion, ext4 spends most of each file creation looking for an inode
- * that was not just freed (`recently_deleted`, seen in `perf`), a cost that training runs,
- * which do not delete as they log, never pay.
+ * One timed pass into a fresh directory. Files are left in place: bench/run.mjs deletes its
+ * work directory when the whole run is over. For a minute or more after a mass deletion, ext4
+ * spends most of each file creation looking for an inode that was not freed recently
+ * (`recently_deleted`, seen in `perf`), a cost a training run, which does not delete files
+ * as it logs, never pays.
  */
 async function timedPass(name, { rollouts, rounds, workDir }) {
   const dir = path.join(workDir, `throughput-${process.pid}`, `${name}-${passCount++}`);
