@@ -52,3 +52,16 @@ export {
   type SamplingInfo,
 } from "./format.js";
 export { safeSegment, sessionPath, stepDir } from "./paths.js";
+export {
+  readSession,
+  readSessions,
+  scanSessions,
+  sessionState,
+  sessionStart,
+  parseSession,
+  type TrajectoryRecord,
+  type LineProblem,
+  type SessionRef,
+  type SessionFilter,
+  type SessionState,
+} from "./reader.js";
