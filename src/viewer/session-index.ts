@@ -1,0 +1,149 @@
+/**
+ * The viewer's index of a log directory: one {@link SessionRow} per session file, kept up to
+ * date by polling. A file is read again only when its size or modification time changed, so
+ * requests never re-read files and a poll of an idle tree costs one `stat` per file.
+ *
+ * Polling, not `fs.watch`: recursive watching is unreliable on Linux with Node 20, and a
+ * training run on a network file system may not deliver events at all.
+ */
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { scanSessions, type SessionRef } from "../reader.js";
+import { readSessionRow, type SessionRow } from "./session-row.js";
+
+/** A session's state as the viewer shows it: an incomplete session is live or unfinished. */
+export type SessionStatus = "completed" | "errored" | "live" | "unfinished";
+
+/** Options of {@link SessionIndex}. */
+export interface SessionIndexOptions {
+  /** The log directory. */
+  logDir: string;
+  /** Milliseconds between two scans. @default 1000 */
+  pollMs?: number;
+  /** An incomplete session modified within this many milliseconds is live. @default 300000 (5 min) */
+  liveWindowMs?: number;
+  /** Called when a scan fails (e.g. the directory was removed); the last good index is kept. */
+  onError?: (error: unknown) => void;
+}
+
+/** Default time between two scans, in milliseconds. */
+export const DEFAULT_POLL_MS = 1000;
+/** Default window, in milliseconds, within which an incomplete session counts as live. */
+export const DEFAULT_LIVE_WINDOW_MS = 5 * 60 * 1000;
+/** Files stat'ed or read at once during a scan. */
+const PARALLEL = 16;
+
+/** Every session of a log directory, as rows, refreshed by polling. */
+export class SessionIndex {
+  /** Absolute log directory. */
+  readonly logDir: string;
+  readonly #pollMs: number;
+  readonly #liveWindowMs: number;
+  readonly #onError: (error: unknown) => void;
+  #rows = new Map<string, SessionRow>();
+  #list: SessionRow[] = [];
+  #generation = 0;
+  #liveCount = 0;
+  #scanning: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = true;
+
+  constructor(options: SessionIndexOptions) {
+    this.logDir = path.resolve(options.logDir);
+    this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.#liveWindowMs = options.liveWindowMs ?? DEFAULT_LIVE_WINDOW_MS;
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  /** Changes whenever a session appears, changes, disappears or stops being live. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Every session, in scan order: experiment, training step, start time, file name. */
+  rows(): readonly SessionRow[] {
+    return this.#list;
+  }
+
+  /** The session with this path relative to the log directory. */
+  get(relPath: string): SessionRow | undefined {
+    return this.#rows.get(relPath);
+  }
+
+  /** Whether a session is completed, errored, live (incomplete, recently written) or unfinished. */
+  status(row: SessionRow, now: number = Date.now()): SessionStatus {
+    if (row.state !== "incomplete") return row.state;
+    return now - row.mtimeMs <= this.#liveWindowMs ? "live" : "unfinished";
+  }
+
+  /** Scans once; a call while a scan runs waits for that scan. Rejects when the directory cannot be listed. */
+  refresh(): Promise<void> {
+    this.#scanning ??= this.#scan().finally(() => {
+      this.#scanning = null;
+    });
+    return this.#scanning;
+  }
+
+  /** Scans now, then keeps scanning every `pollMs` until {@link stop}. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.refresh();
+    this.#schedule();
+  }
+
+  /** Stops polling; resolves once a scan in progress has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#scanning?.catch(() => undefined);
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.refresh()
+        .catch((error: unknown) => this.#onError(error))
+        .finally(() => this.#schedule());
+    }, this.#pollMs);
+    // Polling alone never keeps the process alive.
+    this.#timer.unref();
+  }
+
+  async #scan(): Promise<void> {
+    const refs: SessionRef[] = [];
+    for await (const ref of scanSessions(this.logDir)) refs.push(ref);
+    const next = new Map<string, SessionRow>();
+    let changed = refs.length !== this.#rows.size;
+    for (let i = 0; i < refs.length; i += PARALLEL) {
+      const batch = refs.slice(i, i + PARALLEL);
+      const rows = await Promise.all(batch.map((ref) => this.#rowOf(ref)));
+      for (const row of rows) {
+        if (row === null) continue;
+        if (this.#rows.get(row.relPath) !== row) changed = true;
+        next.set(row.relPath, row);
+      }
+    }
+    const now = Date.now();
+    let live = 0;
+    for (const row of next.values()) if (this.status(row, now) === "live") live++;
+    if (changed || live !== this.#liveCount || next.size !== this.#rows.size) {
+      this.#rows = next;
+      this.#list = [...next.values()];
+      this.#liveCount = live;
+      this.#generation++;
+    }
+  }
+
+  /** The row of a file: the known one when size and mtime are unchanged. Null when it vanished. */
+  async #rowOf(ref: SessionRef): Promise<SessionRow | null> {
+    try {
+      const info = await stat(ref.path);
+      const known = this.#rows.get(ref.relPath);
+      if (known !== undefined && known.sizeBytes === info.size && known.mtimeMs === info.mtimeMs) return known;
+      return await readSessionRow(ref, info.size, info.mtimeMs);
+    } catch {
+      return null;
+    }
+  }
+}

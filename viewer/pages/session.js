@@ -1,0 +1,281 @@
+// Page 3: one trajectory. Header facts, metadata, a timeline of every iteration, then the
+// iterations a page at a time (a 100 MB session never reaches the page whole), then the summary.
+import { api, apiUrl } from "../lib/api.js";
+import { fill, h, setTitle } from "../lib/dom.js";
+import { fmtBytes, fmtInt, fmtSeconds, fmtTime, plural } from "../lib/format.js";
+import { instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
+import { errorBox, fact, pager, rewardCell, statusBadge, textBlock } from "../lib/widgets.js";
+
+const PAGE_SIZE = 10;
+const ITERATION_KEYS = new Set(["type", "iteration", "timestamp", "prompt", "response", "code_blocks", "final_answer", "iteration_time", "usage"]);
+const SUMMARY_KEYS = new Set(["type", "timestamp", "reward", "total_steps", "total_iterations", "error", "dropped_lines"]);
+
+/** Renders the page of the session at `params.path`. */
+export async function sessionPage(root, params) {
+  const path = params.get("path") ?? "";
+  let from = Math.max(0, Number(params.get("from") ?? 0) || 0);
+  let info = await api("session", { path });
+  setTitle(`${info.row.instanceId} · step ${info.row.trainingStep}`);
+
+  const head = h("div");
+  const timeline = h("section", { class: "card" });
+  const iterations = h("section", { class: "iterations", "aria-label": "iterations" });
+  const summary = h("section", { class: "card summary-card" });
+
+  const renderInfo = () => {
+    fill(head, header(info, path));
+    fill(timeline, timelineView(info, from, (index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
+    fill(summary, summaryView(info, path));
+  };
+
+  const showPage = async (offset, focusIndex) => {
+    from = offset;
+    history.replaceState(null, "", sessionLink(path, from > 0 ? { from } : {}));
+    const page = await api("session/iterations", { path, offset: from, limit: PAGE_SIZE });
+    const nav = () => pager(page.offset, page.limit, page.total, (o) => sessionLink(path, o > 0 ? { from: o } : {}));
+    fill(iterations, 
+      h("div", { class: "section-head" }, h("h2", null, "Iterations"), nav()),
+      page.items.length === 0 ? h("div", { class: "empty" }, "No iteration logged yet.") : page.items.map((item) => iterationCard(item, path)),
+      page.total > page.limit ? nav() : null,
+    );
+    fill(timeline, timelineView(info, from, (index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
+    if (focusIndex !== undefined) {
+      const line = info.outline[focusIndex]?.line;
+      document.getElementById(`line-${line}`)?.scrollIntoView({ block: "start" });
+    }
+  };
+
+  renderInfo();
+  fill(root, head, metadataView(info, path), timeline, iterations, summary);
+  await showPage(from);
+
+  return {
+    async refresh() {
+      const before = info;
+      info = await api("session", { path });
+      renderInfo();
+      // New iterations that belong on the page being read are shown at once.
+      const shown = Math.min(PAGE_SIZE, Math.max(0, before.iterationCount - from));
+      if (info.iterationCount !== before.iterationCount && shown < PAGE_SIZE) await showPage(from);
+    },
+  };
+}
+
+function header(info, path) {
+  const row = info.row;
+  const tokens = info.outline.reduce((sum, o) => sum + (o.promptTokens ?? 0) + (o.completionTokens ?? 0), 0);
+  const subCalls = info.outline.reduce((sum, o) => sum + o.subCalls, 0);
+  return h("div", { class: "page-head session-head" },
+    h("div", { class: "crumbs muted" },
+      h("a", { href: sessionsLink({ experiment: row.experiment }) }, row.experiment), " › ",
+      h("a", { href: sessionsLink({ experiment: row.experiment, step: row.trainingStep }) }, `step ${row.trainingStep}`), " › ",
+      h("span", { class: "mono" }, row.sessionId)),
+    h("div", { class: "title-row" },
+      h("h1", { class: "mono", "data-testid": "session-title" }, row.instanceId),
+      h("div", { class: "actions" },
+        h("a", { class: "button primary", href: instanceLink(row.experiment, row.instanceId, { focus: row.relPath }), "data-testid": "across-steps" }, "This instance across steps →"),
+        h("a", { class: "button", href: apiUrl("raw", { path }), download: "" }, "Download .jsonl"),
+      )),
+    h("div", { class: "facts" },
+      fact("Reward", rewardCell(row.reward, "reward big")),
+      fact("State", statusBadge(row.status)),
+      fact("Iterations", fmtInt(info.iterationCount)),
+      fact("Duration", fmtSeconds(row.durationSeconds)),
+      fact("Started (UTC)", fmtTime(row.startedAt)),
+      fact("Model", row.model ?? "—"),
+      fact("Tokens", tokens > 0 ? fmtInt(tokens) : "—"),
+      fact("Sub-model calls", fmtInt(subCalls)),
+      fact("File", fmtBytes(info.sizeBytes)),
+    ),
+    row.error !== null ? errorBox(`Error: ${row.error}`) : null,
+    info.problemCount > 0
+      ? h("div", { class: "warning-box" },
+          h("strong", null, `${plural(info.problemCount, "line")} could not be read and ${info.problemCount === 1 ? "was" : "were"} skipped:`),
+          h("ul", null, info.problems.map((p) => h("li", null, `line ${p.line}: ${p.message}`))))
+      : null,
+    info.pendingBytes > 0 ? h("p", { class: "muted" }, `${fmtBytes(info.pendingBytes)} of a line still being written (not shown yet).`) : null,
+  );
+}
+
+function metadataView(info, path) {
+  const meta = info.metadata;
+  if (meta === null) return h("section", { class: "card" }, h("h2", null, "Metadata"), h("p", { class: "muted" }, "This file has no metadata line."));
+  const rows = Object.entries(meta)
+    .filter(([key]) => key !== "type")
+    .map(([key, value]) =>
+      h("tr", null,
+        h("th", { class: "mono" }, key),
+        h("td", null, valueView(value, info.metadataTruncated, `/${pointerKey(key)}`, path, info.metadataLine))));
+  return h("details", { class: "card metadata" },
+    h("summary", null, h("h2", null, "Metadata"), h("span", { class: "muted" }, ` ${meta.root_model ?? ""} · max ${meta.max_iterations ?? "?"} iterations · ${meta.environment_type ?? ""}`)),
+    h("table", { class: "kv" }, h("tbody", null, rows)));
+}
+
+function timelineView(info, from, onPick) {
+  const outline = info.outline;
+  const total = outline.reduce((sum, o) => sum + (o.seconds ?? 0), 0);
+  const blocks = outline.map((o, index) => {
+    const onPage = index >= from && index < from + PAGE_SIZE;
+    const cls = ["tl-block", o.errors > 0 ? "has-error" : "", o.final ? "is-final" : "", onPage ? "on-page" : ""].join(" ");
+    const title = `Iteration ${o.iteration} · ${fmtSeconds(o.seconds)} · ${plural(o.codeBlocks, "code block")}` +
+      `${o.errors > 0 ? ` · ${plural(o.errors, "error")}` : ""}${o.subCalls > 0 ? ` · ${plural(o.subCalls, "sub-model call")}` : ""}${o.final ? " · final answer" : ""}`;
+    const block = h("button", { class: cls, type: "button", title, "aria-label": title, onclick: () => onPick(index) },
+      h("span", { class: "tl-num" }, String(o.iteration)),
+      o.subCalls > 0 ? h("span", { class: "tl-sub" }, `↳${o.subCalls}`) : null);
+    block.style.flexGrow = String(Math.max(0.4, o.seconds ?? 1));
+    return block;
+  });
+  return h("div", { class: "timeline" },
+    h("div", { class: "section-head" },
+      h("h2", null, "Timeline"),
+      h("span", { class: "muted" }, `${plural(outline.length, "iteration")} · ${fmtSeconds(total)} in iterations · width ∝ time`)),
+    outline.length === 0 ? h("p", { class: "muted" }, "No iteration yet.") : h("div", { class: "tl-strip" }, blocks),
+    info.iterationCount > outline.length ? h("p", { class: "muted" }, `The timeline shows the first ${fmtInt(outline.length)} iterations.`) : null,
+    h("div", { class: "tl-legend muted" },
+      h("span", { class: "tl-key" }), " iteration ", h("span", { class: "tl-key has-error" }), " code error ",
+      h("span", { class: "tl-key is-final" }), " final answer ", h("span", { class: "tl-key on-page" }), " on this page"),
+  );
+}
+
+function iterationCard(item, path) {
+  const { line, data, truncated } = item;
+  const text = (value, pointer, cls) => textBlock(value, { cls, fullLength: truncated[pointer], source: { path, line, pointer } });
+  const errors = data.code_blocks.filter((b) => b.result.stderr.trim() !== "").length;
+  const calls = data.code_blocks.reduce((sum, b) => sum + b.result.rlm_calls.length, 0);
+  const extra = Object.entries(data).filter(([key]) => !ITERATION_KEYS.has(key));
+  return h("article", { class: "card iteration", id: `line-${line}`, "data-iteration": data.iteration },
+    h("header", { class: "iteration-head" },
+      h("h3", null, `Iteration ${data.iteration}`),
+      h("span", { class: "chips" },
+        chip(fmtSeconds(data.iteration_time)),
+        data.usage ? chip(`${fmtInt(data.usage.prompt_tokens)} → ${fmtInt(data.usage.completion_tokens)} tokens`) : null,
+        chip(plural(data.code_blocks.length, "code block")),
+        calls > 0 ? chip(plural(calls, "sub-model call")) : null,
+        errors > 0 ? chip(plural(errors, "error"), "chip-bad") : null,
+        data.final_answer !== null ? chip("final answer", "chip-good") : null,
+        h("span", { class: "muted small" }, fmtTime(data.timestamp))),
+    ),
+    promptView(data.prompt, text),
+    h("div", { class: "block-label" }, "Response"),
+    text(data.response, "/response", "response"),
+    data.code_blocks.map((block, i) => codeBlockView(block, i, text, truncated, path, line)),
+    data.final_answer !== null ? finalAnswerView(data.final_answer, text) : null,
+    extra.length > 0
+      ? h("details", { class: "sub" }, h("summary", null, `Other fields (${extra.length})`),
+          h("table", { class: "kv" }, h("tbody", null, extra.map(([key, value]) =>
+            h("tr", null, h("th", { class: "mono" }, key), h("td", null, valueView(value, truncated, `/${pointerKey(key)}`, path, line)))))))
+      : null,
+  );
+}
+
+function promptView(prompt, text) {
+  const roles = prompt.reduce((acc, m) => acc.set(m.role, (acc.get(m.role) ?? 0) + 1), new Map());
+  const last = prompt[prompt.length - 1];
+  return h("details", { class: "prompt" },
+    h("summary", null,
+      h("span", { class: "block-label inline" }, `Prompt · ${plural(prompt.length, "message")}`),
+      h("span", { class: "muted small" }, ` ${[...roles].map(([role, n]) => `${n} ${role}`).join(", ")}`),
+      last ? h("span", { class: "prompt-peek muted small" }, ` · last: ${last.role}: ${last.content.slice(0, 120).replace(/\s+/g, " ")}`) : null),
+    prompt.map((message, i) =>
+      h("div", { class: `message role-${/^(system|user|assistant|tool)$/.test(message.role) ? message.role : "other"}` },
+        h("div", { class: "role" }, message.role),
+        text(message.content, `/prompt/${i}/content`, "message-text"))),
+  );
+}
+
+function codeBlockView(block, i, text, truncated, path, line) {
+  const base = `/code_blocks/${i}`;
+  const r = block.result;
+  const localKeys = Object.keys(r.locals);
+  return h("div", { class: "code-block" },
+    h("div", { class: "block-label" }, `Code block ${i + 1}`, h("span", { class: "muted small" }, ` · ran ${fmtSeconds(r.execution_time)}`)),
+    text(block.code, `${base}/code`, "code"),
+    r.stdout !== "" ? [h("div", { class: "stream-label" }, "stdout"), text(r.stdout, `${base}/result/stdout`, "stdout")] : h("div", { class: "stream-label muted" }, "no output"),
+    r.stderr !== "" ? [h("div", { class: "stream-label bad" }, "stderr"), text(r.stderr, `${base}/result/stderr`, "stderr")] : null,
+    localKeys.length > 0
+      ? h("details", { class: "sub" }, h("summary", null, `Locals (${localKeys.length})`),
+          h("table", { class: "kv" }, h("tbody", null, localKeys.map((key) =>
+            h("tr", null, h("th", { class: "mono" }, key), h("td", null, valueView(r.locals[key], truncated, `${base}/result/locals/${pointerKey(key)}`, path, line)))))))
+      : null,
+    r.rlm_calls.length > 0 ? subCallsView(r.rlm_calls, base, text) : null,
+    r.final_answer !== null ? h("div", { class: "final small-final" }, h("span", { class: "block-label inline" }, "Final answer from code: "), text(r.final_answer, `${base}/result/final_answer`, "answer")) : null,
+  );
+}
+
+function subCallsView(calls, base, text) {
+  return h("div", { class: "subcalls" },
+    h("div", { class: "stream-label" }, `Sub-model calls (${calls.length})`),
+    h("table", { class: "table compact" },
+      h("thead", null, h("tr", null, h("th", null, "#"), h("th", null, "Model"), h("th", { class: "num" }, "Prompt tokens"), h("th", { class: "num" }, "Completion tokens"), h("th", { class: "num" }, "Time"), h("th", null, ""))),
+      h("tbody", null, calls.map((call, j) => {
+        const detail = h("tr", { class: "subcall-detail", hidden: true },
+          h("td", { colspan: 6 },
+            h("div", { class: "stream-label" }, "Prompt"),
+            typeof call.prompt === "string" ? text(call.prompt, `${base}/result/rlm_calls/${j}/prompt`, "message-text") : h("pre", { class: "text" }, JSON.stringify(call.prompt, null, 2)),
+            h("div", { class: "stream-label" }, "Response"),
+            text(call.response, `${base}/result/rlm_calls/${j}/response`, "response")));
+        const toggle = h("button", { class: "link-button", type: "button", onclick: () => {
+          detail.hidden = !detail.hidden;
+          toggle.textContent = detail.hidden ? "show" : "hide";
+        } }, "show");
+        return [
+          h("tr", null, h("td", null, String(j + 1)), h("td", { class: "mono" }, call.root_model), h("td", { class: "num" }, fmtInt(call.prompt_tokens)),
+            h("td", { class: "num" }, fmtInt(call.completion_tokens)), h("td", { class: "num" }, fmtSeconds(call.execution_time)), h("td", null, toggle)),
+          detail,
+        ];
+      }))),
+  );
+}
+
+function finalAnswerView(answer, text) {
+  const isPair = Array.isArray(answer);
+  return h("div", { class: "final" },
+    h("div", { class: "block-label" }, isPair ? `Final answer (${answer[0]})` : "Final answer"),
+    text(isPair ? answer[1] : answer, isPair ? "/final_answer/1" : "/final_answer", "answer"));
+}
+
+function summaryView(info, path) {
+  const s = info.summary;
+  const row = info.row;
+  if (s === null) {
+    return [h("h2", null, "Summary"),
+      h("p", { class: `no-summary status-${row.status}` }, row.status === "live"
+        ? "No summary line yet: this session is still running. New iterations appear here as they are written."
+        : `No summary line: this session never finished (last written ${fmtTime(new Date(row.mtimeMs).toISOString())} UTC).`)];
+  }
+  const extra = Object.entries(s).filter(([key]) => !SUMMARY_KEYS.has(key));
+  return [
+    h("h2", null, "Summary"),
+    h("div", { class: "facts" },
+      fact("Reward", rewardCell(s.reward, "reward big")),
+      fact("Total steps", fmtInt(s.total_steps)),
+      fact("Total iterations", fmtInt(s.total_iterations)),
+      s.dropped_lines ? fact("Dropped lines", h("span", { class: "bad" }, fmtInt(s.dropped_lines))) : null,
+      fact("Ended (UTC)", fmtTime(s.timestamp))),
+    s.error !== undefined && s.error !== null
+      ? [h("div", { class: "stream-label bad" }, "Error"), h("pre", { class: "text stderr" }, typeof s.error === "string" ? s.error : JSON.stringify(s.error, null, 2))]
+      : null,
+    extra.length > 0
+      ? h("table", { class: "kv" }, h("tbody", null, extra.map(([key, value]) =>
+          h("tr", null, h("th", { class: "mono" }, key), h("td", null, valueView(value, info.summaryTruncated, `/${pointerKey(key)}`, path, info.summaryLine))))))
+      : null,
+  ];
+}
+
+/** A value of any type: strings as text, the rest as indented JSON. */
+function valueView(value, truncated, pointer, path, line) {
+  if (typeof value === "string") {
+    return textBlock(value, { cls: "value", fullLength: truncated?.[pointer], source: line ? { path, line, pointer } : undefined });
+  }
+  if (value === null || typeof value !== "object") return h("span", { class: "mono" }, JSON.stringify(value));
+  return h("pre", { class: "text value" }, JSON.stringify(value, null, 2));
+}
+
+function chip(label, cls = "") {
+  return h("span", { class: `chip ${cls}` }, label);
+}
+
+function pointerKey(key) {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
