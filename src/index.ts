@@ -58,6 +58,7 @@ export {
   scanSessions,
   sessionState,
   sessionStart,
+  findLatestSession,
   parseSession,
   type TrajectoryRecord,
   type LineProblem,

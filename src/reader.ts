@@ -12,6 +12,8 @@ import type { IterationLine, MetadataLine, SummaryLine } from "./format.js";
 import { safeSegment } from "./paths.js";
 import { LINE_CHECKS, firstSchemaError, isLineType } from "./internal/line-checks.js";
 import { parseSessionFileName } from "./internal/session-file-name.js";
+import { splitLines } from "./internal/split-lines.js";
+import { normalizePrompt } from "./internal/normalize-prompt.js";
 
 /** A line of a session file that was skipped, with why. */
 export interface LineProblem {
@@ -36,6 +38,8 @@ export interface TrajectoryRecord {
   complete: boolean;
   /** Lines that were skipped: not JSON (e.g. a torn last line), or not a line of the format. */
   problems: LineProblem[];
+  /** Where the file was found, when it came from {@link readSessions}. */
+  ref?: SessionRef;
 }
 
 /** How a session ended. */
@@ -104,17 +108,9 @@ export function parseSession(file: string, bytes: Buffer): TrajectoryRecord {
     complete: false,
     problems: [],
   };
-  let start = 0;
-  let lineNumber = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(NEWLINE, start);
-    const torn = end === -1;
-    if (torn) end = bytes.length;
-    lineNumber++;
-    const text = bytes.toString("utf8", start, end);
-    start = end + 1;
+  for (const { line, text, torn } of splitLines(bytes)) {
     if (text.trim() === "") continue;
-    readLine(record, text, lineNumber, torn);
+    readLine(record, text, line, torn);
   }
   record.complete = record.summary !== null;
   return record;
@@ -142,6 +138,7 @@ function readLine(record: TrajectoryRecord, text: string, line: number, torn: bo
     });
     return;
   }
+  if (type === "iteration") normalizePrompt(value as { prompt?: unknown });
   if (!LINE_CHECKS[type].Check(value)) {
     record.problems.push({ line, message: `invalid ${type} line: ${firstSchemaError(type, value)}` });
     return;
@@ -211,7 +208,10 @@ export async function* readSessions(dir: string, filter: SessionFilter = {}): As
       const ref = await refs.next();
       if (ref.done === true) return null;
       const record = await readSessionOrNull(ref.value.path);
-      if (record !== null && keep(record, ref.value)) return record;
+      if (record !== null && keep(record)) {
+        record.ref = ref.value;
+        return record;
+      }
     }
   };
   let pending = next();
@@ -223,6 +223,38 @@ export async function* readSessions(dir: string, filter: SessionFilter = {}): As
     pending.catch(() => undefined);
     yield record;
   }
+}
+
+/**
+ * The session that started last under `dir` (optionally within a filter's path criteria):
+ * decided from file names, reading metadata lines only to break ties within one second.
+ * Resolves to null when there is none.
+ */
+export async function findLatestSession(dir: string, filter: SessionFilter = {}): Promise<SessionRef | null> {
+  let latest: SessionRef[] = [];
+  for await (const ref of scanSessions(dir, filter)) {
+    const current = latest[0];
+    if (current === undefined || compareStart(ref, current) > 0) latest = [ref];
+    else if (compareStart(ref, current) === 0) latest.push(ref);
+  }
+  if (latest.length <= 1) return latest[0] ?? null;
+  let best: SessionRef | null = null;
+  let bestTime = Number.NEGATIVE_INFINITY;
+  for (const ref of latest) {
+    const stamp = (await readFirstLine(ref.path))?.timestamp;
+    const time = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
+    const t = Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+    // Ties go to the last in scan order, so the answer is stable.
+    if (best === null || t >= bestTime) (best = ref), (bestTime = t);
+  }
+  return best;
+}
+
+function compareStart(a: SessionRef, b: SessionRef): number {
+  if (a.startedAt === b.startedAt) return 0;
+  if (a.startedAt === null) return -1;
+  if (b.startedAt === null) return 1;
+  return compareText(a.startedAt, b.startedAt);
 }
 
 /** The start of a session: the metadata timestamp, else the file name's. Null when neither exists. */
@@ -277,7 +309,7 @@ function compileFilter(filter: SessionFilter): CompiledFilter {
   return Object.assign(match, { experiment, step });
 }
 
-function compileRecordFilter(filter: SessionFilter): (record: TrajectoryRecord, ref: SessionRef) => boolean {
+function compileRecordFilter(filter: SessionFilter): (record: TrajectoryRecord) => boolean {
   const states = filter.states !== undefined ? new Set(filter.states) : null;
   const since = filter.since?.getTime();
   const until = filter.until?.getTime();
