@@ -115,6 +115,7 @@ async function handle(
   const isApi = target.startsWith("/api/");
   if (req.method !== "GET") {
     // Read-only: there is no endpoint that changes anything.
+    res.setHeader("Allow", "GET");
     sendError(res, 405, `method ${req.method ?? "?"} not allowed; the viewer is read-only`, isApi);
     return;
   }

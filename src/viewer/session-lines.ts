@@ -41,7 +41,7 @@ export class SessionLines {
   summaryLine: number | null = null;
   problems: LineProblem[] = [];
   outline: IterationOutline[] = [];
-  /** Byte range of each line, 1-based line n at index n - 1. */
+  /** Byte range of each line, its newline included; 1-based line n at index n - 1. */
   #starts: number[] = [];
   #ends: number[] = [];
   /** Offset just after the last complete line: where the next update reads from. */
@@ -139,8 +139,9 @@ export class SessionLines {
       const bytes = chunk as Buffer;
       let at = 0;
       for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, at)) {
-        pending.push(bytes.subarray(at, nl));
-        this.#takeLine(Buffer.concat(pending), lineStart, position + nl);
+        // Lines keep their newline: the reader tells a torn last line by its absence.
+        pending.push(bytes.subarray(at, nl + 1));
+        this.#takeLine(Buffer.concat(pending), lineStart, position + nl + 1);
         pending = [];
         at = nl + 1;
         lineStart = position + at;
