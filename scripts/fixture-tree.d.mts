@@ -36,6 +36,10 @@ export interface FixtureTree {
 /** A task instance of the fixture tree. */
 export interface FixtureInstance {
   id: string;
+  /** The one-line final answer of a successful rollout. */
+  answer: string;
+  /** An excerpt of the file with the bug. */
+  source: string;
   issue: string;
   file: string;
   bad: string;

@@ -10,6 +10,22 @@ import { TrajectoryLogger } from "trajlog";
 export const FIXTURE_INSTANCES = [
   {
     id: "django__django-11099",
+    answer: "anchor the username regexes with \\A and \\Z",
+    source: `import re
+
+from django.core import validators
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+
+@deconstructible
+class ASCIIUsernameValidator(validators.RegexValidator):
+    regex = r'^[\\w.@+-]+$'
+    message = _(
+        'Enter a valid username. This value may contain only English letters, '
+        'numbers, and @/./+/-/_ characters.'
+    )
+    flags = re.ASCII`,
     issue: "UsernameValidator allows trailing newline in usernames",
     file: "django/contrib/auth/validators.py",
     bad: "regex = r'^[\\w.@+-]+$'",
@@ -18,6 +34,23 @@ export const FIXTURE_INSTANCES = [
   },
   {
     id: "astropy__astropy-12907",
+    answer: "use the right operand's matrix in _cstack",
+    source: `def _cstack(left, right):
+    """Function corresponding to '&' operation."""
+    noutp = _compute_n_outputs(left, right)
+
+    if isinstance(left, Model):
+        cleft = _coord_matrix(left, 'left', noutp)
+    else:
+        cleft = np.zeros((noutp, left.shape[1]))
+        cleft[: left.shape[0], : left.shape[1]] = left
+    if isinstance(right, Model):
+        cright = _coord_matrix(right, 'right', noutp)
+    else:
+        cright = np.zeros((noutp, right.shape[1]))
+        cright[-right.shape[0]:, -right.shape[1]:] = 1
+
+    return np.hstack([cleft, cright])`,
     issue: "separability_matrix does not compute separability correctly for nested CompoundModels",
     file: "astropy/modeling/separable.py",
     bad: "cright[-right.shape[0]:, -right.shape[1]:] = 1",
@@ -26,6 +59,20 @@ export const FIXTURE_INSTANCES = [
   },
   {
     id: "sympy__sympy-20590",
+    answer: "add __slots__ = () to Printable",
+    source: `class Printable:
+    """
+    The default implementation of printing for SymPy classes.
+
+    This implements a hack that allows us to print elements of built-in
+    Python containers in a readable way.
+    """
+
+    # Note, we always use the default ordering (lex) in __str__ and __repr__,
+    # regardless of the global setting. See issue 5487.
+    def __str__(self):
+        from sympy.printing.str import sstr
+        return sstr(self, order=None)`,
     issue: "Symbol instances have __dict__ since 1.7",
     file: "sympy/core/_print_helpers.py",
     bad: "class Printable:",
@@ -34,6 +81,19 @@ export const FIXTURE_INSTANCES = [
   },
   {
     id: "psf__requests-2317",
+    answer: "decode byte-string methods with to_native_string",
+    source: `    def request(self, method, url,
+        params=None, data=None, headers=None, cookies=None, files=None,
+        auth=None, timeout=None, allow_redirects=True, proxies=None,
+        hooks=None, stream=None, verify=None, cert=None, json=None):
+
+        method = builtin_str(method)
+
+        # Create the Request.
+        req = Request(
+            method = method.upper(),
+            url = url,
+            headers = headers,`,
     issue: "method = builtin_str(method) turns b'GET' into \"b'GET'\"",
     file: "requests/sessions.py",
     bad: "method = builtin_str(method)",
@@ -42,6 +102,20 @@ export const FIXTURE_INSTANCES = [
   },
   {
     id: "pytest-dev__pytest-5692",
+    answer: "write hostname and timestamp on the testsuite element",
+    source: `    def pytest_sessionfinish(self):
+        dirname = os.path.dirname(os.path.abspath(self.logfile))
+        if not os.path.isdir(dirname):
+            os.makedirs(dirname)
+        logfile = open(self.logfile, "w", encoding="utf-8")
+        suite_stop_time = time.time()
+        suite_time_delta = suite_stop_time - self.suite_start_time
+
+        numtests = (self.stats["passed"] + self.stats["failure"]
+                    + self.stats["skipped"] + self.stats["error"] - self.cnt_double_fail_tests)
+        logfile.write('<?xml version="1.0" encoding="utf-8"?>')
+
+        suite_node = Junit.testsuite(`,
     issue: "Hostname and timestamp properties missing from generated JUnit XML reports",
     file: "src/_pytest/junitxml.py",
     bad: "suite_node = Junit.testsuite(",
@@ -50,6 +124,21 @@ export const FIXTURE_INSTANCES = [
   },
   {
     id: "sphinx-doc__sphinx-8721",
+    answer: "skip viewcode pages for epub unless viewcode_enable_epub",
+    source: `def collect_pages(app: Sphinx) -> Generator[Tuple[str, Dict[str, Any], str], None, None]:
+    env = app.builder.env
+    if not hasattr(env, '_viewcode_modules'):
+        return
+    highlighter = app.builder.highlighter  # type: ignore
+    urito = app.builder.get_relative_uri
+
+    modnames = set(env._viewcode_modules)  # type: ignore
+
+    for modname, entry in status_iterator(
+            sorted(env._viewcode_modules.items()),  # type: ignore
+            __('highlighting module code... '), "blue",
+            len(env._viewcode_modules),  # type: ignore
+            app.verbosity, lambda x: x[0]):`,
     issue: "viewcode creates pages for epub even if viewcode_enable_epub=False",
     file: "sphinx/ext/viewcode.py",
     bad: "def collect_pages(app: Sphinx) -> Generator[Tuple[str, Dict[str, Any], str], None, None]:\n    env = app.builder.env",
@@ -229,9 +318,9 @@ function planFor(instance, progress, random) {
       seconds: seconds(),
     });
   }
-  turns.push({ response: `All tests pass. FINAL(${instance.good.split("\n").pop()?.trim()})`, seconds: seconds() });
+  turns.push({ response: `All tests pass. FINAL(${instance.answer})`, seconds: seconds() });
   const reward = firstTryFails ? 0.45 + random() * 0.35 : 0.75 + random() * 0.25;
-  return { turns, answer: `changed ${instance.file}: ${instance.good.split("\n").pop()?.trim()}`, reward: round2(Math.min(1, reward)) };
+  return { turns, answer: `${instance.file}: ${instance.answer}`, reward: round2(Math.min(1, reward)) };
 }
 
 async function writeErrored(logger, clock, step) {
@@ -287,9 +376,7 @@ function result(stdout, stderr, executionTime) {
 }
 
 function fakeSource(instance) {
-  const lines = [];
-  for (let i = 1; i <= 40; i++) lines.push(i === 20 ? `    ${instance.bad.split("\n")[0]}` : `    # line ${i} of ${instance.file}`);
-  return lines.join("\n");
+  return instance.source;
 }
 
 function round2(x) {

@@ -157,7 +157,7 @@ function iterationCard(item, path) {
     ),
     promptView(data.prompt, text),
     h("div", { class: "block-label" }, "Response"),
-    text(data.response, "/response", "response"),
+    text(data.response, "/response", "response iteration-response"),
     data.code_blocks.map((block, i) => codeBlockView(block, i, text, truncated, path, line)),
     data.final_answer !== null ? finalAnswerView(data.final_answer, text) : null,
     extra.length > 0
