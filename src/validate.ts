@@ -81,7 +81,7 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
       message: `summary says total_iterations ${declaredIterations}, but the file has ${iterations} iteration lines`,
     });
   }
-  return problems;
+  return problems.sort((a, b) => a.line - b.line);
 }
 
 function schemaErrors(type: LineType, value: unknown): string[] {
