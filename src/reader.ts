@@ -13,6 +13,7 @@ import { safeSegment } from "./paths.js";
 import { LINE_CHECKS, firstSchemaError, isLineType } from "./internal/line-checks.js";
 import { parseSessionFileName } from "./internal/session-file-name.js";
 import { splitLines } from "./internal/split-lines.js";
+import { excerpt } from "./internal/excerpt.js";
 import { normalizePrompt } from "./internal/normalize-prompt.js";
 
 /** A line of a session file that was skipped, with why. */
@@ -120,11 +121,10 @@ function readLine(record: TrajectoryRecord, text: string, line: number, torn: bo
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+  } catch {
     record.problems.push({
       line,
-      message: torn ? `torn last line (no newline at the end, not valid JSON): ${why}` : `not valid JSON: ${why}`,
+      message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
     });
     return;
   }

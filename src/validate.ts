@@ -10,6 +10,7 @@ import { safeSegment } from "./paths.js";
 import type { LineProblem } from "./reader.js";
 import { LINE_CHECKS, isLineType } from "./internal/line-checks.js";
 import { splitLines } from "./internal/split-lines.js";
+import { excerpt } from "./internal/excerpt.js";
 
 /** Where the file was found, to check it against its metadata. */
 export interface ExpectedPlace {
@@ -39,9 +40,11 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      problems.push({ line, message: torn ? `torn last line (not valid JSON): ${why}` : `not valid JSON: ${why}` });
+    } catch {
+      problems.push({
+        line,
+        message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
+      });
       continue;
     }
     if (torn) problems.push({ line, message: "no newline at the end of the last line" });
@@ -78,7 +81,7 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
       message: `summary says total_iterations ${declaredIterations}, but the file has ${iterations} iteration lines`,
     });
   }
-  return problems;
+  return problems.sort((a, b) => a.line - b.line);
 }
 
 function schemaErrors(type: LineType, value: unknown): string[] {

@@ -36,8 +36,8 @@ Options:
     const flush = (): void => {
       if (group === null) return;
       if (group.experiment !== experiment) {
+        io.stdout.write(`${experiment === null ? "" : "\n"}${group.experiment}\n`);
         experiment = group.experiment;
-        io.stdout.write(`${sessions > group.rows.length ? "\n" : ""}${experiment}\n`);
       }
       io.stdout.write(`  step_${group.step}  (${group.rows.length} session${group.rows.length === 1 ? "" : "s"})\n`);
       const lines = formatTable(
