@@ -10,8 +10,10 @@ export interface FixtureOptions {
   seed?: number;
   /** Simulated start time of the first session. @default "2026-03-02T09:00:00Z" */
   start?: string;
-  /** Write the errored session and the XSS probe. @default true */
-  extras?: boolean;
+  /** Write a session that ended with an error. @default true */
+  errored?: boolean;
+  /** Write a session whose prompt, response and output hold HTML and scripts. @default true */
+  xss?: boolean;
   /** Write a session with no summary line. @default true */
   unfinished?: boolean;
   /** Write the `<name>-baseline` experiment. @default true */

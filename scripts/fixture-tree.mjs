@@ -182,10 +182,8 @@ export async function generateLogTree(logDir, options = {}) {
       }
       clock.advance(600);
     }
-    if (options.extras !== false) {
-      sessions.push(await writeErrored(logger, clock, steps));
-      sessions.push(await writeXss(logger, clock, steps));
-    }
+    if (options.errored !== false) sessions.push(await writeErrored(logger, clock, steps));
+    if (options.xss !== false) sessions.push(await writeXss(logger, clock, steps));
     if (options.unfinished !== false) sessions.push(writeUnfinished(logger, clock, steps));
     await logger.close();
     if (options.baseline !== false) {

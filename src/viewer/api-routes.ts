@@ -18,11 +18,13 @@ import type { SessionLinesCache } from "./session-lines-cache.js";
 import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
 import { compareSessions } from "./session-compare.js";
+import type { SessionSketches } from "./session-sketch.js";
 
 /** What the handlers work from. */
 export interface ApiContext {
   index: SessionIndex;
   lines: SessionLinesCache;
+  sketches: SessionSketches;
   /** The log directory with symbolic links resolved. */
   realLogDir: string;
 }
@@ -36,6 +38,8 @@ export const MAX_SESSION_PAGE = 500;
 export const MAX_ITERATION_PAGE = 50;
 /** Iterations listed in a session's outline; a longer session's timeline shows the first ones. */
 export const MAX_OUTLINE = 5000;
+/** Sessions of one instance that get a sketch; past that, the page lists them without. */
+export const MAX_SKETCHES = 500;
 /** Problems listed for a session; the count says how many there are. */
 const MAX_PROBLEMS = 100;
 
@@ -138,8 +142,9 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
     });
   },
 
-  /** Every session of one instance of one experiment, by training step. */
-  "/api/instance": async ({ index }, query, res) => {
+  /** Every session of one instance of one experiment, by training step, each with a sketch of how it went. */
+  "/api/instance": async (context, query, res) => {
+    const { index } = context;
     const experiment = query.requiredString("experiment");
     const instance = query.requiredString("instance");
     const page = querySessions(index.rows(), (row) => index.status(row), {
@@ -148,7 +153,13 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       sort: "step",
       limit: Number.MAX_SAFE_INTEGER,
     });
-    sendJson(res, { experiment, instanceId: instance, rows: page.rows });
+    const rows = [];
+    for (const [i, row] of page.rows.entries()) {
+      const file = path.join(index.logDir, ...row.relPath.split("/"));
+      const sketch = i < MAX_SKETCHES ? await context.sketches.get(file, row).catch(() => null) : null;
+      rows.push({ ...row, sketch });
+    }
+    sendJson(res, { experiment, instanceId: instance, rows });
   },
 
   /** Two sessions side by side, iteration by iteration, as line diffs. */

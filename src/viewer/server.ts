@@ -11,6 +11,7 @@ import { QueryParams } from "./query-params.js";
 import { isTraversalAttempt } from "./request-path.js";
 import { SessionIndex } from "./session-index.js";
 import { SessionLinesCache } from "./session-lines-cache.js";
+import { SessionSketches } from "./session-sketch.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 
 /** Options of {@link startViewer}. */
@@ -62,7 +63,12 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerServer>
     ...(options.liveWindowMs !== undefined ? { liveWindowMs: options.liveWindowMs } : {}),
     onError,
   });
-  const context: ApiContext = { index, lines: new SessionLinesCache(), realLogDir: await realpath(index.logDir) };
+  const context: ApiContext = {
+    index,
+    lines: new SessionLinesCache(),
+    sketches: new SessionSketches(),
+    realLogDir: await realpath(index.logDir),
+  };
   const assets = await loadStaticAssets();
   await index.start();
   // A server bound to loopback only answers requests addressed to loopback: a web page on

@@ -127,7 +127,7 @@ describe("trajlog view in a browser", () => {
       expect(await texts(page, "pre.stdout")).toEqual(["<img src=x onerror=alert(1)>"]);
       expect(await texts(page, "pre.stderr")).toEqual(["<script>window.__xss='stderr'</script>"]);
       expect(await texts(page, "pre.answer")).toEqual(["<b>bold?</b>"]);
-      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
       expect(await page.locator("main img, main script, main b").count()).toBe(0);
       await page.screenshot({ path: path.join(ARTIFACTS, "xss.png") });
       expect(problems).toEqual([]);

@@ -364,9 +364,17 @@ describe("GET /api/session and its iterations", () => {
 });
 
 describe("an instance across steps", () => {
-  it("lists the instance's sessions by step", async () => {
+  it("lists the instance's sessions by step, each with a sketch of how it went", async () => {
     const { body } = await getJson("/api/instance?experiment=exp&instance=alpha");
-    expect(body).toEqual({ experiment: "exp", instanceId: "alpha", rows: [ROWS.alpha0, ROWS.alpha1] });
+    const mark = (fields: object) => ({ errors: 0, subCalls: 0, codeBlocks: 0, final: false, seconds: 1.5, ...fields });
+    expect(body).toEqual({
+      experiment: "exp",
+      instanceId: "alpha",
+      rows: [
+        { ...ROWS.alpha0, sketch: { marks: [mark({ subCalls: 1, codeBlocks: 1 }), mark({ final: true })], opening: "answer 1" } },
+        { ...ROWS.alpha1, sketch: { marks: [mark({ final: true })], opening: "answer 1" } },
+      ],
+    });
   });
 
   it("compares two sessions iteration by iteration as line diffs", async () => {
@@ -514,7 +522,9 @@ describe("the index follows the directory", () => {
     try {
       await write("other/step_4/delta_20260103_000000_d1.jsonl", jsonl([meta("delta", 4, "2026-01-03T00:00:00.000Z", "other")]));
       await expect
-        .poll(async () => (await (await fetch(new URL("/api/sessions?instance=delta", polled.url))).json()).total, { timeout: 10_000 })
+        .poll(async () => ((await (await fetch(new URL("/api/sessions?instance=delta", polled.url))).json()) as { total: number }).total, {
+          timeout: 10_000,
+        })
         .toBe(1);
     } finally {
       await polled.close();

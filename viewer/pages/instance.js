@@ -80,10 +80,23 @@ function stepColumn(row, state) {
     h("div", { class: "step-column-head" }, h("span", { class: "step-label" }, `Step ${row.trainingStep}`), h("span", { class: "picks" }, pick("a"), pick("b"))),
     h("div", { class: "step-reward" }, rewardCell(row.reward, "reward big")),
     h("div", { class: "step-facts" }, statusBadge(row.status), ` ${plural(row.iterations, "iteration")} · ${fmtSeconds(row.durationSeconds)}`),
+    sketchView(row.sketch),
     h("div", { class: "block-label" }, "Final answer"),
     h("pre", { class: "text answer clamp" }, row.error !== null ? `error: ${row.error}` : (row.finalAnswer ?? "—")),
     h("a", { class: "small", href: sessionLink(row.relPath) }, "Open trajectory →"),
   );
+}
+
+/** One mark per iteration (red top: a code error, green: the final answer), then the opening line. */
+function sketchView(sketch) {
+  if (!sketch || sketch.marks === null) return null;
+  return h("div", { class: "sketch" },
+    h("div", { class: "sketch-marks", "aria-label": "iterations" }, sketch.marks.map((m, i) =>
+      h("span", {
+        class: `sketch-mark ${m.errors > 0 ? "has-error" : ""} ${m.final ? "is-final" : ""}`,
+        title: `Iteration ${i + 1} · ${fmtSeconds(m.seconds)} · ${plural(m.codeBlocks, "code block")}${m.errors > 0 ? ` · ${plural(m.errors, "error")}` : ""}${m.subCalls > 0 ? ` · ${plural(m.subCalls, "sub-model call")}` : ""}`,
+      }, m.subCalls > 0 ? "↳" : ""))),
+    sketch.opening !== null ? h("div", { class: "opening", title: sketch.opening }, sketch.opening) : null);
 }
 
 async function renderCompare(box, state, rows) {

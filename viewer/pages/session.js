@@ -129,7 +129,8 @@ function timelineView(info, from, onPick) {
     h("div", { class: "section-head" },
       h("h2", null, "Timeline"),
       h("span", { class: "muted" }, `${plural(outline.length, "iteration")} · ${fmtSeconds(total)} in iterations · width ∝ time`)),
-    outline.length === 0 ? h("p", { class: "muted" }, "No iteration yet.") : h("div", { class: "tl-strip" }, blocks),
+    // Past a hundred iterations the blocks get thin and lose their numbers (the tooltip keeps them).
+    outline.length === 0 ? h("p", { class: "muted" }, "No iteration yet.") : h("div", { class: outline.length > 100 ? "tl-strip dense" : "tl-strip" }, blocks),
     info.iterationCount > outline.length ? h("p", { class: "muted" }, `The timeline shows the first ${fmtInt(outline.length)} iterations.`) : null,
     h("div", { class: "tl-legend muted" },
       h("span", { class: "tl-key" }), " iteration ", h("span", { class: "tl-key has-error" }), " code error ",
