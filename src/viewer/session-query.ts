@@ -44,14 +44,21 @@ export interface SessionPage {
   rows: SessionListItem[];
 }
 
-/** Filters, sorts and cuts out one page. Rows without a value for the sort column come last either way. */
+/**
+ * Filters, sorts and cuts out one page. Rows without a value for the sort column come last
+ * either way; equal rows keep the order of `rows` (the index's scan order).
+ */
 export function querySessions(
   rows: readonly SessionRow[],
   statusOf: (row: SessionRow) => SessionStatus,
   query: SessionQuery,
 ): SessionPage {
   const search = query.search?.toLowerCase();
-  const matching: SessionListItem[] = [];
+  const key = query.sort ?? "step";
+  const direction = query.order === "desc" ? -1 : 1;
+  const value = SORT_VALUE[key];
+  // Sort keys are computed once per row, and only the page's rows are copied.
+  const matching: { row: SessionRow; status: SessionStatus; key: number | string | null; at: number }[] = [];
   for (const row of rows) {
     if (query.experiment !== undefined && row.experiment !== query.experiment) continue;
     if (query.step !== undefined && row.trainingStep !== query.step) continue;
@@ -59,33 +66,34 @@ export function querySessions(
     const status = statusOf(row);
     if (query.status !== undefined && status !== query.status) continue;
     if (search !== undefined && !matchesSearch(row, search)) continue;
-    matching.push({ ...row, status });
+    matching.push({ row, status, key: value(row, status), at: matching.length });
   }
-  const key = query.sort ?? "step";
-  const direction = query.order === "desc" ? -1 : 1;
-  const value = SORT_VALUE[key];
-  // Array#sort is stable: equal rows keep scan order (experiment, step, start time).
   matching.sort((a, b) => {
-    const x = value(a);
-    const y = value(b);
-    if (x === y) return 0;
+    const x = a.key;
+    const y = b.key;
+    if (x === y) return a.at - b.at;
     if (x === null) return 1;
     if (y === null) return -1;
     return (x < y ? -1 : 1) * direction;
   });
   const offset = query.offset ?? 0;
   const limit = query.limit ?? 50;
-  return { total: matching.length, offset, limit, rows: matching.slice(offset, offset + limit) };
+  return {
+    total: matching.length,
+    offset,
+    limit,
+    rows: matching.slice(offset, offset + limit).map(({ row, status }) => ({ ...row, status })),
+  };
 }
 
 const STATUS_ORDER: Readonly<Record<SessionStatus, number>> = { live: 0, unfinished: 1, errored: 2, completed: 3 };
 
-const SORT_VALUE: Readonly<Record<SortKey, (row: SessionListItem) => number | string | null>> = {
+const SORT_VALUE: Readonly<Record<SortKey, (row: SessionRow, status: SessionStatus) => number | string | null>> = {
   step: (row) => row.trainingStep,
   instance: (row) => row.instanceId,
   iterations: (row) => row.iterations,
   reward: (row) => row.reward,
-  status: (row) => STATUS_ORDER[row.status],
+  status: (_row, status) => STATUS_ORDER[status],
   started: (row) => row.startedAt,
   duration: (row) => row.durationSeconds,
 };
