@@ -22,7 +22,7 @@ export interface SessionIndexOptions {
   pollMs?: number;
   /** An incomplete session modified within this many milliseconds is live. @default 300000 (5 min) */
   liveWindowMs?: number;
-  /** Called when a scan fails (e.g. the directory was removed); the last good index is kept. */
+  /** Called when polling fails (e.g. the directory was removed), once per distinct error; the last good index is kept. */
   onError?: (error: unknown) => void;
 }
 
@@ -54,6 +54,7 @@ export class SessionIndex {
   #liveCount = 0;
   #scanning: Promise<void> | null = null;
   #scans = 0;
+  #lastError: string | null = null;
   #lastScanMs = 0;
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
@@ -115,7 +116,15 @@ export class SessionIndex {
     const delay = Math.max(this.#pollMs, this.#lastScanMs * POLL_LOAD_FACTOR);
     this.#timer = setTimeout(() => {
       this.refresh()
-        .catch((error: unknown) => this.#onError(error))
+        .then(() => {
+          this.#lastError = null;
+        })
+        .catch((error: unknown) => {
+          // A lasting failure (the directory was removed) is reported once, not every poll.
+          const message = error instanceof Error ? error.message : String(error);
+          if (message !== this.#lastError) this.#onError(error);
+          this.#lastError = message;
+        })
         .finally(() => this.#schedule());
     }, delay);
     // Polling alone never keeps the process alive.

@@ -32,14 +32,19 @@ const READ_CHUNK = 1024 * 1024;
 
 /** One session file, indexed by line. Call {@link update} before reading to pick up growth. */
 export class SessionLines {
+  /** The session file. */
   readonly path: string;
+  /** The first valid metadata line; null when there is none. */
   metadata: MetadataLine | null = null;
   /** 1-based line number of the metadata line. */
   metadataLine: number | null = null;
+  /** The last valid summary line; null while the session has not finished. */
   summary: SummaryLine | null = null;
   /** 1-based line number of the (last) summary line. */
   summaryLine: number | null = null;
+  /** Lines skipped because they are not valid lines of the format. */
   problems: LineProblem[] = [];
+  /** One entry per valid iteration line, in file order. */
   outline: IterationOutline[] = [];
   /** Byte range of each line, its newline included; 1-based line n at index n - 1. */
   #starts: number[] = [];

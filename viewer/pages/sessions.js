@@ -59,6 +59,8 @@ function filterBar(filters, overview, reloadTable) {
   const stepsOf = filters.experiment === ""
     ? [...new Set(overview.experiments.flatMap((e) => e.steps.map((s) => s.step)))].sort((a, b) => a - b)
     : (overview.experiments.find((e) => e.experiment === filters.experiment)?.steps.map((s) => s.step) ?? []);
+  // A step asked for in the URL stays selectable even before any of its sessions exists.
+  if (filters.step !== "" && !stepsOf.includes(Number(filters.step))) stepsOf.push(Number(filters.step));
   const select = (name, value, options, onChange) =>
     h("select", { name, "aria-label": name, onchange: (event) => onChange(event.target.value) },
       options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(value) }, label)));
