@@ -54,6 +54,12 @@ function experimentCard(experiment) {
 }
 
 function stepsTable(experiment) {
+  // The track spans [0, 1], widened when rewards fall outside it.
+  const rewarded = experiment.steps.filter((s) => s.rewardMean !== null);
+  const bounds = {
+    lo: Math.min(0, ...rewarded.map((s) => s.rewardMin)),
+    hi: Math.max(1, ...rewarded.map((s) => s.rewardMax)),
+  };
   const rows = experiment.steps.map((s) =>
     h("tr", { class: "clickable", "data-step": s.step, onclick: () => (location.hash = sessionsLink({ experiment: experiment.experiment, step: s.step })) },
       h("td", { class: "num" }, h("a", { href: sessionsLink({ experiment: experiment.experiment, step: s.step }) }, `step ${s.step}`)),
@@ -62,7 +68,7 @@ function stepsTable(experiment) {
       h("td", { class: "num" }, s.errored > 0 ? h("span", { class: "bad" }, fmtInt(s.errored)) : "0"),
       h("td", { class: "num" }, s.live + s.unfinished > 0 ? `${s.live} live · ${s.unfinished} unfinished` : "0"),
       h("td", { class: "num" }, rewardCell(s.rewardMean === null ? null : Number(s.rewardMean.toFixed(3)))),
-      h("td", { class: "reward-bar-cell" }, rewardBar(s)),
+      h("td", { class: "reward-bar-cell" }, rewardBar(s, bounds)),
       h("td", { class: "num" }, fmtMean(s.iterationsMean)),
     ),
   );
@@ -76,10 +82,10 @@ function stepsTable(experiment) {
   );
 }
 
-/** The min–max range and mean of a step's rewards, drawn on a 0–1 track. */
-function rewardBar(s) {
+/** The min–max range and mean of a step's rewards, drawn on a track from `lo` to `hi`. */
+function rewardBar(s, { lo, hi }) {
   if (s.rewardMean === null) return h("span", { class: "muted" }, "no reward");
-  const clamp = (x) => Math.max(0, Math.min(1, x)) * 100;
+  const clamp = (x) => ((x - lo) / (hi - lo)) * 100;
   return h("div", { class: "range", title: `min ${fmtMean(s.rewardMin)} · mean ${fmtMean(s.rewardMean)} · max ${fmtMean(s.rewardMax)}` },
     h("div", { class: "range-span", style: { left: `${clamp(s.rewardMin)}%`, width: `${Math.max(0.8, clamp(s.rewardMax) - clamp(s.rewardMin))}%` } }),
     h("div", { class: "range-mean", style: { left: `${clamp(s.rewardMean)}%` } }),
