@@ -31,10 +31,11 @@ try {
   const logDir = path.join(root, "logs");
   log(`writing ~${sizeMb} MB of sessions under ${logDir} ...`);
   const generated = await generate(logDir, sizeMb * 1024 * 1024);
-  const out = path.join(root, "export.jsonl");
+  // --format rlm writes a directory of copies; the others one JSONL file.
+  const out = path.join(root, values.format === "rlm" ? "export-rlm" : "export.jsonl");
   log(`exporting ${generated.files} sessions (${mb(generated.bytes)} MB) as ${values.format} ...`);
   const run = await timedExport(["export", logDir, "--all", "--format", values.format, "-o", out, "--quiet"]);
-  const outBytes = (await stat(out)).size;
+  const outBytes = await sizeOf(out);
   const result = {
     format: values.format,
     sessions: generated.files,
@@ -117,6 +118,16 @@ async function generate(logDir, targetBytes) {
   }
   await logger.close();
   return { files: await countFiles(logDir), bytes: logger.stats().bytesWritten };
+}
+
+async function sizeOf(target) {
+  const info = await stat(target);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const entry of await readdir(target, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }
 
 async function countFiles(dir) {
