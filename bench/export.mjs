@@ -43,6 +43,10 @@ try {
     output_mb: round(mb(outBytes)),
     seconds: round(run.seconds),
     input_mb_per_s: round(mb(generated.bytes) / run.seconds),
+    // CPU time of the export process: the figure that load from other processes moves least.
+    cpu_seconds: run.cpuSeconds === null ? null : round(run.cpuSeconds),
+    input_mb_per_cpu_s: run.cpuSeconds === null ? null : round(mb(generated.bytes) / run.cpuSeconds),
+    load_average_1m: round(os.loadavg()[0]),
     peak_rss_mb: round(run.peakRssKb / 1024),
     exit_code: run.code,
     node: process.version,
@@ -159,8 +163,11 @@ async function timedExport(args) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (poll) clearInterval(poll);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
   if (code !== 0) process.stderr.write(stderr);
-  return { code, seconds, peakRssKb: m ? Number(m[1]) : polledKb };
+  const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : null;
+  return { code, seconds, cpuSeconds, peakRssKb: m ? Number(m[1]) : polledKb };
 }
 
 function mb(bytes) {
