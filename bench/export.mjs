@@ -31,10 +31,11 @@ try {
   const logDir = path.join(root, "logs");
   log(`writing ~${sizeMb} MB of sessions under ${logDir} ...`);
   const generated = await generate(logDir, sizeMb * 1024 * 1024);
-  const out = path.join(root, "export.jsonl");
+  // --format rlm writes a directory of copies; the others one JSONL file.
+  const out = path.join(root, values.format === "rlm" ? "export-rlm" : "export.jsonl");
   log(`exporting ${generated.files} sessions (${mb(generated.bytes)} MB) as ${values.format} ...`);
   const run = await timedExport(["export", logDir, "--all", "--format", values.format, "-o", out, "--quiet"]);
-  const outBytes = (await stat(out)).size;
+  const outBytes = await sizeOf(out);
   const result = {
     format: values.format,
     sessions: generated.files,
@@ -42,6 +43,10 @@ try {
     output_mb: round(mb(outBytes)),
     seconds: round(run.seconds),
     input_mb_per_s: round(mb(generated.bytes) / run.seconds),
+    // CPU time of the export process: the figure that load from other processes moves least.
+    cpu_seconds: run.cpuSeconds === null ? null : round(run.cpuSeconds),
+    input_mb_per_cpu_s: run.cpuSeconds === null ? null : round(mb(generated.bytes) / run.cpuSeconds),
+    load_average_1m: round(os.loadavg()[0]),
     peak_rss_mb: round(run.peakRssKb / 1024),
     exit_code: run.code,
     node: process.version,
@@ -119,6 +124,16 @@ async function generate(logDir, targetBytes) {
   return { files: await countFiles(logDir), bytes: logger.stats().bytesWritten };
 }
 
+async function sizeOf(target) {
+  const info = await stat(target);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const entry of await readdir(target, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
 async function countFiles(dir) {
   let n = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) n++;
@@ -148,8 +163,11 @@ async function timedExport(args) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (poll) clearInterval(poll);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
   if (code !== 0) process.stderr.write(stderr);
-  return { code, seconds, peakRssKb: m ? Number(m[1]) : polledKb };
+  const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : null;
+  return { code, seconds, cpuSeconds, peakRssKb: m ? Number(m[1]) : polledKb };
 }
 
 function mb(bytes) {

@@ -66,3 +66,16 @@ export {
   type SessionFilter,
   type SessionState,
 } from "./reader.js";
+export { validateSessionFile, type ExpectedPlace } from "./validate.js";
+export type { ExportOptions } from "./export/options.js";
+export { toOpenTraces } from "./export/opentraces.js";
+export {
+  TraceRecordSchema,
+  StepSchema as OpenTracesStepSchema,
+  OPENTRACES_SCHEMA_VERSION,
+  type TraceRecord,
+  type Step as OpenTracesStep,
+} from "./export/opentraces-schema.js";
+export { toAtlas, atlasJson, type AtlasSessionTrace, type AtlasStepTrace } from "./export/atlas.js";
+export { toMessages, type MessagesRecord, type ChatMessage } from "./export/messages.js";
+export { toRlmLines, toRlmText } from "./export/rlm.js";

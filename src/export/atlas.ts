@@ -7,14 +7,10 @@ import { sessionState, type TrajectoryRecord } from "../reader.js";
 import { lastFinalAnswer, limitedIterations, taskText } from "../internal/session-facts.js";
 import type { ExportOptions } from "./options.js";
 
-/** A score the trainers read as a float: serialized with a decimal point by {@link atlasJson}. */
-export class FloatScore {
-  constructor(readonly value: number) {}
-}
-
 /** The reward of a step. */
 export interface AtlasRewardBreakdown {
-  score: FloatScore;
+  /** A float: {@link atlasJson} writes it with a decimal point. */
+  score: number;
   rationale: null;
   judges: never[];
   raw: { source: "trajlog"; session_reward: number | null };
@@ -52,7 +48,7 @@ export interface AtlasSessionTrace {
   plan: { steps: AtlasPlanStep[] };
   steps: AtlasStepTrace[];
   session_metadata: Record<string, unknown>;
-  session_reward?: { score: FloatScore };
+  session_reward?: { score: number };
 }
 
 /** Fields of an iteration line the step states elsewhere; the rest goes to its metadata. */
@@ -86,7 +82,7 @@ export function toAtlas(record: TrajectoryRecord, options: ExportOptions = {}): 
       trace: iteration.response,
       output,
       reward: {
-        score: new FloatScore(reward ?? 0),
+        score: reward ?? 0,
         rationale: null,
         judges: [],
         raw: { source: "trajlog", session_reward: reward },
@@ -116,18 +112,23 @@ export function toAtlas(record: TrajectoryRecord, options: ExportOptions = {}): 
     steps,
     session_metadata: sessionMetadata(record),
   };
-  if (reward !== null) trace.session_reward = { score: new FloatScore(reward) };
+  if (reward !== null) trace.session_reward = { score: reward };
   return trace;
 }
 
 /**
  * One JSON line of an AtlasSessionTrace, scores written as floats (`0.0`, `1.0`) as the
- * trainers' records carry them; JSON.stringify alone would write `0` and `1`.
+ * trainers' records carry them; JSON.stringify alone would write `0` and `1`. Scores are
+ * swapped for marked strings in a shallow copy, then unquoted in the text (a replacer function
+ * would be called for every value and slow the export down several times).
  */
 export function atlasJson(trace: AtlasSessionTrace): string {
-  return JSON.stringify(trace, function replacer(this: unknown, _key, value: unknown) {
-    return value instanceof FloatScore ? FLOAT_MARK + floatText(value.value) : value;
-  }).replace(FLOAT_PATTERN, "$1");
+  const marked = {
+    ...trace,
+    steps: trace.steps.map((step) => ({ ...step, reward: { ...step.reward, score: FLOAT_MARK + floatText(step.reward.score) } })),
+    ...(trace.session_reward !== undefined ? { session_reward: { score: FLOAT_MARK + floatText(trace.session_reward.score) } } : {}),
+  };
+  return JSON.stringify(marked).replace(FLOAT_PATTERN, "$1");
 }
 
 /** Marks a score in the first serialization; random, so that no content can contain it. */

@@ -190,6 +190,15 @@ describe("selection", () => {
     );
   });
 
+  test("--session naming no session: a warning, an empty export, exit 0", async () => {
+    const run = await runCli(["export", logDir, "-s", "nope_20260219_143000_000000000000", "-s", TREE_SESSIONS[6]]);
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout).map((r) => (r as { session_id: string }).session_id)).toEqual([TREE_SESSIONS[6]]);
+    expect(run.stderr).toBe(
+      `${PRIVACY}\nwarning: no session "nope_20260219_143000_000000000000" under ${logDir}\nExported 1 sessions (1 steps) to stdout\n`,
+    );
+  });
+
   test("--experiment, --step, --steps", async () => {
     expect(await exportedIds(["--experiment", "exp-b"])).toEqual([TREE_SESSIONS[6]]);
     expect(await exportedIds(["--step", "2"])).toEqual([TREE_SESSIONS[3], TREE_SESSIONS[4]]);

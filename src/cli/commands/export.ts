@@ -89,9 +89,11 @@ Examples:
     }
     const sink = format === "rlm" ? await RlmSink.open(output as string) : await LineSink.open(format as LineFormat, output, io);
     const counts = { sessions: 0, iterations: 0, noIterations: 0, badLines: 0, badFiles: 0 };
+    const missing = new Set(selection.filter.sessionIds ?? []);
     let lastProgress = Date.now();
     try {
       for await (const record of selectSessions(dir, selection)) {
+        missing.delete(record.sessionId);
         if (record.problems.length > 0) {
           counts.badLines += record.problems.length;
           counts.badFiles++;
@@ -116,6 +118,7 @@ Examples:
     } finally {
       await sink.close();
     }
+    for (const id of missing) io.stderr.write(`warning: no session ${JSON.stringify(id)} under ${dir}\n`);
     if (counts.noIterations > 0) {
       io.stderr.write(`${counts.noIterations} session${counts.noIterations === 1 ? "" : "s"} without iterations left out (nothing to write as messages)\n`);
     }
@@ -181,6 +184,9 @@ class LineSink implements Sink {
 class RlmSink implements Sink {
   readonly stopped = false;
   readonly #made = new Set<string>();
+  /** Files being written; a few at once so the disk works while the next session is read. */
+  readonly #pending = new Set<Promise<void>>();
+  #error: Error | null = null;
 
   private constructor(readonly label: string) {}
 
@@ -197,9 +203,22 @@ class RlmSink implements Sink {
       await mkdir(folder, { recursive: true });
       this.#made.add(folder);
     }
-    await writeFile(path.join(folder, `${record.sessionId}.jsonl`), toRlmText(record, options));
+    while (this.#pending.size >= MAX_PENDING_FILES) await Promise.race(this.#pending);
+    if (this.#error !== null) throw this.#error;
+    const done: Promise<void> = writeFile(path.join(folder, `${record.sessionId}.jsonl`), toRlmText(record, options))
+      .catch((error: unknown) => {
+        this.#error ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
     return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await Promise.all(this.#pending);
+    if (this.#error !== null) throw this.#error;
+  }
 }
+
+/** Copies written at once by `--format rlm`. */
+const MAX_PENDING_FILES = 4;
