@@ -138,19 +138,24 @@ describe("trajlog view in a browser", () => {
 
   it("shows a session written while the page is open, without a reload", async () => {
     const { page, problems } = await openPage();
+    const logger = new TrajectoryLogger({ logDir: tree.logDir, experimentName: EXPERIMENT, sampleRate: 1 });
     try {
-      await page.goto(`${viewer.url}#/sessions?experiment=${EXPERIMENT}&step=7`);
-      await page.waitForSelector(".empty");
-      const logger = new TrajectoryLogger({ logDir: tree.logDir, experimentName: EXPERIMENT, sampleRate: 1 });
+      await page.goto(viewer.url);
+      const card = page.locator(`.experiment[data-experiment="${EXPERIMENT}"]`);
+      await card.locator("canvas").first().evaluate((canvas) => canvas.setAttribute("data-before", ""));
       const session = logger.startSession({ instanceId: "late-instance", trainingStep: 7, modelName: "m" });
       session.logIteration({ prompt: "q", response: "thinking" });
       await logger.flush();
-      await page.waitForSelector('.sessions-table tbody tr[data-path]', { timeout: 20_000 });
+      // The step appears in the table; the charts are updated in place, not redrawn from scratch.
+      await card.locator('tr[data-step="7"]').waitFor({ timeout: 20_000 });
+      expect(await card.locator("canvas[data-before]").count()).toBe(1);
+      await card.locator('tr[data-step="7"] a').click();
+      await page.waitForSelector(".sessions-table tbody tr[data-path]");
       expect(await texts(page, ".sessions-table tbody td.mono")).toEqual(["late-instance"]);
       expect(await texts(page, ".sessions-table tbody .badge")).toEqual(["● live"]);
-      await logger.close();
       expect(problems).toEqual([]);
     } finally {
+      await logger.close();
       await page.close();
     }
   });

@@ -13,18 +13,18 @@ const AXIS_FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
  * @param {{ step: number, sessions: number, rewardMean: number|null, rewardMin: number|null, rewardMax: number|null }[]} steps
  */
 export function rewardChart(steps, onPick, height = 220) {
-  const data = [
-    steps.map((s) => s.step),
-    steps.map((s) => s.rewardMean),
-    steps.map((s) => s.rewardMin),
-    steps.map((s) => s.rewardMax),
-    steps.map((s) => s.sessions),
+  const dataOf = (list) => [
+    list.map((s) => s.step),
+    list.map((s) => s.rewardMean),
+    list.map((s) => s.rewardMin),
+    list.map((s) => s.rewardMax),
+    list.map((s) => s.sessions),
   ];
-  const maxSessions = Math.max(1, ...steps.map((s) => s.sessions));
   return chart(
     {
       height,
-      scales: { x: { time: false }, n: { range: [0, maxSessions * 3.2] } },
+      // Session bars stay in the lower third, under the reward lines.
+      scales: { x: { time: false }, n: { range: (_u, _min, max) => [0, Math.max(1, max) * 3.2] } },
       series: [
         { label: "step", value: (_u, v) => (v === null ? "—" : String(v)) },
         { label: "mean reward", stroke: "#4f46e5", width: 2.5, points: { size: 6, fill: "#4f46e5" }, value: (_u, v) => fmtMean(v) },
@@ -47,14 +47,15 @@ export function rewardChart(steps, onPick, height = 220) {
         axis({ scale: "n", side: 1, grid: { show: false }, label: "sessions", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000] }),
       ],
     },
-    data,
+    dataOf,
+    steps,
     onPick,
   );
 }
 
 /** Mean iterations per step. */
 export function iterationsChart(steps, onPick, height = 220) {
-  const data = [steps.map((s) => s.step), steps.map((s) => s.iterationsMean)];
+  const dataOf = (list) => [list.map((s) => s.step), list.map((s) => s.iterationsMean)];
   return chart(
     {
       height,
@@ -65,7 +66,8 @@ export function iterationsChart(steps, onPick, height = 220) {
       ],
       axes: [axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }), axis({ label: "iterations" })],
     },
-    data,
+    dataOf,
+    steps,
     onPick,
   );
 }
@@ -74,9 +76,13 @@ function axis(extra) {
   return { stroke: INK, font: AXIS_FONT, labelFont: AXIS_FONT, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID }, ...extra };
 }
 
-/** A chart that fills its container's width and follows it when resized. */
-function chart(options, data, onPick) {
+/**
+ * A chart that fills its container's width and follows it when resized. The returned element
+ * has `update(steps)`, which redraws with new data and keeps the chart (and the cursor) in place.
+ */
+function chart(options, dataOf, steps, onPick) {
   const box = h("div", { class: "chart" });
+  let data = dataOf(steps);
   let plot = null;
   const draw = () => {
     const width = Math.max(240, box.clientWidth);
@@ -95,5 +101,9 @@ function chart(options, data, onPick) {
   };
   // Drawn once the box is in the page and has a width.
   new ResizeObserver(() => draw()).observe(box);
+  box.update = (next) => {
+    data = dataOf(next);
+    plot?.setData(data);
+  };
   return box;
 }

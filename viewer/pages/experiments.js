@@ -9,13 +9,24 @@ import { rewardCell } from "../lib/widgets.js";
 /** Renders the experiments page into `root`. */
 export async function experimentsPage(root) {
   setTitle("Experiments");
+  let shown = null;
   const render = async () => {
     const overview = await api("overview");
+    // While a run writes, the same experiments come back with new numbers: update in place,
+    // so that the charts do not flicker or lose the cursor.
+    const names = overview.experiments.map((e) => e.experiment).join("\n");
+    if (shown !== null && shown.names === names) {
+      shown.count.textContent = summaryText(overview);
+      overview.experiments.forEach((experiment, i) => shown.cards[i].update(experiment));
+      return;
+    }
     const cards = overview.experiments.map((experiment) => experimentCard(experiment));
+    const count = h("span", null, summaryText(overview));
+    shown = { names, count, cards };
     fill(root, 
       h("div", { class: "page-head" },
         h("h1", null, "Experiments"),
-        h("p", { class: "muted" }, `${plural(overview.experiments.length, "experiment")} · ${plural(overview.sessions, "session")} under `, h("code", null, overview.logDir)),
+        h("p", { class: "muted" }, count, h("code", null, overview.logDir)),
       ),
       cards.length > 0
         ? cards
@@ -26,31 +37,51 @@ export async function experimentsPage(root) {
   return { refresh: render };
 }
 
+function summaryText(overview) {
+  return `${plural(overview.experiments.length, "experiment")} · ${plural(overview.sessions, "session")} under `;
+}
+
+/** An experiment's card; `card.update(experiment)` refreshes its numbers in place. */
 function experimentCard(experiment) {
   const go = (step) => {
     location.hash = sessionsLink({ experiment: experiment.experiment, step });
   };
-  const steps = experiment.steps;
-  const first = steps[0]?.step;
-  const last = steps[steps.length - 1]?.step;
-  return h(
+  const facts = h("p", { class: "muted facts-line" }, factsText(experiment));
+  const reward = rewardChart(experiment.steps, go);
+  const iterations = iterationsChart(experiment.steps, go);
+  let table = stepsTable(experiment);
+  const card = h(
     "section",
     { class: "card experiment", "data-experiment": experiment.experiment },
     h("div", { class: "card-head" },
       h("h2", null, experiment.experiment),
       h("a", { class: "button", href: sessionsLink({ experiment: experiment.experiment }) }, "All sessions →"),
     ),
-    h("p", { class: "muted facts-line" },
-      `${plural(experiment.sessions, "session")} · ${plural(experiment.instances, "instance")} · ` +
-        `${steps.length === 1 ? `step ${first}` : `steps ${first}–${last}`} · ${experiment.models.join(", ") || "unknown model"} · ` +
-        `${fmtTime(experiment.firstStartedAt)} → ${fmtTime(experiment.lastEndedAt)} UTC`,
-    ),
+    facts,
     h("div", { class: "charts" },
-      h("figure", null, h("figcaption", null, "Reward per step ", h("span", { class: "muted" }, "(mean, min–max band, sessions as bars)")), rewardChart(steps, go)),
-      h("figure", null, h("figcaption", null, "Iterations per step ", h("span", { class: "muted" }, "(mean)")), iterationsChart(steps, go)),
+      h("figure", null, h("figcaption", null, "Reward per step ", h("span", { class: "muted" }, "(mean, min–max band, sessions as bars)")), reward),
+      h("figure", null, h("figcaption", null, "Iterations per step ", h("span", { class: "muted" }, "(mean)")), iterations),
     ),
-    stepsTable(experiment),
+    table,
   );
+  card.update = (next) => {
+    facts.textContent = factsText(next);
+    reward.update(next.steps);
+    iterations.update(next.steps);
+    const fresh = stepsTable(next);
+    table.replaceWith(fresh);
+    table = fresh;
+  };
+  return card;
+}
+
+function factsText(experiment) {
+  const steps = experiment.steps;
+  const first = steps[0]?.step;
+  const last = steps[steps.length - 1]?.step;
+  return `${plural(experiment.sessions, "session")} · ${plural(experiment.instances, "instance")} · ` +
+    `${steps.length === 1 ? `step ${first}` : `steps ${first}–${last}`} · ${experiment.models.join(", ") || "unknown model"} · ` +
+    `${fmtTime(experiment.firstStartedAt)} → ${fmtTime(experiment.lastEndedAt)} UTC`;
 }
 
 function stepsTable(experiment) {

@@ -47,7 +47,14 @@ export async function instancePage(root, params) {
     compareBox,
   );
   await renderCompare(compareBox, state, rows);
-  return {};
+  // New or changed sessions of this instance redraw the page; other changes leave it alone.
+  const signature = (list) => list.map((r) => `${r.relPath}:${r.status}:${r.sizeBytes}`).join("|");
+  return {
+    async refresh() {
+      const next = await api("instance", { experiment, instance });
+      if (signature(next.rows) !== signature(rows)) await instancePage(root, params);
+    },
+  };
 }
 
 function stepStats(rows) {
