@@ -79,7 +79,7 @@ function stepColumn(row, state) {
   const pick = (side) =>
     h("a", {
       class: `pick ${state[side] === row.relPath ? "picked" : ""}`,
-      href: instanceLink(state.experiment, state.instance, { a: state.a, b: state.b, [side]: row.relPath }),
+      href: instanceLink(state.experiment, state.instance, { focus: state.focus, a: state.a, b: state.b, [side]: row.relPath }),
       title: `Compare as ${side.toUpperCase()}`,
       "data-testid": `pick-${side}`,
     }, side.toUpperCase());
@@ -107,14 +107,14 @@ function sketchView(sketch) {
 }
 
 async function renderCompare(box, state, rows) {
-  const data = await api("compare", { a: state.a, b: state.b, offset: state.compareOffset, limit: COMPARE_PAGE });
+  const data = await api("compare", { focus: state.focus, a: state.a, b: state.b, offset: state.compareOffset, limit: COMPARE_PAGE });
   const label = (row) => `step ${row.trainingStep} · ${row.sessionId.slice(-12)}`;
   const select = (side) =>
     h("select", {
       "aria-label": `session ${side.toUpperCase()}`,
       name: side,
       onchange: (event) => {
-        location.hash = instanceLink(state.experiment, state.instance, { a: state.a, b: state.b, [side]: event.target.value });
+        location.hash = instanceLink(state.experiment, state.instance, { focus: state.focus, a: state.a, b: state.b, [side]: event.target.value });
       },
     }, rows.map((row) => h("option", { value: row.relPath, selected: row.relPath === state[side] }, label(row))));
   const sideHead = (row, side) =>
@@ -127,7 +127,7 @@ async function renderCompare(box, state, rows) {
     h("div", { class: "compare-heads" }, sideHead(data.a, "a"), sideHead(data.b, "b")),
     data.total === 0 ? h("p", { class: "muted" }, "Neither session has an iteration.") : null,
     data.pairs.map((pair) => pairView(pair)),
-    pager(data.offset, data.limit, data.total, (offset) => instanceLink(state.experiment, state.instance, { a: state.a, b: state.b, coffset: offset })),
+    pager(data.offset, data.limit, data.total, (offset) => instanceLink(state.experiment, state.instance, { focus: state.focus, a: state.a, b: state.b, coffset: offset })),
   );
 }
 
