@@ -6,6 +6,7 @@
 import { createReadStream } from "node:fs";
 import { realpath } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import { HttpError, SECURITY_HEADERS, sendJson, sendText } from "./http-response.js";
 import { QueryParams } from "./query-params.js";
@@ -131,15 +132,8 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       "Content-Disposition": `attachment; filename="${name}"`,
       "Cache-Control": "no-store",
     });
-    await new Promise<void>((resolve) => {
-      const stream = createReadStream(file);
-      stream.on("error", () => {
-        res.destroy();
-        resolve();
-      });
-      stream.on("end", resolve);
-      stream.pipe(res);
-    });
+    // pipeline closes the file when the client goes away mid-download.
+    await pipeline(createReadStream(file), res).catch(() => res.destroy());
   },
 
   /** Every session of one instance of one experiment, by training step, each with a sketch of how it went. */
