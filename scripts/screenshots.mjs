@@ -38,7 +38,7 @@ try {
   const shots = [
     { name: "viewer-experiments", hash: "#/", wait: ".experiment canvas", height: 900 },
     { name: "viewer-sessions", hash: `#/sessions?experiment=${EXPERIMENT}&sort=reward&order=desc`, wait: ".sessions-table", height: 860 },
-    { name: "viewer-session", hash: `#/session?path=${encodeURIComponent(rel(mid.path))}`, wait: ".iteration", height: 1300, scrollTo: null },
+    { name: "viewer-session", hash: `#/session?path=${encodeURIComponent(rel(mid.path))}`, wait: ".iteration", height: 1450 },
     { name: "viewer-instance", hash: `#/instance?experiment=${EXPERIMENT}&instance=${INSTANCE}`, wait: ".pair", height: 1000 },
     { name: "viewer-compare", hash: `#/instance?experiment=${EXPERIMENT}&instance=${INSTANCE}`, wait: ".pair", height: 980, scrollTo: '[data-testid="compare"]' },
   ];
@@ -46,10 +46,6 @@ try {
     await page.setViewportSize({ width: 1280, height: shot.height });
     await page.goto(`${viewer.url}${shot.hash}`);
     await page.waitForSelector(shot.wait);
-    if (shot.name === "viewer-session") {
-      // Show the second iteration's sub-model call opened.
-      await page.locator(".iteration").nth(1).locator(".subcalls .link-button").first().click();
-    }
     if (shot.scrollTo) await page.locator(shot.scrollTo).evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 58));
     // Let charts draw and the first poll settle.
     await page.waitForTimeout(600);
