@@ -8,7 +8,7 @@
 const DECODE_ROUNDS = 4;
 
 /**
- * True when a raw request target (path and query) hides a way out: a `..` or `.` segment, a
+ * True when a raw request path hides a way out: a `..` or `.` segment, a
  * backslash, a NUL or an overlong UTF-8 dot, plain or percent-encoded any number of times.
  */
 export function isTraversalAttempt(rawTarget: string): boolean {

@@ -129,7 +129,9 @@ async function handle(
     sendError(res, 403, "this viewer only answers requests addressed to localhost", isApi);
     return;
   }
-  if (isTraversalAttempt(target)) {
+  // The path part only: query values are free text (a search for ".."), and session paths
+  // in them are checked where they are used.
+  if (isTraversalAttempt(target.split("?", 1)[0] ?? "")) {
     sendError(res, 404, "not found", isApi);
     return;
   }

@@ -456,6 +456,10 @@ describe("path checks", () => {
     expect(response.body).not.toContain("secret");
   });
 
+  it("takes dots in free-text parameters as text", async () => {
+    expect(await getJson("/api/sessions?q=..%2F..")).toEqual({ status: 200, body: { generation: 1, total: 0, offset: 0, limit: 50, rows: [] } });
+  });
+
   it("serves a known session through the same parameters", async () => {
     expect((await raw(`/api/raw?path=${session}`)).status).toBe(200);
   });
