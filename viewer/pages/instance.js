@@ -131,6 +131,16 @@ async function renderCompare(box, state, rows) {
   );
 }
 
+/** The final answers of the pair, side by side, when either side gave one. */
+function answerPart(pair) {
+  const a = pair.a?.finalAnswer ?? null;
+  const b = pair.b?.finalAnswer ?? null;
+  if (a === null && b === null) return null;
+  const lines = (text, op) => (text === null ? [] : text.split("\n").map((line) => ({ op, text: line })));
+  const ops = a === b ? lines(a, "same") : [...lines(a, "del"), ...lines(b, "add")];
+  return h("div", { class: "compare-part" }, h("div", { class: "block-label" }, "Final answer"), splitDiff(ops));
+}
+
 function pairView(pair) {
   const side = (it) => it === null
     ? h("span", { class: "muted" }, "no such iteration")
@@ -146,6 +156,7 @@ function pairView(pair) {
     part("Response", pair.response),
     pair.code.length > 0 ? part("Code", pair.code) : null,
     pair.output.length > 0 ? part("Output", pair.output) : null,
+    answerPart(pair),
     pair.clipped ? h("p", { class: "muted small" }, "Long texts were compared by their beginning only.") : null,
   );
 }
