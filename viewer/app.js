@@ -39,17 +39,26 @@ async function render() {
 }
 
 async function poll() {
+  let version;
   try {
-    const version = await api("version");
-    if (generation !== null && version.generation !== generation && typeof current.refresh === "function") {
-      await current.refresh();
-    }
-    generation = version.generation;
-    status.textContent = `● watching · updated ${new Date().toLocaleTimeString()}`;
-    status.className = "status ok";
+    version = await api("version");
   } catch {
     status.textContent = "● server not reachable";
     status.className = "status down";
+    return;
+  }
+  status.textContent = `● watching · updated ${new Date().toLocaleTimeString()}`;
+  status.className = "status ok";
+  const changed = generation !== null && version.generation !== generation;
+  generation = version.generation;
+  if (changed && typeof current.refresh === "function") {
+    try {
+      await current.refresh();
+    } catch (error) {
+      // E.g. the session on screen was deleted: say so, keep what is shown.
+      status.textContent = `● could not refresh this page: ${error.message}`;
+      status.className = "status down";
+    }
   }
 }
 
