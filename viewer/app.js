@@ -69,6 +69,11 @@ document.getElementById("nav").replaceChildren(
 window.addEventListener("hashchange", render);
 render();
 poll();
-setInterval(() => {
-  if (!document.hidden) poll();
+let polling = false;
+setInterval(async () => {
+  // One poll at a time: a slow refresh (a huge session) must not pile up behind itself.
+  if (document.hidden || polling) return;
+  polling = true;
+  await poll();
+  polling = false;
 }, POLL_MS);
