@@ -151,6 +151,8 @@ describe("golden files", () => {
       }
     }
     await expect(golden).toMatchFileSnapshot("../fixtures/golden/rlm.txt");
+    const copies = golden.split("\n").filter((l) => l !== "" && !l.startsWith("=== ")).join("\n");
+    expect(await pythonReads(copies)).toEqual({ code: 0, stdout: "17\n", stderr: "" });
     const django = parseLikeVisualizer(await readFile(path.join(out, files[1] as string), "utf8"));
     expect(django).toEqual({
       config: {
