@@ -151,6 +151,8 @@ describe("golden files", () => {
       }
     }
     await expect(golden).toMatchFileSnapshot("../fixtures/golden/rlm.txt");
+    const copies = golden.split("\n").filter((l) => l !== "" && !l.startsWith("=== ")).join("\n");
+    expect(await pythonReads(copies)).toEqual({ code: 0, stdout: "17\n", stderr: "" });
     const django = parseLikeVisualizer(await readFile(path.join(out, files[1] as string), "utf8"));
     expect(django).toEqual({
       config: {
@@ -172,7 +174,7 @@ describe("golden files", () => {
   });
 });
 
-describe("selection", () => {
+describe.concurrent("selection", () => {
   test("default: the latest session only", async () => {
     expect(await exportedIds([])).toEqual([TREE_SESSIONS[5]]);
   });
@@ -270,7 +272,7 @@ describe("selection", () => {
   });
 });
 
-describe("errors: one line on stderr, exit 2", () => {
+describe.concurrent("errors: one line on stderr, exit 2", () => {
   const cases: [string, string[], string][] = [
     ["missing directory", ["export", "/nonexistent/trajlog-logs"], "trajlog export: /nonexistent/trajlog-logs: no such file or directory\n"],
     ["unparsable date", ["export", "LOGS", "--since", "yesterday"], 'trajlog export: --since expects an ISO 8601 date or datetime (e.g. 2026-02-19 or 2026-02-19T14:30:00Z); received "yesterday" (see trajlog export --help)\n'],

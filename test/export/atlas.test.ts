@@ -1,6 +1,5 @@
 import { expect, test } from "vitest";
 import { atlasJson, toAtlas } from "../../src/export/atlas.js";
-import { toMessages } from "../../src/export/messages.js";
 import type { TrajectoryRecord } from "../../src/index.js";
 
 const record: TrajectoryRecord = {
@@ -22,8 +21,4 @@ test("atlas: scores are written as floats", () => {
   const fractional = atlasJson(toAtlas({ ...record, summary: { ...record.summary!, reward: 0.25 } }));
   expect(JSON.parse(fractional).session_reward).toEqual({ score: 0.25 });
   expect(fractional).toContain('"session_reward":{"score":0.25}');
-});
-
-test("messages: a session without iterations has no record", () => {
-  expect(toMessages(record)).toBe(null);
 });
