@@ -53,6 +53,7 @@ export class SessionIndex {
   #generation = 0;
   #liveCount = 0;
   #scanning: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
   #scans = 0;
   #lastError: string | null = null;
   #lastScanMs = 0;
@@ -87,12 +88,25 @@ export class SessionIndex {
     return now - row.mtimeMs <= this.#liveWindowMs ? "live" : "unfinished";
   }
 
-  /** Scans once; a call while a scan runs waits for that scan. Rejects when the directory cannot be listed. */
+  /**
+   * Scans, and resolves once the index reflects the directory as it was at the call. A call
+   * while a scan runs gets the next scan (shared by every such call): the running one may have
+   * passed the file that was just written. Rejects when the directory cannot be listed.
+   */
   refresh(): Promise<void> {
-    this.#scanning ??= this.#scan().finally(() => {
-      this.#scanning = null;
-    });
-    return this.#scanning;
+    if (this.#scanning === null) {
+      this.#scanning = this.#scan().finally(() => {
+        this.#scanning = null;
+      });
+      return this.#scanning;
+    }
+    this.#next ??= this.#scanning
+      .catch(() => undefined)
+      .then(() => {
+        this.#next = null;
+        return this.refresh();
+      });
+    return this.#next;
   }
 
   /** Scans now, then keeps scanning every `pollMs` until {@link stop}. */
@@ -108,6 +122,7 @@ export class SessionIndex {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#scanning?.catch(() => undefined);
+    await this.#next?.catch(() => undefined);
   }
 
   #schedule(): void {

@@ -136,6 +136,30 @@ describe("trajlog view in a browser", () => {
     }
   });
 
+  it("cuts long text for display and shows all of it on demand", async () => {
+    const { page, problems } = await openPage();
+    const logger = new TrajectoryLogger({ logDir: tree.logDir, experimentName: "long-output", sampleRate: 1 });
+    try {
+      const long = Array.from({ length: 3000 }, (_, i) => `line ${i} of a long response`).join("\n");
+      const session = logger.startSession({ instanceId: "long", trainingStep: 0, modelName: "m" });
+      session.logIteration({ prompt: "q", response: long });
+      await session.finalize({ reward: 1 });
+      await viewer.index.refresh();
+      await page.goto(`${viewer.url}#/session?path=${encodeURIComponent(rel(session.path as string))}`);
+      const response = page.locator("pre.iteration-response");
+      await response.waitFor();
+      expect((await response.textContent())?.length).toBe(20_000);
+      expect(await page.locator(".truncated-note span").first().textContent()).toBe(`Showing 20,000 of ${long.length.toLocaleString("en-US")} characters.`);
+      await page.getByRole("button", { name: "Show all" }).click();
+      await expect.poll(async () => (await response.textContent())?.length).toBe(long.length);
+      expect(await response.textContent()).toBe(long);
+      expect(problems).toEqual([]);
+    } finally {
+      await logger.close();
+      await page.close();
+    }
+  });
+
   it("shows a session written while the page is open, without a reload", async () => {
     const { page, problems } = await openPage();
     const logger = new TrajectoryLogger({ logDir: tree.logDir, experimentName: EXPERIMENT, sampleRate: 1 });
