@@ -98,6 +98,9 @@ function sessionsTable(rows, filters) {
         column.label, active ? (filters.order === "asc" ? " ▲" : " ▼") : ""));
   });
   head.push(h("th", null, "Final answer"), h("th", null, ""));
+  // Across experiments, say which one each row belongs to.
+  const allExperiments = filters.experiment === "";
+  if (allExperiments) head.splice(1, 0, h("th", null, "Experiment"));
   if (rows.length === 0) {
     return h("div", { class: "empty" }, "No session matches these filters.");
   }
@@ -109,6 +112,7 @@ function sessionsTable(rows, filters) {
         location.hash = sessionLink(row.relPath);
       } },
         h("td", { class: "num" }, String(row.trainingStep)),
+        allExperiments ? h("td", { class: "nowrap muted" }, row.experiment) : null,
         h("td", { class: "mono" }, h("a", { href: sessionLink(row.relPath) }, row.instanceId)),
         h("td", { class: "num" }, fmtInt(row.iterations)),
         h("td", { class: "num" }, rewardCell(row.reward)),
