@@ -1,0 +1,87 @@
+/**
+ * The exit promise: whatever way the process ends, every line already handed over is in its
+ * file, and the process still ends the way it would have without trajlog.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import path from "node:path";
+import { lastJson, makeTempDir, removeTempDir, runFixture } from "../helpers/processes.js";
+import { listSessionFiles, readSession } from "../helpers/session-files.js";
+
+interface Handed {
+  path: string;
+  iterations: number;
+  finalized: boolean;
+}
+
+let root: string;
+beforeAll(() => {
+  root = makeTempDir();
+});
+afterAll(() => removeTempDir(root));
+
+/** Every handed-over line is on disk, in order, and nothing else is there. */
+function expectAllOnDisk(logDir: string, handed: Handed[]): void {
+  expect(handed).toHaveLength(12);
+  expect(listSessionFiles(logDir)).toEqual(handed.map((h) => h.path).sort());
+  for (const h of handed) {
+    const session = readSession(h.path);
+    expect({
+      instance: session.metadata.instance_id,
+      iterations: session.iterations.length,
+      finalized: session.summary !== null,
+    }).toEqual({ instance: session.metadata.instance_id, iterations: h.iterations, finalized: h.finalized });
+    // Every line of the file belongs to this session.
+    expect(new Set(session.iterations.map((line) => line.s))).toEqual(new Set([session.metadata.s]));
+    if (session.summary !== null) {
+      expect(session.summary).toMatchObject({ total_iterations: h.iterations, total_steps: h.iterations });
+    }
+  }
+}
+
+async function run(mode: string) {
+  const logDir = path.join(root, mode);
+  const result = await runFixture("exit-child.mjs", [logDir, mode]);
+  return { logDir, result, handed: lastJson<Handed[]>(result.stdout) };
+}
+
+describe("process end", () => {
+  it("normal end: the loop drains and every file is complete", async () => {
+    const { logDir, result, handed } = await run("normal");
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 0, signal: null, stderr: "" });
+    expectAllOnDisk(logDir, handed);
+  });
+
+  it("process.exit() right after logIteration writes out the queued and in-flight lines", async () => {
+    const { logDir, result, handed } = await run("exit");
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 0, signal: null, stderr: "" });
+    expectAllOnDisk(logDir, handed);
+  });
+
+  it("an uncaught exception: lines are written and the process still fails with the error", async () => {
+    const { logDir, result, handed } = await run("uncaught");
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 1, signal: null });
+    expect(result.stderr).toContain("boom from the rollout loop");
+    expectAllOnDisk(logDir, handed);
+  });
+
+  it("an unhandled rejection: lines are written and the process still fails", async () => {
+    const { logDir, result, handed } = await run("rejection");
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 1, signal: null });
+    expect(result.stderr).toContain("rejected in the rollout loop");
+    expectAllOnDisk(logDir, handed);
+  });
+
+  it.each(["SIGINT", "SIGTERM"])("%s with no handler of the app: lines are written, the process dies by the signal", async (sig) => {
+    const { logDir, result, handed } = await run(sig);
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: null, signal: sig, stderr: "" });
+    expectAllOnDisk(logDir, handed);
+  });
+
+  it("SIGTERM with the app's own handler: the app decides, and exits later with everything written", async () => {
+    const { logDir, result, handed } = await run("handler");
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 7, signal: null, stderr: "" });
+    // The handler logged one more line into every unfinished session just before exiting.
+    expect(handed.filter((h) => !h.finalized).every((h) => h.iterations === 41)).toBe(true);
+    expectAllOnDisk(logDir, handed);
+  });
+});
