@@ -186,12 +186,19 @@ export class Writer {
 
   /**
    * Writes everything queued, synchronously: only for process exit, when no callback
-   * will ever run again. Fresh descriptors are opened so that no descriptor an async
-   * operation still holds is reused; the in-flight chunk is written again at its own offset.
+   * will ever run again. A file holding a descriptor is written through it, so that exit
+   * needs no new descriptor for it: its in-flight chunk, if any, is written again at its own
+   * offset (the same bytes), and a descriptor with a write in flight is left open, since
+   * closing it could let that write land in whichever file reuses the number. Other files
+   * get fresh descriptors; when the process has none left, idle ones of ours are closed.
    */
   flushSync(): void {
-    for (const sink of this.#sinks) {
-      if (sink.failed || sink.done || (sink.inflight === null && sink.queue.length === 0)) continue;
+    const todo = Array.from(this.#sinks).filter(
+      (sink) => !sink.failed && !sink.done && (sink.inflight !== null || sink.queue.length > 0),
+    );
+    // Files holding a descriptor first: they need no new one, and idle ones free theirs.
+    todo.sort((a, b) => Number(b.fd >= 0) - Number(a.fd >= 0));
+    for (const sink of todo) {
       try {
         this.#flushSinkSync(sink);
       } catch (err) {
@@ -206,18 +213,14 @@ export class Writer {
   }
 
   #flushSinkSync(sink: FileSink): void {
-    let fd: number;
-    if (sink.created) {
-      fd = fs.openSync(sink.path, "r+");
+    const inFlight = sink.fd >= 0 && sink.busy;
+    let fd = sink.fd;
+    if (fd >= 0) {
+      this.#lru.delete(sink);
+      sink.fd = -1;
     } else {
-      fse.mkdirpSync(sink.dir);
-      try {
-        fd = fs.openSync(sink.path, "wx", 0o644);
-      } catch (err) {
-        // Our own open may have created it a moment ago without its callback having run.
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        fd = fs.openSync(sink.path, "r+");
-      }
+      fd = this.#openSync(sink);
+      this.#openCount++;
     }
     try {
       let pos = sink.pos;
@@ -237,9 +240,43 @@ export class Writer {
       }
       sink.pos = pos;
     } finally {
-      fs.closeSync(fd);
+      if (!inFlight) {
+        fs.closeSync(fd);
+        this.#openCount--;
+      }
       // Nothing may touch this file again: an async callback arriving now would be stale.
       sink.done = true;
+    }
+  }
+
+  /** A fresh descriptor for `sink` at exit, creating the file if it has not been yet. */
+  #openSync(sink: FileSink): number {
+    if (sink.created) return this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+    fse.mkdirpSync(sink.dir);
+    try {
+      return this.#withDescriptorSync(() => fs.openSync(sink.path, "wx", 0o644));
+    } catch (err) {
+      // Our own open may have created it a moment ago without its callback having run.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      return this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+    }
+  }
+
+  /** Runs `open`, closing idle descriptors of ours while the process has none left. */
+  #withDescriptorSync(open: () => number): number {
+    for (;;) {
+      try {
+        return open();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "EMFILE" && code !== "ENFILE") throw err;
+        const idle = Array.from(this.#lru.keys()).find(isIdle);
+        if (idle === undefined) throw err;
+        this.#lru.delete(idle);
+        fs.closeSync(idle.fd);
+        idle.fd = -1;
+        this.#openCount--;
+      }
     }
   }
 
@@ -494,3 +531,8 @@ function writeAllSync(fd: number, buf: Buffer, position: number): void {
 }
 
 function noop(): void {}
+
+/** Holds a descriptor that no operation is using. */
+function isIdle(sink: FileSink): boolean {
+  return sink.fd >= 0 && !sink.busy;
+}
