@@ -3,7 +3,8 @@
  *
  * - `append` only queues a string; writes happen later, one batched positional write per file.
  * - Memory is bounded by `maxBufferBytes`; past it, iteration lines are dropped whole and counted.
- * - At most `maxOpenFiles` descriptors are held; idle files give theirs up to waiting ones.
+ * - At most `maxOpenFiles` descriptors are held (and never more than half the process's
+ *   limit); idle files give theirs up to waiting ones.
  * - Writes are positional (`pwrite`), never appends, so the exit path can repeat a write that
  *   may or may not have reached the disk: the same bytes at the same offset change nothing.
  * - An I/O error fails that one file: counted, reported once per error code, never thrown.
@@ -12,12 +13,13 @@ import fs from "node:fs";
 import path from "node:path";
 import fse from "fs-extra";
 import type { Logger } from "pino";
+import { descriptorBudget } from "./internal/fd-limit.js";
 
 /** Options of {@link Writer}. */
 export interface WriterOptions {
   /** Cap on lines queued in memory across all files, in bytes of serialized text. */
   maxBufferBytes: number;
-  /** Cap on file descriptors held open at once. */
+  /** Cap on file descriptors held open at once; lowered to half the process's soft limit. */
   maxOpenFiles: number;
   /** Where the writer reports I/O problems. */
   diagnostics: () => Logger;
@@ -110,7 +112,7 @@ export class Writer {
 
   constructor(options: WriterOptions) {
     this.#maxBuffer = options.maxBufferBytes;
-    this.#maxOpen = options.maxOpenFiles;
+    this.#maxOpen = Math.min(options.maxOpenFiles, descriptorBudget());
     this.#diagnostics = options.diagnostics;
   }
 

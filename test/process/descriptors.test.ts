@@ -75,6 +75,17 @@ describe("1,000 sessions under ulimit -n 256", () => {
     expect(out.peak).toBeLessThanOrEqual(16);
   });
 
+  it("maxOpenFiles 200 is lowered to half the process limit, 128", async () => {
+    const logDir = path.join(root, "above");
+    const result = await runFixtureWithFdLimit(256, "fd-child.mjs", [logDir, String(SESSIONS), "200", "close"]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const out = lastJson<Closed>(result.stdout);
+    expectAllComplete(logDir, out);
+    expect(out.peak).toBeGreaterThan(64);
+    expect(out.peak).toBeLessThanOrEqual(128);
+    expect(out.appOpens).toEqual([true, true, true, true, true, true]);
+  });
+
   it.each([
     ["default", "exit"],
     ["default", "exit-full"],
