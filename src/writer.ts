@@ -341,8 +341,9 @@ export class Writer {
         sink.path = sink.rename();
         this.#pump(sink);
       } else if ((err.code === "EMFILE" || err.code === "ENFILE") && this.#openCount > 0) {
-        // The process is out of descriptors: hold fewer, wait for one of ours to free up.
-        this.#maxOpen = Math.max(1, this.#openCount);
+        // The process is out of descriptors: hold at most half of what we hold now, so the
+        // application gets room to open its own files again, and wait for one of ours.
+        this.#maxOpen = Math.min(this.#maxOpen, Math.max(1, Math.floor(this.#openCount / 2)));
         this.#evictIdle(sink);
         sink.waitingSlot = true;
         this.#slotWaiters.push(sink);

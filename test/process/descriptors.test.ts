@@ -86,6 +86,16 @@ describe("1,000 sessions under ulimit -n 256", () => {
     expect(out.appOpens).toEqual([true, true, true, true, true, true]);
   });
 
+  it("the application holds all descriptors but 40: trajlog makes do with fewer, loses nothing, leaves the app room", async () => {
+    const logDir = path.join(root, "crowded");
+    const result = await runFixtureWithFdLimit(256, "fd-child.mjs", [logDir, String(SESSIONS), "default", "crowded"]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const out = lastJson<Closed>(result.stdout);
+    expectAllComplete(logDir, out);
+    // Once trajlog has met EMFILE, it holds at most half of what it could get, even when idle.
+    expect(out.appOpens).toEqual([true, true, true, true, true, true]);
+  });
+
   it.each([
     ["default", "exit"],
     ["default", "exit-full"],
