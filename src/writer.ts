@@ -254,13 +254,25 @@ export class Writer {
   /** A fresh descriptor for `sink` at exit, creating the file if it has not been yet. */
   #openSync(sink: FileSink): number {
     if (sink.created) return this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+    // An open of ours is in flight: it may have created the file a moment ago.
+    const opening = sink.busy && sink.fd < 0;
     fse.mkdirpSync(sink.dir);
-    try {
-      return this.#withDescriptorSync(() => fs.openSync(sink.path, "wx", 0o644));
-    } catch (err) {
-      // Our own open may have created it a moment ago without its callback having run.
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      return this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+    for (;;) {
+      try {
+        return this.#withDescriptorSync(() => fs.openSync(sink.path, "wx", 0o644));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      // Nothing of ours is ever written before our open has succeeded: an empty file may be
+      // the one our in-flight open created, anything else belongs to another session.
+      if (opening) {
+        const fd = this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+        if (fs.fstatSync(fd).size === 0) return fd;
+        fs.closeSync(fd);
+      }
+      if (sink.renames >= MAX_RENAMES) throw Object.assign(new Error(`file exists: ${sink.path}`), { code: "EEXIST" });
+      sink.renames++;
+      sink.path = sink.rename();
     }
   }
 

@@ -3,6 +3,7 @@
  * file, and the process still ends the way it would have without trajlog.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
 import path from "node:path";
 import { lastJson, makeTempDir, removeTempDir, runFixture } from "../helpers/processes.js";
 import { listSessionFiles, readSession } from "../helpers/session-files.js";
@@ -83,5 +84,22 @@ describe("process end", () => {
     // The handler logged one more line into every unfinished session just before exiting.
     expect(handed.filter((h) => !h.finalized).every((h) => h.iterations === 41)).toBe(true);
     expectAllOnDisk(logDir, handed);
+  });
+});
+
+describe("a name taken by another file when the process exits", () => {
+  it.each(["before-open", "open-pending"])("%s: the other file is left alone, the session gets a fresh name", async (mode) => {
+    const logDir = path.join(root, `collision-${mode}`);
+    const result = await runFixture("collision-child.mjs", [logDir, mode]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const { first } = lastJson<{ first: string }>(result.stdout);
+    expect(fs.readFileSync(first, "utf8")).toBe("another session's line\n");
+    const files = listSessionFiles(logDir);
+    expect(files).toHaveLength(2);
+    const own = files.find((file) => file !== first) as string;
+    expect(path.dirname(own)).toBe(path.dirname(first));
+    const session = readSession(own);
+    expect(session.iterations.map((line) => line.response)).toEqual(["0", "1", "2", "3", "4"]);
+    expect(session.summary).toMatchObject({ reward: 1, total_iterations: 5 });
   });
 });
