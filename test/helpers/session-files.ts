@@ -58,10 +58,13 @@ export interface SessionShape {
 
 /**
  * Checks a file holds exactly one session: one metadata line first, iterations numbered
- * 1, 2, 3... in order, at most one summary and only as the last line, every line valid
+ * 1, 2, 3... in order (or only increasing, with `allowGaps`: lines were dropped), at most one summary and only as the last line, every line valid
  * against its schema, no torn tail (unless `allowTornTail`).
  */
-export function readSession(file: string, options: { allowTornTail?: boolean } = {}): SessionShape {
+export function readSession(
+  file: string,
+  options: { allowTornTail?: boolean; allowGaps?: boolean } = {},
+): SessionShape {
   const { lines, tail } = parseFile(file);
   if (tail !== "" && options.allowTornTail !== true) throw new Error(`${file}: ends with half a line`);
   const [metadata, ...rest] = lines;
@@ -73,9 +76,14 @@ export function readSession(file: string, options: { allowTornTail?: boolean } =
     if (validate === undefined) throw new Error(`${file}: line ${i + 1} has type ${String(line.type)}`);
     if (!validate(line)) throw new Error(`${file}: line ${i + 1} invalid: ${ajv.errorsText(validate.errors)}`);
   }
+  let previous = 0;
   rest.forEach((line, i) => {
     if (line.type !== "iteration") throw new Error(`${file}: line ${i + 2} is a ${String(line.type)} line`);
-    if (line.iteration !== i + 1) throw new Error(`${file}: line ${i + 2} has iteration ${String(line.iteration)}, expected ${i + 1}`);
+    const n = line.iteration as number;
+    if (options.allowGaps === true ? n <= previous : n !== i + 1) {
+      throw new Error(`${file}: line ${i + 2} has iteration ${n} after ${previous}`);
+    }
+    previous = n;
   });
   return { metadata, iterations: rest, summary };
 }
