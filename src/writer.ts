@@ -224,11 +224,12 @@ export class Writer {
       fd = this.#openSync(sink);
       this.#openCount++;
     }
+    // End of the last chunk known complete: a failed write is cut back to it.
+    let pos = sink.inflight === null ? sink.pos : sink.inflightPos;
     try {
-      let pos = sink.pos;
       if (sink.inflight !== null) {
-        writeAllSync(fd, sink.inflight, sink.inflightPos);
-        pos = sink.inflightPos + sink.inflight.length;
+        writeAllSync(fd, sink.inflight, pos);
+        pos += sink.inflight.length;
         this.#written(sink, sink.inflightLines, sink.inflight.length, sink.inflightChars);
         sink.inflight = null;
       }
@@ -241,6 +242,13 @@ export class Writer {
         sink.queuedChars = 0;
       }
       sink.pos = pos;
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, pos);
+      } catch {
+        // The write error is what gets reported.
+      }
+      throw err;
     } finally {
       if (!inFlight) {
         fs.closeSync(fd);
@@ -392,14 +400,14 @@ export class Writer {
       if (sink.done) return;
       if (err) {
         sink.busy = false;
-        this.#fail(sink, err, "write");
+        this.#failWrite(sink, err);
         this.#serveWaiters();
         return;
       }
       if (offset + n < buf.length) {
         if (n > 0) return this.#writeChunk(sink, buf, offset + n);
         sink.busy = false;
-        this.#fail(sink, Object.assign(new Error("write made no progress"), { code: "EIO" }), "write");
+        this.#failWrite(sink, Object.assign(new Error("write made no progress"), { code: "EIO" }));
         this.#serveWaiters();
         return;
       }
@@ -457,6 +465,24 @@ export class Writer {
     const fd = sink.fd;
     sink.fd = -1;
     this.#lru.delete(sink);
+    this.#closeFd(fd, then);
+  }
+
+  /**
+   * A write failed part way (a full disk writes what fits): the file is cut back to the end
+   * of its last complete chunk, so that it ends with a whole line, as the counters say.
+   */
+  #failWrite(sink: FileSink, err: NodeJS.ErrnoException): void {
+    const fd = sink.fd;
+    const keep = sink.inflightPos;
+    // Taken from the sink so that #fail does not close it before the file is cut back.
+    sink.fd = -1;
+    this.#lru.delete(sink);
+    this.#fail(sink, err, "write");
+    fs.ftruncate(fd, keep, () => this.#closeFd(fd));
+  }
+
+  #closeFd(fd: number, then?: () => void): void {
     fs.close(fd, () => {
       this.#openCount--;
       then?.();
