@@ -129,11 +129,13 @@ export class Writer {
    * Returns false when the line was not queued.
    */
   append(sink: FileSink, line: string, essential: boolean): boolean {
-    if (sink.failed || sink.done) {
+    if (sink.failed) {
       this.#stats.linesFailed++;
       return false;
     }
-    if (this.#closed) {
+    // close() has finished every file, so a closed writer's files are all done: test it first,
+    // so a late line is counted as dropped (and warned about), not as an I/O failure.
+    if (this.#closed || sink.done) {
       this.#stats.linesDropped++;
       sink.dropped++;
       this.#warnOnce("closed", { path: sink.path }, "trajlog: line logged after the logger was closed; dropped");
