@@ -79,7 +79,9 @@ export function sessionId(instanceId: string, startedAt: Date, suffix: string): 
 export function sessionPath(parts: SessionPathParts): string {
   const dir = stepDir(parts.logDir, parts.experimentName, parts.trainingStep);
   const file = path.join(dir, `${sessionId(parts.instanceId, parts.startedAt, parts.suffix)}.jsonl`);
-  const root = path.resolve(parts.logDir) + path.sep;
+  const base = path.resolve(parts.logDir);
+  // The file system root already ends with the separator.
+  const root = base.endsWith(path.sep) ? base : base + path.sep;
   if (!path.resolve(file).startsWith(root)) {
     throw new Error(`trajlog: refusing to write outside the log directory: ${JSON.stringify(file)}`);
   }

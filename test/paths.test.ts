@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import fs from "node:fs";
 import path from "node:path";
-import { TrajectoryLogger, safeSegment } from "../src/index.js";
+import { TrajectoryLogger, safeSegment, sessionPath } from "../src/index.js";
 import { makeTempDir, removeTempDir } from "./helpers/processes.js";
 import { readSession } from "./helpers/session-files.js";
 
@@ -88,5 +88,14 @@ describe("hostile instance ids and experiment names", () => {
   it("a plain id is kept as it is", () => {
     expect(safeSegment("django__django-11099")).toBe("django__django-11099");
     expect(safeSegment("Ünïcödé_名前.v2")).toBe("Ünïcödé_名前.v2");
+  });
+});
+
+describe("sessionPath", () => {
+  it("accepts the file system root as logDir", () => {
+    const startedAt = new Date("2026-02-19T14:30:00.123Z");
+    expect(sessionPath({ logDir: "/", experimentName: "e", trainingStep: 2, instanceId: "i", startedAt, suffix: "s" })).toBe(
+      "/e/step_2/i_20260219_143000_s.jsonl",
+    );
   });
 });
