@@ -140,25 +140,33 @@ describe("the buffer cap", () => {
       b.logIteration({ prompt: "p", response: big });
     }
     expect(logger.stats().bufferedBytes).toBeLessThanOrEqual(100_000);
-    await Promise.all([a.finalize({ reward: 1 }), b.finalize({ reward: 0 })]);
+    // With the buffer full, a new session's metadata and every summary are still kept.
+    const c = start(logger, "c");
+    c.logIteration({ prompt: "p", response: big });
+    await Promise.all([a.finalize({ reward: 1 }), b.finalize({ reward: 0 }), c.finalize()]);
     await logger.close();
+    const fileC = readSession(c.path as string);
+    expect({ iterations: fileC.iterations, summary: fileC.summary }).toEqual({
+      iterations: [],
+      summary: { type: "summary", timestamp: expect.any(String), reward: null, total_steps: 0, total_iterations: 0, dropped_lines: 1 },
+    });
 
     const fileA = readSession(a.path as string);
     const fileB = readSession(b.path as string);
     const kept = fileA.iterations.length + fileB.iterations.length;
-    const dropped = 60 - kept;
+    const dropped = 60 - kept + 1;
     expect(kept).toBeGreaterThan(0);
-    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeGreaterThan(1);
     // Each kept line is whole; the summary says how many of its lines were dropped.
     expect(fileA.iterations.every((line) => line.response === big)).toBe(true);
     expect(fileA.summary).toMatchObject({ total_iterations: fileA.iterations.length, dropped_lines: 30 - fileA.iterations.length });
     expect(fileB.summary).toMatchObject({ total_iterations: fileB.iterations.length, dropped_lines: 30 - fileB.iterations.length });
     expect(logger.stats()).toEqual({
-      sessionsStarted: 2,
-      sessionsLogged: 2,
+      sessionsStarted: 3,
+      sessionsLogged: 3,
       sessionsSampledOut: 0,
-      linesWritten: 2 + kept + 2,
-      bytesWritten: fs.statSync(a.path as string).size + fs.statSync(b.path as string).size,
+      linesWritten: 3 + kept + 3,
+      bytesWritten: [a, b, c].reduce((sum, s) => sum + fs.statSync(s.path as string).size, 0),
       linesDropped: dropped,
       linesFailed: 0,
       writeErrors: 0,
