@@ -1,7 +1,7 @@
 /**
  * The crash promise: after SIGKILL at an arbitrary moment, every line of every file is
  * complete JSON except at most the last line of a file (a write cut short), and each file
- * still holds one session in order.
+ * still holds one session in order. After SIGTERM at an arbitrary moment, nothing is torn.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
@@ -38,5 +38,22 @@ describe("SIGKILL mid-run", () => {
       if (session.summary !== null) finishedSessions++;
     }
     expect(finishedSessions).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe("SIGTERM mid-run (from outside, no handler of the app)", () => {
+  it("every file ends with a whole line, and the process dies by SIGTERM", async () => {
+    const logDir = path.join(root, "sigterm");
+    const child = startFixture("crash-child.mjs", [logDir]);
+    const ended = finished(child);
+    await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+    child.kill("SIGTERM");
+    const result = await ended;
+    expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: "SIGTERM", stderr: "" });
+    const files = listSessionFiles(logDir);
+    expect(files.length).toBeGreaterThan(20);
+    // Strict: no half line anywhere, every session in order, and every file has its metadata.
+    for (const file of files) readSession(file);
   });
 });
