@@ -118,13 +118,15 @@ function walkPlain(obj: Record<string, unknown>, stack: object[], copy: boolean)
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     let item: unknown;
+    let threw = false;
     try {
       item = obj[key];
     } catch (err) {
       item = `[Throws: ${describeError(err)}]`;
+      threw = true;
     }
     const safe = walk(item, stack, copy);
-    if (out === null && safe !== item) {
+    if (out === null && (safe !== item || threw)) {
       out = {};
       for (let j = 0; j < i; j++) {
         const k = keys[j] as string;

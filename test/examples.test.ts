@@ -1,0 +1,37 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { listFiles, parseWithPython, readLines, tempDir } from "./helpers/files.js";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+describe("examples", () => {
+  it("rollout-loop.mjs writes real, complete session files and prints where they went", () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const run = spawnSync(process.execPath, ["examples/rollout-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const files = listFiles(dir);
+    const printed = run.stdout.split("\n").filter((l) => l.startsWith("  /")).map((l) => l.trim()).sort();
+    expect(printed).toEqual(files);
+    for (const step of [0, 1, 2]) {
+      expect(files.some((f) => f.includes(`/demo-swe/step_${step}/`))).toBe(true);
+    }
+    // Sampled by instance: the same instances at every step (plus the forced debug rollout's).
+    const instancesAt = (step: number) =>
+      new Set(files.filter((f) => f.includes(`/step_${step}/`)).map((f) => readLines(f)[0]?.instance_id));
+    expect(instancesAt(1)).toEqual(instancesAt(0));
+    expect(instancesAt(2)).toEqual(instancesAt(0));
+    for (const file of files) {
+      const lines = readLines(file);
+      expect(lines[0]?.type).toBe("metadata");
+      expect(lines.at(-1)?.type).toBe("summary");
+      expect(lines.slice(1, -1).map((l) => l.iteration)).toEqual(lines.slice(1, -1).map((_, i) => i + 1));
+    }
+    expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));
+    expect(run.stdout).toMatch(/\d+ sessions, \d+ lines, \d+ bytes written under /);
+    expect(fs.existsSync(`${dir}/demo-swe`)).toBe(true);
+  });
+});
