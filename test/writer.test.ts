@@ -183,33 +183,49 @@ describe("the buffer cap", () => {
     ]);
   });
 
-  it("drops lines while a slow disk holds the buffer full, and takes them again once it drains", async () => {
-    // A disk that takes 30 ms to acknowledge each write.
+  it("drops lines while a stalled disk holds the buffer full, and takes them again once it drains", async () => {
+    // A disk whose acknowledgements the test holds back and lets go.
+    const held: Array<() => void> = [];
     const realWrite = fs.write;
     vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
       const callback = args.pop() as (...results: unknown[]) => void;
-      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => setTimeout(() => callback(...results), 30));
+      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
     }) as typeof fs.write);
     const { logger: diagnostics, records } = captureLogger();
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxBufferBytes: 50_000, logger: diagnostics });
     const session = start(logger, "slow");
+    const line = (i: number) => ({ prompt: "p", response: `${i}:`.padEnd(5_000, "y") });
     let maxBuffered = 0;
-    for (let i = 0; i < 40; i++) {
-      session.logIteration({ prompt: "p", response: `${i}:`.padEnd(5_000, "y") });
+    // 20 lines of 5 kB while the disk does not answer: about half of them fit.
+    for (let i = 0; i < 20; i++) {
+      session.logIteration(line(i));
       maxBuffered = Math.max(maxBuffered, logger.stats().bufferedBytes);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await tick();
     }
-    await session.finalize();
+    const droppedWhileStalled = logger.stats().linesDropped;
+    expect(droppedWhileStalled).toBeGreaterThan(5);
+    // The disk answers again: the buffer drains, and new lines are taken.
+    while (logger.stats().bufferedBytes > 0) {
+      held.splice(0).forEach((release) => release());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    for (let i = 20; i < 25; i++) session.logIteration(line(i));
+    const finalized = session.finalize();
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    held.splice(0).forEach((release) => release());
+    await finalized;
     await logger.close();
+
     const file = readSession(session.path as string, { allowGaps: true });
     const stats = logger.stats();
     expect(maxBuffered).toBeLessThanOrEqual(50_000);
-    expect(stats.linesDropped).toBeGreaterThan(0);
-    expect(file.iterations.length + stats.linesDropped).toBe(40);
+    expect(stats.linesDropped).toBe(droppedWhileStalled);
+    expect(file.iterations.length + stats.linesDropped).toBe(25);
+    expect(file.iterations.slice(-5).map((l) => l.iteration)).toEqual([21, 22, 23, 24, 25]);
     expect(file.summary).toMatchObject({ dropped_lines: stats.linesDropped, total_iterations: file.iterations.length });
     // Lines kept after a drop are whole, and numbered as the loop counted them.
-    expect(file.iterations.map((line) => `${Number(line.iteration) - 1}:`)).toEqual(
-      file.iterations.map((line) => String(line.response).split(":")[0] + ":"),
+    expect(file.iterations.map((l) => `${Number(l.iteration) - 1}:`)).toEqual(
+      file.iterations.map((l) => `${String(l.response).split(":")[0]}:`),
     );
     expect(records()).toHaveLength(1);
   });
