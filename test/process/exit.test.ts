@@ -85,6 +85,14 @@ describe("process end", () => {
     expect(handed.filter((h) => !h.finalized).every((h) => h.iterations === 41)).toBe(true);
     expectAllOnDisk(logDir, handed);
   });
+
+  it("lines logged by the app's own 'exit' listener are written too", async () => {
+    const { logDir, result, handed } = await run("exit-listener");
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 0, signal: null, stderr: "" });
+    expect(handed.every((h) => h.finalized)).toBe(true);
+    expect(handed.map((h) => h.iterations).sort()).toEqual([...Array(6).fill(40), ...Array(6).fill(41)].sort());
+    expectAllOnDisk(logDir, handed);
+  });
 });
 
 describe("a name taken by another file when the process exits", () => {
