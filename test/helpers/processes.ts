@@ -56,7 +56,7 @@ function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** A fresh directory under the OS temp dir; call the returned function to remove it. */
+/** A fresh directory under the OS temp dir; remove it with {@link removeTempDir}. */
 export function makeTempDir(prefix = "trajlog-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -10,6 +10,8 @@ import { listSessionFiles, readSession } from "../helpers/session-files.js";
 
 interface Handed {
   path: string;
+  instance: string;
+  s: number;
   iterations: number;
   finalized: boolean;
 }
@@ -28,11 +30,12 @@ function expectAllOnDisk(logDir: string, handed: Handed[]): void {
     const session = readSession(h.path);
     expect({
       instance: session.metadata.instance_id,
+      s: session.metadata.s,
       iterations: session.iterations.length,
       finalized: session.summary !== null,
-    }).toEqual({ instance: session.metadata.instance_id, iterations: h.iterations, finalized: h.finalized });
+    }).toEqual({ instance: h.instance, s: h.s, iterations: h.iterations, finalized: h.finalized });
     // Every line of the file belongs to this session.
-    expect(new Set(session.iterations.map((line) => line.s))).toEqual(new Set([session.metadata.s]));
+    expect(new Set(session.iterations.map((line) => line.s))).toEqual(new Set([h.s]));
     if (session.summary !== null) {
       expect(session.summary).toMatchObject({ total_iterations: h.iterations, total_steps: h.iterations });
     }
