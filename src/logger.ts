@@ -48,7 +48,10 @@ export interface TrajectoryLoggerOptions {
    * summary lines are always kept. @default 67108864 (64 MiB)
    */
   maxBufferBytes?: number;
-  /** Cap on file descriptors held at once; idle session files give theirs up. @default 128 */
+  /**
+   * Cap on file descriptors held at once; idle session files give theirs up. Never more
+   * than half the process's descriptor limit is taken, whatever this says. @default 128
+   */
   maxOpenFiles?: number;
 }
 

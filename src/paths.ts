@@ -11,14 +11,19 @@ import path from "node:path";
 const MAX_SEGMENT_BYTES = 180;
 const HASH_CHARS = 8;
 
+/** What a changed segment ends with: `-` and the hash. */
+const HASHED = new RegExp(`-[0-9a-f]{${HASH_CHARS}}$`);
+
 /**
  * Makes one path segment out of any string: keeps letters, digits, `.`, `_` and `-`,
  * replaces the rest with `_`, never starts with `.`, and fits in {@link MAX_SEGMENT_BYTES}.
  * When anything had to change, a short hash of the original keeps distinct inputs distinct.
+ * A string that already ends like a hashed one gets a hash too, so that it cannot take the
+ * name of the string it was made from.
  */
 export function safeSegment(raw: string, maxBytes: number = MAX_SEGMENT_BYTES): string {
   let safe = raw.normalize("NFC").replace(/[^\p{L}\p{N}._-]/gu, "_").replace(/^\./, "_");
-  if (safe === raw && Buffer.byteLength(safe) <= maxBytes && safe.length > 0) return safe;
+  if (safe === raw && Buffer.byteLength(safe) <= maxBytes && safe.length > 0 && !HASHED.test(raw)) return safe;
   const hash = createHash("sha256").update(raw, "utf8").digest("hex").slice(0, HASH_CHARS);
   safe = truncateUtf8(safe, maxBytes - HASH_CHARS - 1);
   return safe.length > 0 ? `${safe}-${hash}` : hash;
@@ -74,7 +79,9 @@ export function sessionId(instanceId: string, startedAt: Date, suffix: string): 
 export function sessionPath(parts: SessionPathParts): string {
   const dir = stepDir(parts.logDir, parts.experimentName, parts.trainingStep);
   const file = path.join(dir, `${sessionId(parts.instanceId, parts.startedAt, parts.suffix)}.jsonl`);
-  const root = path.resolve(parts.logDir) + path.sep;
+  const base = path.resolve(parts.logDir);
+  // The file system root already ends with the separator.
+  const root = base.endsWith(path.sep) ? base : base + path.sep;
   if (!path.resolve(file).startsWith(root)) {
     throw new Error(`trajlog: refusing to write outside the log directory: ${JSON.stringify(file)}`);
   }

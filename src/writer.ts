@@ -5,7 +5,8 @@
  * - Lines are encoded to UTF-8 on the event loop turn after they were logged, even for a file
  *   whose write is still in flight, so what waits in memory is counted at its true size.
  * - Memory is bounded by `maxBufferBytes`; past it, iteration lines are dropped whole and counted.
- * - At most `maxOpenFiles` descriptors are held; idle files give theirs up to waiting ones.
+ * - At most `maxOpenFiles` descriptors are held (and never more than half the process's
+ *   limit); idle files give theirs up to waiting ones.
  * - At most {@link MAX_WRITES_IN_FLIGHT} writes are in flight at once, across all files: the
  *   rest of libuv's thread pool stays free for the application's own I/O, and a file waiting
  *   its turn gathers its lines into fewer, larger writes.
@@ -17,12 +18,13 @@ import fs from "node:fs";
 import path from "node:path";
 import fse from "fs-extra";
 import type { Logger } from "pino";
+import { descriptorBudget } from "./internal/fd-limit.js";
 
 /** Options of {@link Writer}. */
 export interface WriterOptions {
   /** Cap on lines queued in memory across all files, in bytes of serialized text. */
   maxBufferBytes: number;
-  /** Cap on file descriptors held open at once. */
+  /** Cap on file descriptors held open at once; lowered to half the process's soft limit. */
   maxOpenFiles: number;
   /** Where the writer reports I/O problems. */
   diagnostics: () => Logger;
@@ -138,7 +140,7 @@ export class Writer {
 
   constructor(options: WriterOptions) {
     this.#maxBuffer = options.maxBufferBytes;
-    this.#maxOpen = options.maxOpenFiles;
+    this.#maxOpen = Math.min(options.maxOpenFiles, descriptorBudget());
     this.#diagnostics = options.diagnostics;
   }
 
@@ -155,11 +157,13 @@ export class Writer {
    * Returns false when the line was not queued.
    */
   append(sink: FileSink, line: string, essential: boolean): boolean {
-    if (sink.failed || sink.done) {
+    if (sink.failed) {
       this.#stats.linesFailed++;
       return false;
     }
-    if (this.#closed) {
+    // close() has finished every file, so a closed writer's files are all done: test it first,
+    // so a late line is counted as dropped (and warned about), not as an I/O failure.
+    if (this.#closed || sink.done) {
       this.#stats.linesDropped++;
       sink.dropped++;
       this.#warnOnce("closed", { path: sink.path }, "trajlog: line logged after the logger was closed; dropped");
@@ -215,12 +219,19 @@ export class Writer {
 
   /**
    * Writes everything queued, synchronously: only for process exit, when no callback
-   * will ever run again. Fresh descriptors are opened so that no descriptor an async
-   * operation still holds is reused; the in-flight chunk is written again at its own offset.
+   * will ever run again. A file holding a descriptor is written through it, so that exit
+   * needs no new descriptor for it: its in-flight chunk, if any, is written again at its own
+   * offset (the same bytes), and a descriptor with a write in flight is left open, since
+   * closing it could let that write land in whichever file reuses the number. Other files
+   * get fresh descriptors; when the process has none left, idle ones of ours are closed.
    */
   flushSync(): void {
-    for (const sink of this.#sinks) {
-      if (sink.failed || sink.done || (sink.inflight === null && sink.queue.length === 0)) continue;
+    const todo = Array.from(this.#sinks).filter(
+      (sink) => !sink.failed && !sink.done && (sink.inflight !== null || sink.queue.length > 0),
+    );
+    // Files holding a descriptor first: they need no new one, and idle ones free theirs.
+    todo.sort((a, b) => Number(b.fd >= 0) - Number(a.fd >= 0));
+    for (const sink of todo) {
       try {
         this.#flushSinkSync(sink);
       } catch (err) {
@@ -235,24 +246,21 @@ export class Writer {
   }
 
   #flushSinkSync(sink: FileSink): void {
-    let fd: number;
-    if (sink.created) {
-      fd = fs.openSync(sink.path, "r+");
+    const inFlight = sink.fd >= 0 && sink.busy;
+    let fd = sink.fd;
+    if (fd >= 0) {
+      this.#lru.delete(sink);
+      sink.fd = -1;
     } else {
-      fse.mkdirpSync(sink.dir);
-      try {
-        fd = fs.openSync(sink.path, "wx", 0o644);
-      } catch (err) {
-        // Our own open may have created it a moment ago without its callback having run.
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        fd = fs.openSync(sink.path, "r+");
-      }
+      fd = this.#openSync(sink);
+      this.#openCount++;
     }
+    // End of the last chunk known complete: a failed write is cut back to it.
+    let pos = sink.inflight === null ? sink.pos : sink.inflightPos;
     try {
-      let pos = sink.pos;
       if (sink.inflight !== null) {
-        writeAllSync(fd, sink.inflight, sink.inflightPos);
-        pos = sink.inflightPos + sink.inflight.length;
+        writeAllSync(fd, sink.inflight, pos);
+        pos += sink.inflight.length;
         this.#written(sink, sink.inflightLines, sink.inflight.length, sink.inflightChars);
         sink.inflight = null;
       }
@@ -266,10 +274,63 @@ export class Writer {
         sink.queuedLines = 0;
       }
       sink.pos = pos;
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, pos);
+      } catch {
+        // The write error is what gets reported.
+      }
+      throw err;
     } finally {
-      fs.closeSync(fd);
+      if (!inFlight) {
+        fs.closeSync(fd);
+        this.#openCount--;
+      }
       // Nothing may touch this file again: an async callback arriving now would be stale.
       sink.done = true;
+    }
+  }
+
+  /** A fresh descriptor for `sink` at exit, creating the file if it has not been yet. */
+  #openSync(sink: FileSink): number {
+    if (sink.created) return this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+    // An open of ours is in flight: it may have created the file a moment ago.
+    const opening = sink.busy && sink.fd < 0;
+    fse.mkdirpSync(sink.dir);
+    for (;;) {
+      try {
+        return this.#withDescriptorSync(() => fs.openSync(sink.path, "wx", 0o644));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      // Nothing of ours is ever written before our open has succeeded: an empty file may be
+      // the one our in-flight open created, anything else belongs to another session.
+      if (opening) {
+        const fd = this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
+        if (fs.fstatSync(fd).size === 0) return fd;
+        fs.closeSync(fd);
+      }
+      if (sink.renames >= MAX_RENAMES) throw Object.assign(new Error(`file exists: ${sink.path}`), { code: "EEXIST" });
+      sink.renames++;
+      sink.path = sink.rename();
+    }
+  }
+
+  /** Runs `open`, closing idle descriptors of ours while the process has none left. */
+  #withDescriptorSync(open: () => number): number {
+    for (;;) {
+      try {
+        return open();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "EMFILE" && code !== "ENFILE") throw err;
+        const idle = Array.from(this.#lru.keys()).find(isIdle);
+        if (idle === undefined) throw err;
+        this.#lru.delete(idle);
+        fs.closeSync(idle.fd);
+        idle.fd = -1;
+        this.#openCount--;
+      }
     }
   }
 
@@ -372,8 +433,9 @@ export class Writer {
         sink.path = sink.rename();
         this.#pump(sink);
       } else if ((err.code === "EMFILE" || err.code === "ENFILE") && this.#openCount > 0) {
-        // The process is out of descriptors: hold fewer, wait for one of ours to free up.
-        this.#maxOpen = Math.max(1, this.#openCount);
+        // The process is out of descriptors: hold at most half of what we hold now, so the
+        // application gets room to open its own files again, and wait for one of ours.
+        this.#maxOpen = Math.min(this.#maxOpen, Math.max(1, Math.floor(this.#openCount / 2)));
         this.#evictIdle(sink);
         sink.waitingSlot = true;
         this.#slotWaiters.push(sink);
@@ -413,7 +475,7 @@ export class Writer {
       }
       if (err) {
         sink.busy = false;
-        this.#fail(sink, err, "write");
+        this.#failWrite(sink, err);
         this.#writeEnded();
         this.#serveWaiters();
         return;
@@ -421,7 +483,7 @@ export class Writer {
       if (offset + n < buf.length) {
         if (n > 0) return this.#writeChunk(sink, buf, offset + n);
         sink.busy = false;
-        this.#fail(sink, Object.assign(new Error("write made no progress"), { code: "EIO" }), "write");
+        this.#failWrite(sink, Object.assign(new Error("write made no progress"), { code: "EIO" }));
         this.#writeEnded();
         this.#serveWaiters();
         return;
@@ -483,6 +545,24 @@ export class Writer {
     const fd = sink.fd;
     sink.fd = -1;
     this.#lru.delete(sink);
+    this.#closeFd(fd, then);
+  }
+
+  /**
+   * A write failed part way (a full disk writes what fits): the file is cut back to the end
+   * of its last complete chunk, so that it ends with a whole line, as the counters say.
+   */
+  #failWrite(sink: FileSink, err: NodeJS.ErrnoException): void {
+    const fd = sink.fd;
+    const keep = sink.inflightPos;
+    // Taken from the sink so that #fail does not close it before the file is cut back.
+    sink.fd = -1;
+    this.#lru.delete(sink);
+    this.#fail(sink, err, "write");
+    fs.ftruncate(fd, keep, () => this.#closeFd(fd));
+  }
+
+  #closeFd(fd: number, then?: () => void): void {
     fs.close(fd, () => {
       this.#openCount--;
       then?.();
@@ -603,3 +683,8 @@ function writeAllSync(fd: number, buf: Buffer, position: number): void {
 }
 
 function noop(): void {}
+
+/** Holds a descriptor that no operation is using. */
+function isIdle(sink: FileSink): boolean {
+  return sink.fd >= 0 && !sink.busy;
+}

@@ -1,0 +1,256 @@
+/**
+ * The writer's promises, through the public API and real files: the loop never waits for
+ * the disk, a session's lines land in call order, many lines go out in one write, and
+ * memory stays under `maxBufferBytes` by dropping whole iteration lines.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import fs from "node:fs";
+import path from "node:path";
+import { TrajectoryLogger, type Session } from "../src/index.js";
+import { captureLogger } from "./helpers/diagnostics.js";
+import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { listSessionFiles, readSession } from "./helpers/session-files.js";
+
+let logDir: string;
+beforeEach(() => {
+  logDir = makeTempDir();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  removeTempDir(logDir);
+});
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function start(logger: TrajectoryLogger, instanceId: string, trainingStep = 0): Session {
+  return logger.startSession({ instanceId, trainingStep, modelName: "m" });
+}
+
+describe("logIteration", () => {
+  it("returns before anything touches the disk; flush() then finds every line written", async () => {
+    const { logger: diagnostics, records } = captureLogger();
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, logger: diagnostics });
+    const session = start(logger, "a");
+    for (let i = 0; i < 10; i++) session.logIteration({ prompt: "p", response: "r".repeat(1000) });
+    // Nothing has been written yet, not even the directory: the lines wait in memory.
+    expect(fs.existsSync(path.dirname(session.path as string))).toBe(false);
+    const queued = logger.stats();
+    expect(queued.linesWritten).toBe(0);
+    expect(queued.bufferedBytes).toBeGreaterThan(10_000);
+
+    await logger.flush();
+    const file = readSession(session.path as string);
+    expect(file.iterations).toHaveLength(10);
+    expect(logger.stats()).toEqual({
+      sessionsStarted: 1,
+      sessionsLogged: 1,
+      sessionsSampledOut: 0,
+      linesWritten: 11,
+      bytesWritten: fs.statSync(session.path as string).size,
+      linesDropped: 0,
+      linesFailed: 0,
+      writeErrors: 0,
+      bufferedBytes: 0,
+      openFiles: 1,
+    });
+    await logger.close();
+    expect(logger.stats().openFiles).toBe(0);
+    expect(records()).toEqual([]);
+  });
+
+  it("keeps each session's lines in call order across reopened files (maxOpenFiles 2, 20 sessions)", async () => {
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxOpenFiles: 2 });
+    const sessions = Array.from({ length: 20 }, (_, i) => start(logger, `task-${i}`, i % 3));
+    let maxOpen = 0;
+    for (let round = 1; round <= 30; round++) {
+      // Sessions take turns in a varying order, a few rounds per tick.
+      for (const [i, session] of sessions.entries()) {
+        if ((i + round) % 3 !== 0) session.logIteration({ iteration: round, prompt: `${i}`, response: `${round}` });
+      }
+      for (const [i, session] of sessions.entries()) {
+        if ((i + round) % 3 === 0) session.logIteration({ iteration: round, prompt: `${i}`, response: `${round}` });
+      }
+      if (round % 4 === 0) await tick();
+      maxOpen = Math.max(maxOpen, logger.stats().openFiles);
+    }
+    await Promise.all(sessions.map((s) => s.finalize()));
+    await logger.close();
+    for (const session of sessions) {
+      const file = readSession(session.path as string);
+      expect(file.iterations.map((line) => line.response)).toEqual(Array.from({ length: 30 }, (_, i) => `${i + 1}`));
+      expect(file.summary).toMatchObject({ total_iterations: 30 });
+    }
+    expect(maxOpen).toBeLessThanOrEqual(2);
+    expect(logger.stats()).toMatchObject({ linesWritten: 20 * 32, linesDropped: 0, writeErrors: 0, openFiles: 0 });
+  });
+
+  it("writes the lines handed over in one tick with one write per file", async () => {
+    const writes = vi.spyOn(fs, "write");
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const sessions = Array.from({ length: 5 }, (_, i) => start(logger, `task-${i}`));
+    for (let i = 0; i < 50; i++) for (const session of sessions) session.logIteration({ prompt: "p", response: `${i}` });
+    await logger.flush();
+    // 5 files x (1 metadata + 50 iterations) = 255 lines, in 5 writes.
+    expect(logger.stats().linesWritten).toBe(255);
+    expect(writes).toHaveBeenCalledTimes(5);
+    for (const session of sessions) expect(readSession(session.path as string).iterations).toHaveLength(50);
+    await logger.close();
+  });
+
+  it("sends the lines that pile up while a write is in flight in one next write", async () => {
+    // A disk whose acknowledgements the test holds back and lets go.
+    const held: Array<() => void> = [];
+    const realWrite = fs.write;
+    const writes = vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
+      const callback = args.pop() as (...results: unknown[]) => void;
+      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
+    }) as typeof fs.write);
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = start(logger, "a");
+    session.logIteration({ prompt: "p", response: "first" });
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // The first write (metadata + 1 line) is in flight; 50 more lines are handed over.
+    for (let i = 0; i < 50; i++) session.logIteration({ prompt: "p", response: `${i}` });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(writes).toHaveBeenCalledTimes(1);
+    held.shift()?.();
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    held.shift()?.();
+    await logger.flush();
+    expect(writes).toHaveBeenCalledTimes(2);
+    const [, secondBuffer] = writes.mock.calls[1] as unknown as [number, Buffer];
+    expect(secondBuffer.toString("utf8").split("\n").filter(Boolean)).toHaveLength(50);
+    expect(readSession(session.path as string).iterations).toHaveLength(51);
+    expect(logger.stats()).toMatchObject({ linesWritten: 52, bufferedBytes: 0 });
+    vi.restoreAllMocks();
+    await logger.close();
+  });
+});
+
+describe("the buffer cap", () => {
+  it("drops whole iteration lines past maxBufferBytes, counts them, warns once, keeps metadata and summary", async () => {
+    const { logger: diagnostics, records } = captureLogger();
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxBufferBytes: 100_000, logger: diagnostics });
+    const a = start(logger, "a");
+    const b = start(logger, "b");
+    // 2 x 30 lines of ~10 kB in one tick: the disk cannot have taken any of them yet.
+    const big = "x".repeat(10_000);
+    for (let i = 0; i < 30; i++) {
+      a.logIteration({ prompt: "p", response: big });
+      b.logIteration({ prompt: "p", response: big });
+    }
+    expect(logger.stats().bufferedBytes).toBeLessThanOrEqual(100_000);
+    // With the buffer full, a new session's metadata and every summary are still kept.
+    const c = start(logger, "c");
+    c.logIteration({ prompt: "p", response: big });
+    await Promise.all([a.finalize({ reward: 1 }), b.finalize({ reward: 0 }), c.finalize()]);
+    await logger.close();
+    const fileC = readSession(c.path as string);
+    expect({ iterations: fileC.iterations, summary: fileC.summary }).toEqual({
+      iterations: [],
+      summary: { type: "summary", timestamp: expect.any(String), reward: null, total_steps: 0, total_iterations: 0, dropped_lines: 1 },
+    });
+
+    const fileA = readSession(a.path as string);
+    const fileB = readSession(b.path as string);
+    const kept = fileA.iterations.length + fileB.iterations.length;
+    const dropped = 60 - kept + 1;
+    expect(kept).toBeGreaterThan(0);
+    expect(dropped).toBeGreaterThan(1);
+    // Each kept line is whole; the summary says how many of its lines were dropped.
+    expect(fileA.iterations.every((line) => line.response === big)).toBe(true);
+    expect(fileA.summary).toMatchObject({ total_iterations: fileA.iterations.length, dropped_lines: 30 - fileA.iterations.length });
+    expect(fileB.summary).toMatchObject({ total_iterations: fileB.iterations.length, dropped_lines: 30 - fileB.iterations.length });
+    expect(logger.stats()).toEqual({
+      sessionsStarted: 3,
+      sessionsLogged: 3,
+      sessionsSampledOut: 0,
+      linesWritten: 3 + kept + 3,
+      bytesWritten: [a, b, c].reduce((sum, s) => sum + fs.statSync(s.path as string).size, 0),
+      linesDropped: dropped,
+      linesFailed: 0,
+      writeErrors: 0,
+      bufferedBytes: 0,
+      openFiles: 0,
+    });
+    expect(records()).toEqual([
+      expect.objectContaining({
+        level: 40,
+        component: "trajlog",
+        maxBufferBytes: 100_000,
+        msg: expect.stringContaining("stats().linesDropped"),
+      }),
+    ]);
+  });
+
+  it("drops lines while a stalled disk holds the buffer full, and takes them again once it drains", async () => {
+    // A disk whose acknowledgements the test holds back and lets go.
+    const held: Array<() => void> = [];
+    const realWrite = fs.write;
+    vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
+      const callback = args.pop() as (...results: unknown[]) => void;
+      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
+    }) as typeof fs.write);
+    const { logger: diagnostics, records } = captureLogger();
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxBufferBytes: 50_000, logger: diagnostics });
+    const session = start(logger, "slow");
+    const line = (i: number) => ({ prompt: "p", response: `${i}:`.padEnd(5_000, "y") });
+    let maxBuffered = 0;
+    // 20 lines of 5 kB while the disk does not answer: about half of them fit.
+    for (let i = 0; i < 20; i++) {
+      session.logIteration(line(i));
+      maxBuffered = Math.max(maxBuffered, logger.stats().bufferedBytes);
+      await tick();
+    }
+    const droppedWhileStalled = logger.stats().linesDropped;
+    expect(droppedWhileStalled).toBeGreaterThan(5);
+    // The disk answers again: the buffer drains, and new lines are taken.
+    while (logger.stats().bufferedBytes > 0) {
+      held.splice(0).forEach((release) => release());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    for (let i = 20; i < 25; i++) session.logIteration(line(i));
+    const finalized = session.finalize();
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    held.splice(0).forEach((release) => release());
+    await finalized;
+    await logger.close();
+
+    const file = readSession(session.path as string, { allowGaps: true });
+    const stats = logger.stats();
+    expect(maxBuffered).toBeLessThanOrEqual(50_000);
+    expect(stats.linesDropped).toBe(droppedWhileStalled);
+    expect(file.iterations.length + stats.linesDropped).toBe(25);
+    expect(file.iterations.slice(-5).map((l) => l.iteration)).toEqual([21, 22, 23, 24, 25]);
+    expect(file.summary).toMatchObject({ dropped_lines: stats.linesDropped, total_iterations: file.iterations.length });
+    // Lines kept after a drop are whole, and numbered as the loop counted them.
+    expect(file.iterations.map((l) => `${Number(l.iteration) - 1}:`)).toEqual(
+      file.iterations.map((l) => `${String(l.response).split(":")[0]}:`),
+    );
+    expect(records()).toHaveLength(1);
+  });
+});
+
+describe("name collisions", () => {
+  it("never writes into a file that already exists at the session's path: it takes a fresh name", async () => {
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = start(logger, "taken");
+    const first = session.path as string;
+    // Someone else's file appears at the exact path before the session's first write.
+    fs.mkdirSync(path.dirname(first), { recursive: true });
+    fs.writeFileSync(first, "not yours\n");
+    session.logIteration({ prompt: "p", response: "r" });
+    await session.finalize({ reward: 1 });
+    await logger.close();
+
+    expect(fs.readFileSync(first, "utf8")).toBe("not yours\n");
+    expect(session.path).not.toBe(first);
+    expect(path.dirname(session.path as string)).toBe(path.dirname(first));
+    expect(path.basename(session.path as string)).toMatch(/^taken_\d{8}_\d{6}_[0-9a-f]{12}\.jsonl$/);
+    expect(session.id).toBe(path.basename(session.path as string, ".jsonl"));
+    const file = readSession(session.path as string);
+    expect(file.iterations).toHaveLength(1);
+    expect(listSessionFiles(logDir)).toEqual([first, session.path].sort());
+    expect(logger.stats()).toMatchObject({ linesWritten: 3, writeErrors: 0, linesFailed: 0 });
+  });
+});
