@@ -91,6 +91,8 @@ try {
   if (only.has("stalled-disk")) {
     say("stalled disk...");
     results.stalledDisk = await runScenario("stalled-disk", { ...plan.stalledDisk, workDir }, { cwd: ROOT });
+    say("stalled disk, sessions ending and starting...");
+    results.stalledDiskChurn = await runScenario("stalled-disk", { ...plan.stalledDisk, churn: true, workDir }, { cwd: ROOT });
   }
   if (only.has("extras")) {
     say("extra bench scripts...");

@@ -64,10 +64,14 @@ describe("bench/run.mjs --smoke", () => {
     expect(many.contenders.trajlog.peakExtraFds).toBeLessThanOrEqual(many.contenders.trajlog.maxOpenFiles);
     expect(isNumber(many.ratios["trajlog/pino seconds"])).toBe(true);
 
-    const stalled = results.stalledDisk;
-    expect(stalled.linesWritten).toBe(0);
-    expect(stalled.linesDropped).toBeGreaterThan(0);
-    expect(isNumber(stalled.peakRssMB) && isNumber(stalled.rssGrowthMB)).toBe(true);
+    for (const stalled of [results.stalledDisk, results.stalledDiskChurn]) {
+      expect(stalled.linesWritten).toBe(0);
+      expect(stalled.linesDropped).toBeGreaterThan(0);
+      expect(isNumber(stalled.peakRssMB) && isNumber(stalled.rssGrowthMB)).toBe(true);
+    }
+    expect(results.stalledDisk.churn).toBe(false);
+    expect(results.stalledDisk.sessionsStarted).toBe(32);
+    expect(results.stalledDiskChurn.churn).toBe(true);
 
     expect(typeof results.extras).toBe("object");
     for (const script of fs.readdirSync(path.join(ROOT, "bench"))) {

@@ -72,9 +72,10 @@ export function formatTable(results) {
     for (const [name, r] of Object.entries(results.manySessions.contenders)) out.push(row([name, r.seconds, r.peakExtraFds]));
     out.push(`   trajlog's wall time / pino's (below 1: trajlog faster): ${results.manySessions.ratios["trajlog/pino seconds"]}`);
   }
-  if (results.stalledDisk) {
-    const s = results.stalledDisk;
-    out.push("", `5. Stalled disk: ${s.seconds} s of logging ${kb(s.lineBytes)} records, writes never complete`);
+  for (const s of [results.stalledDisk, results.stalledDiskChurn]) {
+    if (!s) continue;
+    const what = s.churn ? `${s.sessionsStarted} rollouts started and ended meanwhile` : `the same ${s.sessionsStarted} rollouts`;
+    out.push("", `5. Stalled disk: ${s.seconds} s of logging ${kb(s.lineBytes)} records, writes never complete; ${what}`);
     out.push(`   RSS before ${s.rssBeforeMB} MB, peak ${s.peakRssMB} MB, growth ${s.rssGrowthMB} MB (limit cap + 50 MB = ${s.limitMB} MB)`);
     out.push(`   iterations logged ${s.iterationsLogged}, dropped and counted ${s.linesDropped}, held in memory ${s.bufferedMB} MB`);
   }

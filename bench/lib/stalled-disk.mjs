@@ -20,8 +20,14 @@ import { collect, nextTurn, peakRss, sig } from "./stats.mjs";
 
 const MB = 1e6;
 
-/** Options: `seconds` of logging, `lineBytes`, `workDir`, optional `maxBufferBytes`. */
-export async function run({ seconds, lineBytes, workDir, maxBufferBytes }) {
+/**
+ * Options: `seconds` of logging, `lineBytes`, `workDir`, optional `maxBufferBytes`, and
+ * `churn`: false keeps the same 32 rollouts logging for the whole stall (what the cap bounds);
+ * true ends them every 15 iterations and starts 32 new ones without awaiting `finalize`, as
+ * fast as the CPU allows: their metadata and summary lines are kept whatever the cap (so that
+ * every file stays well-formed), which shows what that costs.
+ */
+export async function run({ seconds, lineBytes, workDir, maxBufferBytes, churn = false }) {
   const { rollouts } = makeWorkload({ lineBytes });
   const cap = maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
   const dir = path.join(workDir, `stalled-${process.pid}`);
@@ -47,8 +53,11 @@ export async function run({ seconds, lineBytes, workDir, maxBufferBytes }) {
     const sessions = rollouts.map((r) => logger.startSession({ ...r.start, trainingStep: round }));
     sessionsStarted += sessions.length;
     const iterations = rollouts[0].inputs.length;
-    for (let i = 0; i < iterations && Date.now() < deadline; i++) {
-      for (let s = 0; s < sessions.length; s++) sessions[s].logIteration(rollouts[s].inputs[i]);
+    for (let i = 0; (!churn || i < iterations) && Date.now() < deadline; i++) {
+      for (let s = 0; s < sessions.length; s++) {
+        const input = rollouts[s].inputs[i % iterations];
+        sessions[s].logIteration(churn ? input : { ...input, iteration: i + 1 });
+      }
       logged += sessions.length;
       await nextTurn();
     }
@@ -63,6 +72,7 @@ export async function run({ seconds, lineBytes, workDir, maxBufferBytes }) {
   // The process exits right after reporting; its exit flush writes what is queued under
   // `dir`, which bench/run.mjs deletes with the rest of its work directory.
   return {
+    churn,
     seconds,
     lineBytes,
     maxBufferBytes: cap,
