@@ -9,6 +9,7 @@ import type { ContentPolicyInfo } from "./format.js";
 import { stringifyLine } from "./lines.js";
 import { describe } from "./internal/describe.js";
 import { mapStrings } from "./internal/map-strings.js";
+import type { PromptCache } from "./internal/prompt-cache.js";
 import { capFields, capLine, MIN_FIELD_CAP } from "./internal/json-text-caps.js";
 import {
   BUILTIN_SECRET_KINDS,
@@ -125,15 +126,21 @@ export class ContentPolicy {
 
   /**
    * @internal The line's JSON text with the policy applied, `\n` included: the write path.
+   * With a session's `cache`, the prompt messages of an iteration line that the previous line
+   * already held are not serialized and scanned again; the text is the same either way.
    * Never throws; if the policy itself fails, every string but the line's type, timestamp
    * and roles is replaced, since writing the line unredacted is not an option.
    */
-  serialize(line: object, counts: RedactionCounts): string {
+  serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string {
     try {
-      let value: unknown = line;
-      if (this.#patterns.length > 0 || this.#redactor !== null) value = mapStrings(line, this.#customFor(counts));
-      let text = stringifyLine(value as object);
-      if (this.#builtins !== null) text = this.#builtins.redact(text, counts);
+      let text: string | null = null;
+      const custom = this.#patterns.length > 0 || this.#redactor !== null;
+      if (cache !== undefined && !custom) text = this.#serializeWithCache(line, counts, cache);
+      if (text === null) {
+        const value: unknown = custom ? mapStrings(line, this.#customFor(counts)) : line;
+        text = stringifyLine(value as object);
+        if (this.#builtins !== null) text = this.#builtins.redact(text, counts);
+      }
       if (this.maxFieldBytes !== Infinity) text = capFields(text, this.maxFieldBytes, counts);
       if (this.maxLineBytes !== Infinity) text = capLine(text, this.maxLineBytes, counts);
       return `${text}\n`;
@@ -143,6 +150,25 @@ export class ContentPolicy {
       return `${stringifyLine(blankStrings(line) as object)}\n`;
     }
   }
+
+  /** An iteration line's redacted text, its prompt taken from the cache; null if not applicable. */
+  #serializeWithCache(line: object, counts: RedactionCounts, cache: PromptCache): string | null {
+    const { type, prompt } = line as { type?: unknown; prompt?: unknown };
+    if (type !== "iteration" || !Array.isArray(prompt) || prompt.length === 0) return null;
+    // The rest of the line with a placeholder where the prompt goes: keys keep their order,
+    // and `,"prompt":0` can only be that key (inside a string, its quotes would be escaped).
+    // Nothing is counted before both parts are sure to succeed.
+    let rest = stringifyLine({ ...line, prompt: 0 });
+    if (rest.indexOf(',"prompt":0') === -1) return null;
+    const promptText = cache.serialize(prompt, this.#redactText, counts);
+    if (promptText === null) return null;
+    if (this.#builtins !== null) rest = this.#builtins.redact(rest, counts);
+    const at = rest.indexOf(',"prompt":0');
+    return `${rest.slice(0, at + 10)}${promptText}${rest.slice(at + 11)}`;
+  }
+
+  readonly #redactText = (text: string, counts: RedactionCounts): string =>
+    this.#builtins === null ? text : this.#builtins.redact(text, counts);
 
   #customFor(counts: RedactionCounts): (text: string) => string {
     const patterns = this.#patterns;

@@ -10,6 +10,7 @@ import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
 import type { MetadataLine } from "./format.js";
 import type { FileSink, Writer } from "./writer.js";
 import { describe } from "./internal/describe.js";
+import { PromptCache } from "./internal/prompt-cache.js";
 
 /** The interface every session satisfies, logged or not. */
 export interface Session {
@@ -63,6 +64,8 @@ export class TrajectorySession implements Session {
   readonly #diagnostics: () => Logger;
   readonly #policy: ContentPolicy;
   readonly #counts: RedactionCounts;
+  /** This session's serialized prompt messages; dropped once the session is finalized. */
+  #prompts: PromptCache | undefined = new PromptCache();
   #iterations = 0;
   #lastIteration = 0;
   #finalized: Promise<void> | null = null;
@@ -108,7 +111,7 @@ export class TrajectorySession implements Session {
       }
       iteration = input.iteration;
     }
-    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts);
+    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts, this.#prompts);
     this.#lastIteration = iteration;
     if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
   }
@@ -130,6 +133,7 @@ export class TrajectorySession implements Session {
       }
       totalSteps = input.totalSteps;
     }
+    this.#prompts = undefined;
     const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date());
     this.#writer.append(this.#sink, this.#policy.serialize(line, this.#counts), true);
     this.#finalized = this.#writer.end(this.#sink);

@@ -5,7 +5,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
 import { afterAll, describe, expect, it } from "vitest";
-import { BUILTIN_SECRET_KINDS, LINE_SCHEMAS, TrajectoryLogger, type TrajectoryLoggerOptions } from "../src/index.js";
+import {
+  applyContentPolicy,
+  BUILTIN_SECRET_KINDS,
+  createContentPolicy,
+  LINE_SCHEMAS,
+  TrajectoryLogger,
+  type IterationInput,
+  type TrajectoryLoggerOptions,
+} from "../src/index.js";
 import { ORDINARY_LOCALS, ORDINARY_TEXTS, SECRET_CASES, SECRET_VALUES } from "./fixtures/content-corpus.js";
 import { parseWithPython, tempDir } from "./helpers/files.js";
 
@@ -153,6 +161,48 @@ describe("TrajectoryLogger content policy: redaction", () => {
     await logger.close();
     const metadata = JSON.parse(fs.readFileSync(session.path as string, "utf8").split("\n")[0] as string);
     expect(metadata.content_policy).toEqual({ redact: [...BUILTIN_SECRET_KINDS], max_field_bytes: 1048576, max_line_bytes: 8388608 });
+  });
+});
+
+describe("TrajectoryLogger content policy: the write path and applyContentPolicy agree", () => {
+  it("writes what applyContentPolicy makes of the same lines written without a policy", async () => {
+    // A growing conversation, as a chat loop sends it: earlier messages repeat in every
+    // line, some hold secrets, one has an extra key, one repeats a content under another role.
+    const inputs: IterationInput[] = [];
+    const messages: Array<Record<string, unknown>> = [{ role: "system", content: "You are a coding agent." }];
+    SECRET_CASES.slice(0, 8).forEach((c, i) => {
+      messages.push({ role: "user", content: `step ${i}: ${c.text}` });
+      if (i === 3) messages.push({ role: "tool", content: "ran", name: "bash" });
+      if (i === 5) messages.push({ role: "assistant", content: `step ${i}: ${c.text}` });
+      inputs.push({ prompt: messages.slice() as never, response: ORDINARY_TEXTS[i] ?? "", result: { stdout: c.text, locals: { [c.secret.slice(0, 60)]: i } } });
+      messages.push({ role: "assistant", content: `ok ${i}` });
+    });
+    const write = async (options: TrajectoryLoggerOptions) => {
+      const logDir = path.join(root, `run-${dirs++}`);
+      const logger = new TrajectoryLogger({ logDir, sampleRate: 1, ...options });
+      const session = logger.startSession({ instanceId: "i", trainingStep: 0, modelName: "m" });
+      for (const input of inputs) session.logIteration(input);
+      await session.finalize();
+      await logger.close();
+      const lines = fs.readFileSync(session.path as string, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      return { logger, lines };
+    };
+    const withPolicy = await write({});
+    const without = await write({ redact: false });
+    const policy = createContentPolicy();
+    let redactions = 0;
+    const byKind: Record<string, number> = {};
+    const expected = without.lines.map((line) => {
+      const result = applyContentPolicy(line, policy);
+      redactions += result.redactions;
+      for (const [k, n] of Object.entries(result.redactionsByKind)) byKind[k] = (byKind[k] ?? 0) + n;
+      return { ...result.line, timestamp: "T", ...(line.type === "metadata" ? { content_policy: null } : {}) };
+    });
+    const actual = withPolicy.lines.map((line) => ({ ...line, timestamp: "T", ...(line.type === "metadata" ? { content_policy: null } : {}) }));
+    expect(actual).toEqual(expected);
+    expect(withPolicy.logger.stats().redactionsByKind).toEqual(byKind);
+    expect(withPolicy.logger.stats().redactions).toBe(redactions);
+    expect(redactions).toBeGreaterThan(40);
   });
 });
 
