@@ -21,6 +21,8 @@ export const BUILTIN_SECRET_KINDS = [
   "aws_key",
   "aws_secret",
   "github_token",
+  "huggingface_token",
+  "google_api_key",
   "slack_token",
   "slack_webhook",
   "bearer_token",
@@ -112,6 +114,19 @@ const FIXED_PATTERNS: ReadonlyArray<{
           : -1,
   },
   {
+    kind: "huggingface_token",
+    source: String.raw`(hf_[A-Za-z0-9]{30,})`,
+    anchor: "_",
+    start: (text, at) => (at >= 2 && text.charCodeAt(at - 2) === 104 && text.charCodeAt(at - 1) === 102 ? at - 2 : -1),
+  },
+  {
+    kind: "google_api_key",
+    source: String.raw`(AIza[A-Za-z0-9_-]{35})`,
+    anchor: "A",
+    start: (text, at) =>
+      text.charCodeAt(at + 1) === 73 && text.charCodeAt(at + 2) === 122 && text.charCodeAt(at + 3) === 97 ? at : -1,
+  },
+  {
     kind: "slack_token",
     source: String.raw`(xox[abposre]-[A-Za-z0-9-]{10,})`,
     anchor: "-",
@@ -159,7 +174,16 @@ const FIXED_PATTERNS: ReadonlyArray<{
 const URL_STOP = new Set([32, 47, 64, 58, 34, 92]);
 
 /** Kinds whose match must not continue a longer word (e.g. base64 or an identifier). */
-const NEEDS_LEFT_BOUNDARY = new Set<BuiltinSecretKind>(["anthropic_key", "openai_key", "aws_key", "github_token", "slack_token", "jwt"]);
+const NEEDS_LEFT_BOUNDARY = new Set<BuiltinSecretKind>([
+  "anthropic_key",
+  "openai_key",
+  "aws_key",
+  "github_token",
+  "huggingface_token",
+  "google_api_key",
+  "slack_token",
+  "jwt",
+]);
 
 /**
  * Names that say their value is secret; case-insensitive. Pairs are found separator first

@@ -11,7 +11,7 @@ const redact = (value: unknown): { text: string; c: RedactionCounts } => {
 };
 
 /** Kinds recognised by the secret alone, without a name or header before it. */
-const SELF_EVIDENT = new Set(["openai_key", "anthropic_key", "aws_key", "github_token", "slack_token", "jwt"]);
+const SELF_EVIDENT = new Set(["openai_key", "anthropic_key", "aws_key", "github_token", "huggingface_token", "google_api_key", "slack_token", "jwt"]);
 
 /** Pieces of a secret long enough to identify it. */
 const pieces = (secret: string): string[] => secret.split("\n").filter((p) => p.length >= 8);
