@@ -53,120 +53,68 @@ export function redactionMarker(kind: string): string {
 const MARKER_PREFIX = "[REDACTED:";
 
 /**
- * Secrets with a fixed shape. Each is found from one character of it (its anchor) that is
- * rare in ordinary text: a line is scanned once per anchor character with native `indexOf`,
- * and at each occurrence a check of a few neighbouring characters decides whether to run the
- * pattern (sticky, at the returned start). Scanning for `sk-` would cost far more than for `-`
- * checked for a preceding `sk`, because `s` is so frequent. Capture group 1 is the secret;
- * text of the match around it (e.g. `Bearer `) is kept.
+ * Secrets with a fixed shape, as sticky patterns. Capture group 1 is the secret; text of the
+ * match around it (e.g. `Bearer `) is kept. They are not run over the line: see
+ * `BuiltinRedactor.#findFixed` for how the places where one may start are found.
  */
-const FIXED_PATTERNS: ReadonlyArray<{
-  kind: BuiltinSecretKind;
-  source: string;
-  anchor: string;
-  /** Where the match would start given the anchor at `at`; -1 when it cannot. */
-  start: (text: string, at: number) => number;
-}> = [
+const FIXED_PATTERNS: ReadonlyArray<{ kind: BuiltinSecretKind; source: string }> = [
   {
     // The BEGIN line, the base64 body (line breaks are JSON escapes, possibly indented, with
     // more backslashes when the key sits in JSON serialized into a string, or in a repr),
     // optional encryption headers, END.
     kind: "private_key",
     source: String.raw`(-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----(?:\\+[rn] *|[A-Za-z0-9+/=]|(?:Proc-Type|DEK-Info): ?[A-Za-z0-9,-]+)*(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY-----)?)`,
-    anchor: "B",
-    start: (text, at) => (text.startsWith("-----BEGIN", at - 5) ? at - 5 : -1),
   },
   {
     kind: "anthropic_key",
     source: String.raw`(sk-ant-[A-Za-z0-9_-]{20,})`,
-    anchor: "-",
-    start: (text, at) => (text.startsWith("sk-ant-", at - 2) ? at - 2 : -1),
   },
   {
     // A digit is required: real keys are random; `sk-learn-compatible-wrapper` is not one.
     kind: "openai_key",
     source: String.raw`(sk-(?!ant-)(?=[A-Za-z_-]{0,200}[0-9])[A-Za-z0-9_-]{20,})`,
-    anchor: "-",
-    start: (text, at) => (at >= 2 && text.charCodeAt(at - 1) === 107 && text.charCodeAt(at - 2) === 115 ? at - 2 : -1),
   },
   {
     kind: "aws_key",
     source: String.raw`((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))`,
-    anchor: "A",
-    start: (text, at) => {
-      // AKIA, ASIA, ABIA, ACCA, checked without slicing: `A` is common in base64.
-      const b = text.charCodeAt(at + 1);
-      const c = text.charCodeAt(at + 2);
-      const d = text.charCodeAt(at + 3);
-      return (b === 75 || b === 83 || b === 66) && c === 73 && d === 65 ? at : b === 67 && c === 67 && d === 65 ? at : -1;
-    },
   },
   {
-    // `_` is frequent, but still far cheaper to check than scanning for `ghp_`, `gho_`...
     kind: "github_token",
     source: String.raw`((?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))`,
-    anchor: "_",
-    start: (text, at) =>
-      at >= 3 && text.charCodeAt(at - 3) === 103 && text.charCodeAt(at - 2) === 104
-        ? at - 3
-        : text.startsWith("github_pat_", at - 6)
-          ? at - 6
-          : -1,
   },
   {
     kind: "huggingface_token",
     source: String.raw`(hf_[A-Za-z0-9]{30,})`,
-    anchor: "_",
-    start: (text, at) => (at >= 2 && text.charCodeAt(at - 2) === 104 && text.charCodeAt(at - 1) === 102 ? at - 2 : -1),
   },
   {
     kind: "google_api_key",
     source: String.raw`(AIza[A-Za-z0-9_-]{35})`,
-    anchor: "A",
-    start: (text, at) =>
-      text.charCodeAt(at + 1) === 73 && text.charCodeAt(at + 2) === 122 && text.charCodeAt(at + 3) === 97 ? at : -1,
   },
   {
     kind: "slack_token",
     source: String.raw`(xox[abposre]-[A-Za-z0-9-]{10,})`,
-    anchor: "-",
-    start: (text, at) => (text.startsWith("xox", at - 4) ? at - 4 : -1),
   },
   {
     // The team id (`T...`) is not secret; from the `B...` segment on, the URL is.
     kind: "slack_webhook",
     source: String.raw`(?<=hooks\.slack\.com/services/[A-Za-z0-9]{6,}/)(B[A-Za-z0-9]{6,}/[A-Za-z0-9]{12,})`,
-    anchor: "B",
-    start: (text, at) => (text.charCodeAt(at - 1) === 47 ? at : -1),
   },
   {
     kind: "bearer_token",
     source: String.raw`(?:Bearer|BEARER) +([A-Za-z0-9._~+/-]{12,}=*)`,
-    anchor: "B",
-    start: (text, at) => (text.startsWith("Bearer ", at) || text.startsWith("BEARER ", at) ? at : -1),
   },
   {
     kind: "basic_auth",
     source: String.raw`(?<=[Aa]uthorization: *)Basic +([A-Za-z0-9+/]{8,}=*)`,
-    anchor: "B",
-    start: (text, at) => (text.startsWith("Basic ", at) ? at : -1),
   },
   {
     kind: "jwt",
     source: String.raw`(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})`,
-    anchor: "J",
-    start: (text, at) => (at >= 2 && text.charCodeAt(at - 2) === 101 && text.charCodeAt(at - 1) === 121 ? at - 2 : -1),
   },
   {
-    // Found from the `@`; the lookbehind checks the `scheme://user:` before the password.
+    // Run from the password's start; the lookbehind checks the `scheme://user:` before it.
     kind: "url_password",
     source: String.raw`(?<=://[^\s/:@"\\]{1,256}:)([^\s/@"\\]{1,256})@`,
-    anchor: "@",
-    start: (text, at) => {
-      let i = at - 1;
-      while (i >= 0 && at - i <= 256 && !URL_STOP.has(text.charCodeAt(i))) i--;
-      return text.charCodeAt(i) === 58 && i + 1 < at ? i + 1 : -1;
-    },
   },
 ];
 
@@ -229,9 +177,8 @@ const AWS_SECRET_VALUE = /^[A-Za-z0-9/+]{40}$/;
 /** One fixed-shape pattern, compiled. */
 interface FixedPattern {
   kind: BuiltinSecretKind;
-  /** Sticky, with match indices: run only where `start` says a match may begin. */
+  /** Sticky, with match indices: run only where a match may begin. */
   re: RegExp;
-  start: (text: string, at: number) => number;
   /** True when the match must not continue a word. */
   boundary: boolean;
 }
@@ -248,21 +195,17 @@ export class BuiltinRedactor {
   /** The kinds this redactor replaces. */
   readonly kinds: readonly BuiltinSecretKind[];
   readonly #enabled: ReadonlySet<BuiltinSecretKind>;
-  /** Enabled fixed-shape patterns, grouped by anchor character. */
-  readonly #fixed: ReadonlyArray<readonly [string, readonly FixedPattern[]]>;
+  /** Enabled fixed-shape patterns, by kind. */
+  readonly #fixed: Partial<Record<BuiltinSecretKind, FixedPattern>> = {};
   readonly #pair: RegExp | null;
 
   constructor(kinds: readonly BuiltinSecretKind[]) {
     this.kinds = BUILTIN_SECRET_KINDS.filter((k) => kinds.includes(k));
     this.#enabled = new Set(this.kinds);
-    const byAnchor = new Map<string, FixedPattern[]>();
     for (const p of FIXED_PATTERNS) {
       if (!this.#enabled.has(p.kind)) continue;
-      const list = byAnchor.get(p.anchor) ?? [];
-      list.push({ kind: p.kind, re: new RegExp(p.source, "yd"), start: p.start, boundary: NEEDS_LEFT_BOUNDARY.has(p.kind) });
-      byAnchor.set(p.anchor, list);
+      this.#fixed[p.kind] = { kind: p.kind, re: new RegExp(p.source, "yd"), boundary: NEEDS_LEFT_BOUNDARY.has(p.kind) };
     }
-    this.#fixed = Array.from(byAnchor);
     const pairs = PAIR_KINDS.some((k) => this.#enabled.has(k));
     this.#pair = pairs ? new RegExp(PAIR_SOURCE, "iyd") : null;
   }
@@ -296,29 +239,87 @@ export class BuiltinRedactor {
     return parts.join("");
   }
 
+  /**
+   * Finds fixed-shape secrets. Running their patterns over the whole line would cost far more
+   * than the rest of logging, so each kind is located from one character of it that is rare in
+   * ordinary text, with native `indexOf`, and at each occurrence a few neighbouring characters
+   * decide whether its pattern runs there. `-` checked for a preceding `sk` is much cheaper
+   * than searching for `sk-`, since `s` is so frequent. The checks are written out per
+   * character, without callbacks: this runs for every line, on the training loop's path.
+   */
   #findFixed(text: string, edits: Edit[]): void {
-    // Indexed loops over plain arrays: this runs for every line, on the training loop's path.
-    const groups = this.#fixed;
-    for (let g = 0; g < groups.length; g++) {
-      const [anchor, patterns] = groups[g] as readonly [string, readonly FixedPattern[]];
-      let at = text.indexOf(anchor);
-      while (at !== -1) {
-        let next = at + 1;
-        for (let p = 0; p < patterns.length; p++) {
-          const pattern = patterns[p] as FixedPattern;
-          const start = pattern.start(text, at);
-          if (start < 0 || (pattern.boundary && !leftBoundary(text, start))) continue;
-          pattern.re.lastIndex = start;
-          const match = pattern.re.exec(text);
-          if (match === null) continue;
-          const [s, e] = (match.indices as RegExpIndicesArray)[1] as [number, number];
-          edits.push({ start: s, end: e, kind: pattern.kind });
-          next = Math.max(next, e);
-          break;
+    const f = this.#fixed;
+    // `-`: sk-ant-… and sk-… keys, xox?-… Slack tokens.
+    if (f.anthropic_key !== undefined || f.openai_key !== undefined || f.slack_token !== undefined) {
+      for (let at = text.indexOf("-"); at !== -1; at = text.indexOf("-", at + 1)) {
+        if (text.charCodeAt(at - 1) === 107 && text.charCodeAt(at - 2) === 115) {
+          at = this.#run(text, at - 2, text.startsWith("ant-", at + 1) ? f.anthropic_key : f.openai_key, edits, at);
+        } else if (text.charCodeAt(at - 4) === 120 && text.charCodeAt(at - 3) === 111 && text.charCodeAt(at - 2) === 120) {
+          at = this.#run(text, at - 4, f.slack_token, edits, at);
         }
-        at = text.indexOf(anchor, next);
       }
     }
+    // `A`: AKIA, ASIA, ABIA, ACCA key ids; AIza Google keys.
+    if (f.aws_key !== undefined || f.google_api_key !== undefined) {
+      for (let at = text.indexOf("A"); at !== -1; at = text.indexOf("A", at + 1)) {
+        const b = text.charCodeAt(at + 1);
+        const c = text.charCodeAt(at + 2);
+        const d = text.charCodeAt(at + 3);
+        if (((b === 75 || b === 83 || b === 66) && c === 73 && d === 65) || (b === 67 && c === 67 && d === 65)) {
+          at = this.#run(text, at, f.aws_key, edits, at);
+        } else if (b === 73 && c === 122 && d === 97) {
+          at = this.#run(text, at, f.google_api_key, edits, at);
+        }
+      }
+    }
+    // `_`: gh?_ and github_pat_ GitHub tokens, hf_ Hugging Face tokens.
+    if (f.github_token !== undefined || f.huggingface_token !== undefined) {
+      for (let at = text.indexOf("_"); at !== -1; at = text.indexOf("_", at + 1)) {
+        const p1 = text.charCodeAt(at - 1);
+        const p2 = text.charCodeAt(at - 2);
+        if (p2 === 104 && text.charCodeAt(at - 3) === 103) at = this.#run(text, at - 3, f.github_token, edits, at);
+        else if (p1 === 102 && p2 === 104) at = this.#run(text, at - 2, f.huggingface_token, edits, at);
+        else if (p1 === 98 && text.startsWith("github", at - 6)) at = this.#run(text, at - 6, f.github_token, edits, at);
+      }
+    }
+    // `B`: -----BEGIN private keys, /B… Slack webhook paths, Bearer and Basic credentials.
+    if (f.private_key !== undefined || f.slack_webhook !== undefined || f.bearer_token !== undefined || f.basic_auth !== undefined) {
+      for (let at = text.indexOf("B"); at !== -1; at = text.indexOf("B", at + 1)) {
+        const next = text.charCodeAt(at + 1);
+        if (next === 69 && text.startsWith("-----BEGIN", at - 5)) at = this.#run(text, at - 5, f.private_key, edits, at);
+        else if (text.charCodeAt(at - 1) === 47) at = this.#run(text, at, f.slack_webhook, edits, at);
+        else if (text.startsWith("Bearer ", at) || text.startsWith("BEARER ", at)) at = this.#run(text, at, f.bearer_token, edits, at);
+        else if (next === 97 && text.startsWith("Basic ", at)) at = this.#run(text, at, f.basic_auth, edits, at);
+      }
+    }
+    // `J`: eyJ… JSON Web Tokens.
+    if (f.jwt !== undefined) {
+      for (let at = text.indexOf("J"); at !== -1; at = text.indexOf("J", at + 1)) {
+        if (text.charCodeAt(at - 1) === 121 && text.charCodeAt(at - 2) === 101) at = this.#run(text, at - 2, f.jwt, edits, at);
+      }
+    }
+    // `@`: the password of scheme://user:password@host, found by reading back to the `:`.
+    if (f.url_password !== undefined) {
+      for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
+        let i = at - 1;
+        while (i >= 0 && at - i <= 256 && !URL_STOP.has(text.charCodeAt(i))) i--;
+        if (text.charCodeAt(i) === 58 && i + 1 < at) at = this.#run(text, i + 1, f.url_password, edits, at);
+      }
+    }
+  }
+
+  /**
+   * Runs `pattern` at `start` and records its secret. Returns where the scan for the anchor
+   * at `at` goes on: past the match, or right after the anchor.
+   */
+  #run(text: string, start: number, pattern: FixedPattern | undefined, edits: Edit[], at: number): number {
+    if (pattern === undefined || start < 0 || (pattern.boundary && !leftBoundary(text, start))) return at;
+    pattern.re.lastIndex = start;
+    const match = pattern.re.exec(text);
+    if (match === null) return at;
+    const [s, e] = (match.indices as RegExpIndicesArray)[1] as [number, number];
+    edits.push({ start: s, end: e, kind: pattern.kind });
+    return Math.max(at, e - 1);
   }
 
   /** Finds `name<sep>value` pairs whose name ends with a keyword. */
