@@ -1,12 +1,13 @@
 // What secret redaction costs: trajlog throughput with `redact: true` (the default) against
 // `redact: false`, side by side in one run, on realistic ~10 KB iteration records.
 //
-// Each round writes the same pre-generated records through a fresh logger: 32 sessions at
-// sample rate 1, iterations logged round-robin, every session finalized, timed until
-// flush() resolves. Rounds alternate between the two modes; the cost is the median of the
-// on/off time ratios of back-to-back runs, which a busy machine disturbs least.
+// Each round writes the same pre-generated records through a fresh logger: 3 groups of 32
+// concurrent rollouts of 15 iterations (sample rate 1, iterations interleaved round-robin,
+// every session finalized), timed until flush() resolves. Rounds alternate between the two
+// modes; the cost is the median of the on/off time ratios of back-to-back runs, which a busy
+// machine disturbs least.
 //
-//   node bench/redact.mjs [--rounds 21] [--iterations 40] [--json]
+//   node bench/redact.mjs [--rounds 21] [--iterations 15] [--batches 3] [--json]
 //
 // Run `npm run build` first: it measures dist/, the code users get.
 import fs from "node:fs";
@@ -22,7 +23,8 @@ const flag = (name, fallback) => {
 };
 const json = args.includes("--json");
 const rounds = flag("rounds", 21);
-const iterations = flag("iterations", 40);
+const iterations = flag("iterations", 15);
+const batches = flag("batches", 3);
 const SESSIONS = 32;
 
 const rng = seedrandom("trajlog-redact-bench");
@@ -74,7 +76,7 @@ const SECRETS = [
 /** One session's iteration records: the prompt grows turn by turn. */
 function sessionRecords(n) {
   const messages = [
-    { role: "system", content: `You are a software engineer working in a Python REPL. ${sentence(300)}` },
+    { role: "system", content: `You are a software engineer working in a Python REPL. ${sentence(150)}` },
     { role: "user", content: `Fix the failing test in repo_${hex(6)}. ${sentence(60)}` },
   ];
   const out = [];
@@ -100,15 +102,15 @@ function sessionRecords(n) {
       iterationTime: rng() * 3,
       usage: { promptTokens: int(500, 9000), completionTokens: int(20, 400) },
     });
+    // The whole conversation is sent again next turn, as a chat loop does.
     messages.push({ role: "assistant", content: response });
-    messages.push({ role: "user", content: `stdout:\n${out1.slice(0, 600)}` });
-    // Keep the context bounded like a real loop does (it drops the oldest turns).
-    if (messages.length > 10) messages.splice(2, 2);
+    messages.push({ role: "user", content: `stdout:\n${out1.slice(0, 400)}` });
   }
   return out;
 }
 
-const records = Array.from({ length: SESSIONS }, () => sessionRecords(iterations));
+// batches × SESSIONS rollouts of `iterations` steps each.
+const records = Array.from({ length: batches }, () => Array.from({ length: SESSIONS }, () => sessionRecords(iterations)));
 
 async function round(redact) {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "trajlog-bench-redact-"));
@@ -116,13 +118,16 @@ async function round(redact) {
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1, redact });
-    const sessions = records.map((_, s) =>
-      logger.startSession({ instanceId: `inst-${s}`, trainingStep: 0, modelName: "qwen2.5-coder-32b", rolloutId: s }),
-    );
-    for (let i = 0; i < iterations; i++) {
-      for (let s = 0; s < SESSIONS; s++) sessions[s].logIteration(records[s][i]);
+    for (let b = 0; b < batches; b++) {
+      // 32 rollouts at once, their iterations interleaved, then the next group.
+      const sessions = records[b].map((_, s) =>
+        logger.startSession({ instanceId: `inst-${s}`, trainingStep: b, modelName: "qwen2.5-coder-32b", rolloutId: s }),
+      );
+      for (let i = 0; i < iterations; i++) {
+        for (let s = 0; s < SESSIONS; s++) sessions[s].logIteration(records[b][s][i]);
+      }
+      for (const session of sessions) session.finalize({ reward: 1 });
     }
-    for (const session of sessions) session.finalize({ reward: 1 });
     const logged = performance.now() - started;
     await logger.flush();
     const ms = performance.now() - started;
@@ -170,7 +175,7 @@ const summarize = (runs) => {
     ms: +ms.toFixed(1),
     cpuMs: +median(runs.map((r) => r.cpuMs)).toFixed(1),
     logIterationMs: +median(runs.map((r) => r.logMs)).toFixed(1),
-    recordsPerSec: Math.round((SESSIONS * iterations) / (ms / 1000)),
+    recordsPerSec: Math.round((batches * SESSIONS * iterations) / (ms / 1000)),
     mbPerSec: +(bytes / 1e6 / (ms / 1000)).toFixed(1),
     bytes,
     lines,
@@ -180,8 +185,9 @@ const summarize = (runs) => {
 const result = {
   sessions: SESSIONS,
   iterations,
-  records: SESSIONS * iterations,
-  avgRecordBytes: Math.round(summarize(off).bytes / (SESSIONS * (iterations + 2))),
+  batches,
+  records: batches * SESSIONS * iterations,
+  avgRecordBytes: Math.round(summarize(off).bytes / (batches * SESSIONS * (iterations + 2))),
   rounds,
   redactOn: summarize(on),
   redactOff: summarize(off),
