@@ -214,22 +214,22 @@ export class BuiltinRedactor {
   redact(text: string, counts: RedactionCounts): string {
     const edits: Edit[] = [];
     this.#findFixed(text, edits);
-    const fixedEdits = edits.length;
     if (this.#pair !== null) {
       this.#findPairs(text, "=", edits);
       this.#findPairs(text, ":", edits);
     }
     if (edits.length === 0) return text;
-    // Overlaps (a key found both by its shape and by its name): the earliest wins, and at
-    // the same start, the shape (found first) wins.
-    if (edits.length > 1) {
-      const order = new Map(edits.map((e, i) => [e, i < fixedEdits ? 0 : 1]));
-      edits.sort((a, b) => a.start - b.start || (order.get(a) as number) - (order.get(b) as number));
-    }
+    // Overlaps (a key found both by its shape and by its name): the earliest start names the
+    // marker, and at the same start the shape, found first (the sort is stable). The marker
+    // covers the union, so no tail of a longer overlapping match is left.
+    if (edits.length > 1) edits.sort((a, b) => a.start - b.start);
     const parts: string[] = [];
     let last = 0;
     for (const edit of edits) {
-      if (edit.start < last) continue;
+      if (edit.start < last) {
+        last = Math.max(last, edit.end);
+        continue;
+      }
       parts.push(text.slice(last, edit.start), redactionMarker(edit.kind));
       last = edit.end;
       counts.redactions++;
