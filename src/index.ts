@@ -70,3 +70,30 @@ export {
   type SamplingInfo,
 } from "./format.js";
 export { safeSegment, sessionPath, stepDir } from "./paths.js";
+export {
+  readSession,
+  readSessions,
+  scanSessions,
+  sessionState,
+  sessionStart,
+  findLatestSession,
+  parseSession,
+  type TrajectoryRecord,
+  type LineProblem,
+  type SessionRef,
+  type SessionFilter,
+  type SessionState,
+} from "./reader.js";
+export { validateSessionFile, type ExpectedPlace } from "./validate.js";
+export type { ExportOptions } from "./export/options.js";
+export { toOpenTraces } from "./export/opentraces.js";
+export {
+  TraceRecordSchema,
+  StepSchema as OpenTracesStepSchema,
+  OPENTRACES_SCHEMA_VERSION,
+  type TraceRecord,
+  type Step as OpenTracesStep,
+} from "./export/opentraces-schema.js";
+export { toAtlas, atlasJson, type AtlasSessionTrace, type AtlasStepTrace } from "./export/atlas.js";
+export { toMessages, type MessagesRecord, type ChatMessage } from "./export/messages.js";
+export { toRlmLines, toRlmText } from "./export/rlm.js";

@@ -1,0 +1,224 @@
+/** `trajlog export <dir>`: selected sessions as opentraces, atlas, chat messages, or visualizer copies. */
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { TrajectoryRecord } from "../../reader.js";
+import { atlasJson, toAtlas } from "../../export/atlas.js";
+import { toMessages } from "../../export/messages.js";
+import { toOpenTraces } from "../../export/opentraces.js";
+import type { ExportOptions } from "../../export/options.js";
+import { toRlmText } from "../../export/rlm.js";
+import { limitedIterations } from "../../internal/session-facts.js";
+import { UsageError, type Command, type CommandIO } from "../command.js";
+import { intFlag, numberFlag } from "../flag-values.js";
+import { TextOutput } from "../output.js";
+import { oneDir } from "../positional.js";
+import { SELECTION_HELP, SELECTION_OPTIONS, parseSelection, selectSessions } from "../selection.js";
+
+const FORMATS = ["opentraces", "atlas", "messages", "rlm"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** How often progress is reported on stderr. */
+const PROGRESS_INTERVAL_MS = 2000;
+
+/** Printed once at the start of every export. */
+export const PRIVACY_WARNING =
+  "trajlog export: session content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
+
+/** The `export` command. */
+export const command: Command = {
+  summary: "export sessions as opentraces (default), atlas, chat messages, or RLM visualizer copies",
+  help: `Usage: trajlog export <dir> [selection] [--format F] [-o PATH] [options]
+
+Exports the selected sessions under <dir> (a log directory, one experiment, or one step_N
+folder), one JSON line per session, to -o FILE or stdout. Progress and the final count go to
+stderr; stdout carries only data.
+
+Formats:
+  --format opentraces    opentraces TraceRecord, schema 0.3.0 (default)
+  --format atlas         AtlasSessionTrace, as the ATLAS trainers' load_runtime_traces reads it
+  --format messages      {"messages": [...], "reward", "session_id"}: last prompt + last response
+  --format rlm           copies the RLM visualizer loads, written under -o DIR as
+                         <experiment>/step_N/<session>.jsonl (no summary line)
+
+${SELECTION_HELP}
+
+Options:
+  -o, --output PATH      output file (directory for --format rlm); default stdout
+  --trajectory-limit N   export at most the first N iterations of each session
+  --success-threshold X  a reward above X counts as success (opentraces outcome.success); default 0
+  -q, --quiet            no progress and no final count on stderr
+  -h, --help             show this help
+
+Examples:
+  trajlog export logs --all -o traces.jsonl
+  trajlog export logs/my-exp --steps 10-20 --only-completed --format atlas > atlas.jsonl
+  trajlog export logs --min-reward 1 --format messages -o sft.jsonl
+  trajlog export logs/my-exp/step_3 --all --format rlm -o viz/`,
+  options: {
+    ...SELECTION_OPTIONS,
+    format: { type: "string", short: "f", default: "opentraces" },
+    output: { type: "string", short: "o" },
+    "trajectory-limit": { type: "string" },
+    "success-threshold": { type: "string" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  async run({ values, positionals }, io) {
+    const dir = oneDir(positionals, "export");
+    const format = values.format as string;
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--format expects one of ${FORMATS.join(", ")}; received ${JSON.stringify(format)}`);
+    }
+    const selection = parseSelection(values);
+    const options: ExportOptions = {};
+    if (typeof values["trajectory-limit"] === "string") {
+      options.trajectoryLimit = intFlag("--trajectory-limit", values["trajectory-limit"], 1);
+    }
+    if (typeof values["success-threshold"] === "string") {
+      options.successThreshold = numberFlag("--success-threshold", values["success-threshold"]);
+    }
+    const output = typeof values.output === "string" ? values.output : undefined;
+    if (format === "rlm" && (output === undefined || output === "-")) {
+      throw new UsageError("--format rlm writes files: give the output directory with -o DIR");
+    }
+    await stat(dir); // A missing directory fails here, before any output is created.
+    const quiet = values.quiet === true;
+
+    io.stderr.write(`${PRIVACY_WARNING}\n`);
+    if (selection.ignored.length > 0) {
+      io.stderr.write(`trajlog export: --session given; ignoring ${selection.ignored.join(", ")}\n`);
+    }
+    const sink = format === "rlm" ? await RlmSink.open(output as string) : await LineSink.open(format as LineFormat, output, io);
+    const counts = { sessions: 0, iterations: 0, noIterations: 0, badLines: 0, badFiles: 0 };
+    const missing = new Set(selection.filter.sessionIds ?? []);
+    let lastProgress = Date.now();
+    try {
+      for await (const record of selectSessions(dir, selection)) {
+        missing.delete(record.sessionId);
+        if (record.problems.length > 0) {
+          counts.badLines += record.problems.length;
+          counts.badFiles++;
+          const first = record.problems[0];
+          io.stderr.write(
+            `warning: ${record.ref?.relPath ?? record.path}: skipped ${record.problems.length} corrupt line${record.problems.length === 1 ? "" : "s"} (line ${first?.line}: ${first?.message})\n`,
+          );
+        }
+        const written = await sink.write(record, options);
+        if (!written) {
+          counts.noIterations++;
+          continue;
+        }
+        counts.sessions++;
+        counts.iterations += limitedIterations(record, options.trajectoryLimit).length;
+        if (!quiet && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+          lastProgress = Date.now();
+          io.stderr.write(`exported ${counts.sessions} sessions, ${counts.iterations} iterations...\n`);
+        }
+        if (sink.stopped) break;
+      }
+    } finally {
+      await sink.close();
+    }
+    for (const id of missing) io.stderr.write(`warning: no session ${JSON.stringify(id)} under ${dir}\n`);
+    if (counts.noIterations > 0) {
+      io.stderr.write(`${counts.noIterations} session${counts.noIterations === 1 ? "" : "s"} without iterations left out (nothing to write as messages)\n`);
+    }
+    if (counts.badLines > 0) {
+      io.stderr.write(
+        `Skipped ${counts.badLines} corrupt line${counts.badLines === 1 ? "" : "s"} in ${counts.badFiles} session${counts.badFiles === 1 ? "" : "s"} (trajlog validate lists them)\n`,
+      );
+    }
+    if (!quiet) io.stderr.write(`Exported ${counts.sessions} sessions (${counts.iterations} steps) to ${sink.label}\n`);
+    return 0;
+  },
+};
+
+type LineFormat = Exclude<Format, "rlm">;
+
+interface Sink {
+  readonly label: string;
+  /** True when nobody reads the output any more. */
+  readonly stopped: boolean;
+  /** Writes one session; false when the format has nothing to write for it. */
+  write(record: TrajectoryRecord, options: ExportOptions): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** One JSON line per session, to a file or stdout. */
+class LineSink implements Sink {
+  private constructor(
+    readonly format: LineFormat,
+    readonly output: TextOutput,
+  ) {}
+
+  static async open(format: LineFormat, file: string | undefined, io: CommandIO): Promise<LineSink> {
+    return new LineSink(format, await TextOutput.open(file, io.stdout));
+  }
+
+  get label(): string {
+    return this.output.label;
+  }
+
+  get stopped(): boolean {
+    return this.output.closedByReader;
+  }
+
+  async write(record: TrajectoryRecord, options: ExportOptions): Promise<boolean> {
+    let line: string;
+    if (this.format === "opentraces") line = JSON.stringify(toOpenTraces(record, options));
+    else if (this.format === "atlas") line = atlasJson(toAtlas(record, options));
+    else {
+      const messages = toMessages(record, options);
+      if (messages === null) return false;
+      line = JSON.stringify(messages);
+    }
+    await this.output.write(`${line}\n`);
+    return true;
+  }
+
+  close(): Promise<void> {
+    return this.output.close();
+  }
+}
+
+/** Visualizer copies under a directory mirroring `<experiment>/step_N/`. */
+class RlmSink implements Sink {
+  readonly stopped = false;
+  readonly #made = new Set<string>();
+  /** Files being written; a few at once so the disk works while the next session is read. */
+  readonly #pending = new Set<Promise<void>>();
+  #error: Error | null = null;
+
+  private constructor(readonly label: string) {}
+
+  static async open(dir: string): Promise<RlmSink> {
+    await mkdir(dir, { recursive: true });
+    return new RlmSink(dir);
+  }
+
+  async write(record: TrajectoryRecord, options: ExportOptions): Promise<boolean> {
+    const experiment = record.ref?.experiment ?? "default";
+    const step = record.ref?.trainingStep ?? record.metadata?.training_step ?? 0;
+    const folder = path.join(this.label, experiment, `step_${step}`);
+    if (!this.#made.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.#made.add(folder);
+    }
+    while (this.#pending.size >= MAX_PENDING_FILES) await Promise.race(this.#pending);
+    if (this.#error !== null) throw this.#error;
+    const done: Promise<void> = writeFile(path.join(folder, `${record.sessionId}.jsonl`), toRlmText(record, options))
+      .catch((error: unknown) => {
+        this.#error ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#pending);
+    if (this.#error !== null) throw this.#error;
+  }
+}
+
+/** Copies written at once by `--format rlm`. */
+const MAX_PENDING_FILES = 4;

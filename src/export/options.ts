@@ -1,0 +1,11 @@
+/** Options shared by the export formats. */
+
+/** How a session is turned into output records. */
+export interface ExportOptions {
+  /** The session file's path relative to the exported directory, recorded in the output. @default the file name */
+  relPath?: string;
+  /** Export at most this many iterations of each session (the first ones). @default no limit */
+  trajectoryLimit?: number;
+  /** A reward above this counts as success (opentraces `outcome.success`). @default 0 */
+  successThreshold?: number;
+}

@@ -1,0 +1,438 @@
+/**
+ * Reading session files back: one file into a {@link TrajectoryRecord}, or every session of a
+ * log directory as a stream, in a stable order, one session in memory at a time.
+ *
+ * Reading never fails on content: a torn last line (a crash mid-write), a line that is not
+ * JSON or not a line of the format is skipped and listed in `problems`. Only I/O errors on the
+ * path the caller named (missing directory, unreadable file) reject.
+ */
+import { open, readFile, readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { IterationLine, MetadataLine, SummaryLine } from "./format.js";
+import { safeSegment } from "./paths.js";
+import { LINE_CHECKS, firstSchemaError, isLineType } from "./internal/line-checks.js";
+import { parseSessionFileName } from "./internal/session-file-name.js";
+import { splitLines } from "./internal/split-lines.js";
+import { excerpt } from "./internal/excerpt.js";
+import { normalizePrompt } from "./internal/normalize-prompt.js";
+
+/** A line of a session file that was skipped, with why. */
+export interface LineProblem {
+  /** 1-based line number. */
+  line: number;
+  message: string;
+}
+
+/** One session file, read. */
+export interface TrajectoryRecord {
+  /** The file's path, as given. */
+  path: string;
+  /** The file name without `.jsonl`. */
+  sessionId: string;
+  /** Line 1; null when the file has no valid metadata line. */
+  metadata: MetadataLine | null;
+  /** Every valid iteration line, in file order. */
+  iterations: IterationLine[];
+  /** The last valid summary line; null for a session that never finished. */
+  summary: SummaryLine | null;
+  /** True when a summary line exists. */
+  complete: boolean;
+  /** Lines that were skipped: not JSON (e.g. a torn last line), or not a line of the format. */
+  problems: LineProblem[];
+  /** Where the file was found, when it came from {@link readSessions}. */
+  ref?: SessionRef;
+}
+
+/** How a session ended. */
+export type SessionState = "completed" | "errored" | "incomplete";
+
+/** A session file found by {@link scanSessions}, before it is read. */
+export interface SessionRef {
+  /** Absolute path of the file. */
+  path: string;
+  /** Path relative to the scanned directory (`/`-separated); the file name when a file was scanned. */
+  relPath: string;
+  /** The file name without `.jsonl`. */
+  sessionId: string;
+  /** The experiment folder's name (the experiment name made safe for a path). */
+  experiment: string;
+  /** From the `step_<N>` folder name. */
+  trainingStep: number;
+  /** The instance id as it appears in the file name (made safe, possibly shortened). */
+  instance?: string;
+  /** Start time from the file name, to the second (`2026-02-19T14:30:00Z`); null if the name has none. */
+  startedAt: string | null;
+}
+
+/**
+ * Which sessions to take. Every field narrows the selection (AND); an empty filter takes all.
+ * `scanSessions` applies what the path tells; `readSessions` also what needs the content.
+ */
+export interface SessionFilter {
+  /** Only these session ids (file names without `.jsonl`). */
+  sessionIds?: readonly string[];
+  /** Only these experiments: an experiment name or its folder name. */
+  experiments?: readonly string[];
+  /** Only training steps in this inclusive range. */
+  steps?: { from?: number; to?: number };
+  /** Only these instance ids (the original ids, or their file-name form). */
+  instances?: readonly string[];
+  /**
+   * Sessions started at or after this time. `scanSessions` decides from the file name, to
+   * the second; `readSessions` then checks the metadata timestamp exactly.
+   */
+  since?: Date;
+  /** Sessions started at or before this time; see {@link SessionFilter.since}. */
+  until?: Date;
+  /** Only sessions in one of these states (`readSessions` only). */
+  states?: readonly SessionState[];
+  /** Only sessions whose reward is at least this (`readSessions` only; no reward never passes). */
+  minReward?: number;
+}
+
+const STEP_DIR = /^step_(\d+)$/;
+const NEWLINE = 0x0a;
+
+/** Reads one session file. Rejects only when the file cannot be read. */
+export async function readSession(file: string): Promise<TrajectoryRecord> {
+  return parseSession(file, await readFile(file));
+}
+
+/** Builds a {@link TrajectoryRecord} from a session file's bytes. */
+export function parseSession(file: string, bytes: Buffer): TrajectoryRecord {
+  const record: TrajectoryRecord = {
+    path: file,
+    sessionId: parseSessionFileName(path.basename(file)).sessionId,
+    metadata: null,
+    iterations: [],
+    summary: null,
+    complete: false,
+    problems: [],
+  };
+  for (const { line, text, torn } of splitLines(bytes)) {
+    if (text.trim() === "") continue;
+    readLine(record, text, line, torn);
+  }
+  record.complete = record.summary !== null;
+  return record;
+}
+
+function readLine(record: TrajectoryRecord, text: string, line: number, torn: boolean): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    record.problems.push({
+      line,
+      message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
+    });
+    return;
+  }
+  const type = typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as { type?: unknown }).type
+    : undefined;
+  if (!isLineType(type)) {
+    record.problems.push({
+      line,
+      message: type === undefined ? "not a trajectory line (no \"type\")" : `unknown line type ${JSON.stringify(type)}`,
+    });
+    return;
+  }
+  if (type === "iteration") normalizePrompt(value as { prompt?: unknown });
+  if (!LINE_CHECKS[type].Check(value)) {
+    record.problems.push({ line, message: `invalid ${type} line: ${firstSchemaError(type, value)}` });
+    return;
+  }
+  if (type === "iteration") {
+    record.iterations.push(value as IterationLine);
+  } else if (type === "summary") {
+    record.summary = value as SummaryLine;
+  } else if (record.metadata === null) {
+    record.metadata = value as MetadataLine;
+  } else {
+    record.problems.push({ line, message: "a second metadata line (ignored)" });
+  }
+}
+
+/**
+ * How a session ended: no summary line → `"incomplete"`; a summary with a non-null `error`
+ * → `"errored"`; otherwise `"completed"`.
+ */
+export function sessionState(record: Pick<TrajectoryRecord, "summary">): SessionState {
+  if (record.summary === null) return "incomplete";
+  return record.summary.error !== undefined && record.summary.error !== null ? "errored" : "completed";
+}
+
+/**
+ * Finds session files without opening them (except a lone file outside a `step_<N>` folder),
+ * under a whole log directory, one experiment's folder, one `step_<N>` folder, or one file.
+ * Order: experiment, training step (numerically), start time, file name. Memory holds one
+ * folder listing at a time. Rejects when `dir` does not exist or cannot be listed.
+ */
+export async function* scanSessions(dir: string, filter: SessionFilter = {}): AsyncIterable<SessionRef> {
+  const root = path.resolve(dir);
+  const info = await stat(root);
+  const match = compileFilter(filter);
+  if (info.isFile()) {
+    const ref = await lonelyFileRef(root);
+    if (match(ref)) yield ref;
+    return;
+  }
+  const entries = await listDir(root, true);
+  const stepMatch = STEP_DIR.exec(path.basename(root));
+  if (stepMatch !== null || entries.some((e) => e.isFile() && e.name.endsWith(".jsonl"))) {
+    const step = stepMatch !== null ? Number(stepMatch[1]) : 0;
+    yield* scanStep(root, root, path.basename(path.dirname(root)), step, match);
+    return;
+  }
+  if (entries.some((e) => e.isDirectory() && STEP_DIR.test(e.name))) {
+    yield* scanExperiment(root, root, path.basename(root), match);
+    return;
+  }
+  const experiments = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(compareText);
+  for (const experiment of experiments) {
+    if (!match.experiment(experiment)) continue;
+    yield* scanExperiment(root, path.join(root, experiment), experiment, match);
+  }
+}
+
+/**
+ * Reads the sessions of a directory one at a time, in {@link scanSessions} order, applying the
+ * whole filter. The next file is read while the caller handles the current one.
+ */
+export async function* readSessions(dir: string, filter: SessionFilter = {}): AsyncIterable<TrajectoryRecord> {
+  const keep = compileRecordFilter(filter);
+  const refs = scanSessions(dir, filter)[Symbol.asyncIterator]();
+  const next = async (): Promise<TrajectoryRecord | null> => {
+    for (;;) {
+      const ref = await refs.next();
+      if (ref.done === true) return null;
+      const record = await readSessionOrNull(ref.value.path);
+      if (record !== null && keep(record)) {
+        record.ref = ref.value;
+        return record;
+      }
+    }
+  };
+  let pending = next();
+  for (;;) {
+    const record = await pending;
+    if (record === null) return;
+    pending = next();
+    // A rejected read-ahead must not go unhandled if the consumer stops here.
+    pending.catch(() => undefined);
+    yield record;
+  }
+}
+
+/**
+ * The session that started last under `dir` (optionally within a filter's path criteria):
+ * decided from file names, reading metadata lines only to break ties within one second.
+ * Resolves to null when there is none.
+ */
+export async function findLatestSession(dir: string, filter: SessionFilter = {}): Promise<SessionRef | null> {
+  let latest: SessionRef[] = [];
+  for await (const ref of scanSessions(dir, filter)) {
+    const current = latest[0];
+    if (current === undefined || compareStart(ref, current) > 0) latest = [ref];
+    else if (compareStart(ref, current) === 0) latest.push(ref);
+  }
+  if (latest.length <= 1) return latest[0] ?? null;
+  let best: SessionRef | null = null;
+  let bestTime = Number.NEGATIVE_INFINITY;
+  for (const ref of latest) {
+    const stamp = (await readFirstLine(ref.path))?.timestamp;
+    const time = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
+    const t = Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+    // Ties go to the last in scan order, so the answer is stable.
+    if (best === null || t >= bestTime) (best = ref), (bestTime = t);
+  }
+  return best;
+}
+
+function compareStart(a: SessionRef, b: SessionRef): number {
+  if (a.startedAt === b.startedAt) return 0;
+  if (a.startedAt === null) return -1;
+  if (b.startedAt === null) return 1;
+  return compareText(a.startedAt, b.startedAt);
+}
+
+/** The start of a session: the metadata timestamp, else the file name's. Null when neither exists. */
+export function sessionStart(record: TrajectoryRecord): Date | null {
+  const stamp = record.metadata?.timestamp ?? parseSessionFileName(path.basename(record.path)).startedAt;
+  if (stamp === null || stamp === undefined) return null;
+  const date = new Date(stamp);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A file vanished or became unreadable mid-scan: skip it, as a session that is not there. */
+async function readSessionOrNull(file: string): Promise<TrajectoryRecord | null> {
+  try {
+    return await readSession(file);
+  } catch {
+    return null;
+  }
+}
+
+interface CompiledFilter {
+  (ref: SessionRef): boolean;
+  experiment: (name: string) => boolean;
+  step: (step: number) => boolean;
+}
+
+function compileFilter(filter: SessionFilter): CompiledFilter {
+  const ids = filter.sessionIds !== undefined ? new Set(filter.sessionIds) : null;
+  const experiments = filter.experiments !== undefined
+    ? new Set(filter.experiments.flatMap((name) => [name, safeSegment(name)]))
+    : null;
+  const instances = filter.instances !== undefined
+    ? new Set(filter.instances.flatMap((id) => [id, safeSegment(id)]))
+    : null;
+  const from = filter.steps?.from ?? 0;
+  const to = filter.steps?.to ?? Number.POSITIVE_INFINITY;
+  const since = filter.since?.getTime();
+  const until = filter.until?.getTime();
+  const experiment = (name: string): boolean => experiments === null || experiments.has(name);
+  const step = (n: number): boolean => n >= from && n <= to;
+  const match = (ref: SessionRef): boolean => {
+    if (ids !== null && !ids.has(ref.sessionId)) return false;
+    if (!experiment(ref.experiment) || !step(ref.trainingStep)) return false;
+    if (instances !== null && (ref.instance === undefined || !instances.has(ref.instance))) return false;
+    if ((since !== undefined || until !== undefined) && ref.startedAt !== null) {
+      // The file name holds whole seconds: the true start lies in [t, t + 1 s).
+      const t = Date.parse(ref.startedAt);
+      if (since !== undefined && t + 999 < since) return false;
+      if (until !== undefined && t > until) return false;
+    }
+    return true;
+  };
+  return Object.assign(match, { experiment, step });
+}
+
+function compileRecordFilter(filter: SessionFilter): (record: TrajectoryRecord) => boolean {
+  const states = filter.states !== undefined ? new Set(filter.states) : null;
+  const since = filter.since?.getTime();
+  const until = filter.until?.getTime();
+  return (record) => {
+    if (states !== null && !states.has(sessionState(record))) return false;
+    if (filter.minReward !== undefined) {
+      const reward = record.summary?.reward;
+      if (typeof reward !== "number" || reward < filter.minReward) return false;
+    }
+    if (since !== undefined || until !== undefined) {
+      const start = sessionStart(record)?.getTime();
+      if (start === undefined) return false;
+      if (since !== undefined && start < since) return false;
+      if (until !== undefined && start > until) return false;
+    }
+    return true;
+  };
+}
+
+async function* scanExperiment(
+  root: string,
+  dir: string,
+  experiment: string,
+  match: CompiledFilter,
+): AsyncIterable<SessionRef> {
+  const steps: { name: string; step: number }[] = [];
+  for (const entry of await listDir(dir, dir === root)) {
+    const m = entry.isDirectory() ? STEP_DIR.exec(entry.name) : null;
+    if (m !== null) steps.push({ name: entry.name, step: Number(m[1]) });
+  }
+  steps.sort((a, b) => a.step - b.step || compareText(a.name, b.name));
+  for (const { name, step } of steps) {
+    if (!match.step(step)) continue;
+    yield* scanStep(root, path.join(dir, name), experiment, step, match);
+  }
+}
+
+async function* scanStep(
+  root: string,
+  dir: string,
+  experiment: string,
+  trainingStep: number,
+  match: CompiledFilter,
+): AsyncIterable<SessionRef> {
+  const refs: SessionRef[] = [];
+  for (const entry of await listDir(dir, dir === root)) {
+    if (!entry.isFile() || !entry.name.endsWith(".jsonl")) continue;
+    const name = parseSessionFileName(entry.name);
+    const file = path.join(dir, entry.name);
+    const ref: SessionRef = {
+      path: file,
+      relPath: path.relative(root, file).split(path.sep).join("/"),
+      sessionId: name.sessionId,
+      experiment,
+      trainingStep,
+      startedAt: name.startedAt,
+    };
+    if (name.instance !== null) ref.instance = name.instance;
+    if (match(ref)) refs.push(ref);
+  }
+  refs.sort(compareRefs);
+  yield* refs;
+}
+
+/** A file named directly: its folders say experiment and step, else its metadata line does. */
+async function lonelyFileRef(file: string): Promise<SessionRef> {
+  const name = parseSessionFileName(path.basename(file));
+  const stepMatch = STEP_DIR.exec(path.basename(path.dirname(file)));
+  let experiment = path.basename(path.dirname(path.dirname(file)));
+  let trainingStep = stepMatch !== null ? Number(stepMatch[1]) : 0;
+  if (stepMatch === null) {
+    const first = await readFirstLine(file);
+    if (typeof first?.experiment_name === "string") experiment = safeSegment(first.experiment_name);
+    if (typeof first?.training_step === "number") trainingStep = first.training_step;
+  }
+  const ref: SessionRef = {
+    path: file,
+    relPath: path.basename(file),
+    sessionId: name.sessionId,
+    experiment,
+    trainingStep,
+    startedAt: name.startedAt,
+  };
+  if (name.instance !== null) ref.instance = name.instance;
+  return ref;
+}
+
+/** The first line of a file parsed as JSON; null when it is not a JSON object. Reads at most 1 MiB. */
+async function readFirstLine(file: string): Promise<Record<string, unknown> | null> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(1024 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const end = buffer.indexOf(NEWLINE);
+    const value: unknown = JSON.parse(buffer.toString("utf8", 0, end === -1 || end > bytesRead ? bytesRead : end));
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Lists a folder; the scanned root must exist, a subfolder that vanished mid-scan counts as empty. */
+async function listDir(dir: string, mustExist: boolean): Promise<import("node:fs").Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (mustExist) throw error;
+    return [];
+  }
+}
+
+function compareRefs(a: SessionRef, b: SessionRef): number {
+  if (a.startedAt !== b.startedAt) {
+    if (a.startedAt === null) return 1;
+    if (b.startedAt === null) return -1;
+    return compareText(a.startedAt, b.startedAt);
+  }
+  return compareText(a.sessionId, b.sessionId);
+}
+
+/** Code-unit order: the same on every machine, whatever the locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,116 @@
+/**
+ * Checking a session file against the format: every line valid JSON and valid against its
+ * schema (`LINE_SCHEMAS`), metadata on line 1 only, summary only last, iteration numbers
+ * increasing, the file placed where its metadata says.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { LineType } from "./format.js";
+import { safeSegment } from "./paths.js";
+import type { LineProblem } from "./reader.js";
+import { LINE_CHECKS, isLineType } from "./internal/line-checks.js";
+import { splitLines } from "./internal/split-lines.js";
+import { excerpt } from "./internal/excerpt.js";
+
+/** Where the file was found, to check it against its metadata. */
+export interface ExpectedPlace {
+  /** The experiment folder's name. */
+  experiment?: string;
+  /** The training step of its `step_<N>` folder. */
+  trainingStep?: number;
+}
+
+/** Schema errors listed per line, at most. */
+const MAX_ERRORS_PER_LINE = 3;
+
+/** Every problem of one session file, in line order; empty when the file is valid. Rejects only on I/O errors. */
+export async function validateSessionFile(file: string, expected: ExpectedPlace = {}): Promise<LineProblem[]> {
+  const problems: LineProblem[] = [];
+  const bytes = await readFile(file);
+  if (bytes.length === 0) return [{ line: 1, message: "empty file: line 1 must be the metadata line" }];
+  let summaryLine = 0;
+  let lastIteration = 0;
+  let iterations = 0;
+  let declaredIterations: number | null = null;
+  for (const { line, text, torn } of splitLines(bytes)) {
+    if (text.trim() === "") {
+      problems.push({ line, message: "blank line" });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      problems.push({
+        line,
+        message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
+      });
+      continue;
+    }
+    if (torn) problems.push({ line, message: "no newline at the end of the last line" });
+    const type = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
+    if (!isLineType(type)) {
+      problems.push({ line, message: type === undefined ? 'not a trajectory line: no "type"' : `unknown line type ${JSON.stringify(type)}` });
+      continue;
+    }
+    for (const message of schemaErrors(type, value)) problems.push({ line, message });
+    if (summaryLine > 0) problems.push({ line, message: `line after the summary line (line ${summaryLine}); the summary must be last` });
+    const record = value as Record<string, unknown>;
+    if (type === "metadata") {
+      if (line !== 1) problems.push({ line, message: "metadata line must be line 1 (and only line 1)" });
+      else checkPlace(record, expected, problems);
+    } else if (line === 1) {
+      problems.push({ line, message: `line 1 must be the metadata line; found a ${type} line` });
+    }
+    if (type === "iteration") {
+      iterations++;
+      const n = record.iteration;
+      if (typeof n === "number") {
+        if (n <= lastIteration) problems.push({ line, message: `iteration ${n} does not follow iteration ${lastIteration}: numbers must increase` });
+        lastIteration = n;
+      }
+    }
+    if (type === "summary") {
+      summaryLine = line;
+      if (typeof record.total_iterations === "number") declaredIterations = record.total_iterations;
+    }
+  }
+  if (declaredIterations !== null && declaredIterations !== iterations) {
+    problems.push({
+      line: summaryLine,
+      message: `summary says total_iterations ${declaredIterations}, but the file has ${iterations} iteration lines`,
+    });
+  }
+  return problems.sort((a, b) => a.line - b.line);
+}
+
+function schemaErrors(type: LineType, value: unknown): string[] {
+  const check = LINE_CHECKS[type];
+  if (check.Check(value)) return [];
+  const out: string[] = [];
+  for (const error of check.Errors(value)) {
+    out.push(`${type} line: ${error.path === "" ? "(line)" : error.path}: ${error.message}`);
+    if (out.length >= MAX_ERRORS_PER_LINE) break;
+  }
+  return out;
+}
+
+function checkPlace(metadata: Record<string, unknown>, expected: ExpectedPlace, problems: LineProblem[]): void {
+  const step = metadata.training_step;
+  if (expected.trainingStep !== undefined && typeof step === "number" && step !== expected.trainingStep) {
+    problems.push({ line: 1, message: `training_step is ${step} but the file is under step_${expected.trainingStep}` });
+  }
+  const name = metadata.experiment_name;
+  if (expected.experiment !== undefined && typeof name === "string" && safeSegment(name) !== expected.experiment) {
+    problems.push({
+      line: 1,
+      message: `experiment_name ${JSON.stringify(name)} does not match its folder ${JSON.stringify(expected.experiment)}`,
+    });
+  }
+}
+
+/** A problem's location as `file:line`, for reports. */
+export function problemLocation(file: string, problem: LineProblem, base: string = process.cwd()): string {
+  const shown = path.isAbsolute(file) ? path.relative(base, file) || file : file;
+  return `${shown.startsWith("..") ? file : shown}:${problem.line}`;
+}
