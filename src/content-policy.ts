@@ -243,7 +243,8 @@ export function defaultContentPolicy(): ContentPolicy {
 /**
  * Applies a policy to one line already parsed from a trajectory file (any line type), exactly
  * as the logger would have applied it when writing: same patterns, same markers, same caps.
- * Pure: the input is not changed and nothing is written. Never throws.
+ * Pure: the input is not changed and nothing is written. Throws only on a line that is not
+ * an object or a policy not made by {@link createContentPolicy}.
  *
  * ```ts
  * const policy = defaultContentPolicy();
@@ -254,6 +255,14 @@ export function applyContentPolicy<T extends object>(
   line: T,
   policy: ContentPolicy = defaultContentPolicy(),
 ): ContentPolicyResult<T> {
+  if (typeof line !== "object" || line === null || Array.isArray(line)) {
+    throw new TypeError(`trajlog: applyContentPolicy expects a parsed line (an object); received ${describe(line)}`);
+  }
+  if (!(policy instanceof ContentPolicy)) {
+    throw new TypeError(
+      `trajlog: applyContentPolicy expects a policy from createContentPolicy() or defaultContentPolicy(); received ${describe(policy)}`,
+    );
+  }
   const counts: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
   const text = policy.serialize(line, counts);
   return {

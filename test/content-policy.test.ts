@@ -337,6 +337,16 @@ describe("createContentPolicy: option validation", () => {
     expect(() => createContentPolicy(options as never)).toThrow(message);
   });
 
+  it("applyContentPolicy rejects what is not a parsed line or a policy", () => {
+    expect(() => applyContentPolicy(undefined as never)).toThrow(
+      /applyContentPolicy expects a parsed line \(an object\); received undefined/,
+    );
+    expect(() => applyContentPolicy('{"type":"summary"}' as never)).toThrow(/received "\{\\"type\\":\\"summary\\"\}" \(string\)/);
+    expect(() => applyContentPolicy({ type: "summary" }, { redact: true } as never)).toThrow(
+      /expects a policy from createContentPolicy\(\) or defaultContentPolicy\(\); received an object/,
+    );
+  });
+
   it("records no cap as null", () => {
     expect(createContentPolicy({ maxFieldBytes: Infinity, maxLineBytes: Infinity, redact: false }).record).toEqual({
       redact: [],
