@@ -208,11 +208,6 @@ export function buildSummaryLine(
   return line;
 }
 
-/** One line of text, `\n` included. Never throws, whatever the line holds. */
-export function serializeLine(line: object): string {
-  return `${stringifyLine(line)}\n`;
-}
-
 /** The line's JSON text, without the `\n`. Never throws, whatever the line holds. */
 export function stringifyLine(line: object): string {
   try {
