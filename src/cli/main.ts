@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   stats: { summary: "per-step figures: sessions, rewards, iterations, time, tokens", load: () => import("./commands/stats.js") },
   validate: { summary: "check session files against the format (exit 1 on problems)", load: () => import("./commands/validate.js") },
   export: { summary: "export sessions: opentraces, atlas, messages, rlm", load: () => import("./commands/export.js") },
+  view: { summary: "open a local web viewer of a log directory", load: () => import("./commands/view.js") },
 };
 
 function mainHelp(): string {

@@ -286,7 +286,7 @@ describe.concurrent("errors: one line on stderr, exit 2", () => {
     ["rlm without -o", ["export", "LOGS", "--format", "rlm"], "trajlog export: --format rlm writes files: give the output directory with -o DIR (see trajlog export --help)\n"],
     ["since after until", ["export", "LOGS", "--since", "2026-03-01", "--until", "2026-02-01"], "trajlog export: --since (2026-03-01) is after --until (2026-02-01) (see trajlog export --help)\n"],
     ["no directory", ["export"], "trajlog export: missing <dir>: trajlog export <dir> (see trajlog export --help)\n"],
-    ["unknown command", ["frobnicate"], 'trajlog: unknown command "frobnicate"; commands: ls, stats, validate, export\n'],
+    ["unknown command", ["frobnicate"], 'trajlog: unknown command "frobnicate"; commands: ls, stats, validate, export, view\n'],
   ];
   test.each(cases)("%s", async (_name, args, stderr) => {
     const run = await runCli(args.map((a) => (a === "LOGS" ? logDir : a)));

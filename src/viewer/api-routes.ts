@@ -1,0 +1,200 @@
+/**
+ * The viewer's read-only JSON API. Every handler answers from the session index or from the
+ * few session files being viewed; a session is named by its path relative to the log
+ * directory and must be one the index found, so nothing else on disk can be reached.
+ */
+import { createReadStream } from "node:fs";
+import { realpath } from "node:fs/promises";
+import type { ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import path from "node:path";
+import { HttpError, SECURITY_HEADERS, sendJson, sendText } from "./http-response.js";
+import { QueryParams } from "./query-params.js";
+import { checkRelativeSessionPath } from "./request-path.js";
+import type { SessionIndex } from "./session-index.js";
+import { querySessions, SORT_KEYS, STATUSES } from "./session-query.js";
+import type { SessionRow } from "./session-row.js";
+import { experimentOverview } from "./experiment-overview.js";
+import type { SessionLinesCache } from "./session-lines-cache.js";
+import type { SessionLines } from "./session-lines.js";
+import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
+import { compareSessions } from "./session-compare.js";
+import type { SessionSketches } from "./session-sketch.js";
+
+/** What the handlers work from. */
+export interface ApiContext {
+  index: SessionIndex;
+  lines: SessionLinesCache;
+  sketches: SessionSketches;
+  /** The log directory with symbolic links resolved. */
+  realLogDir: string;
+}
+
+/** A GET handler of one API path. */
+export type ApiHandler = (context: ApiContext, query: QueryParams, res: ServerResponse) => Promise<void>;
+
+/** Largest page of sessions the table may ask for. */
+export const MAX_SESSION_PAGE = 500;
+/** Largest page of iterations the trajectory page may ask for. */
+export const MAX_ITERATION_PAGE = 50;
+/** Iterations listed in a session's outline; a longer session's timeline shows the first ones. */
+export const MAX_OUTLINE = 5000;
+/** Sessions of one instance that get a sketch; past that, the page lists them without. */
+export const MAX_SKETCHES = 500;
+/** Problems listed for a session; the count says how many there are. */
+const MAX_PROBLEMS = 100;
+
+/** The API, by path. */
+export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
+  /** Changes whenever anything in the log directory changed: the page polls it to refresh. */
+  "/api/version": async ({ index }, _query, res) => {
+    sendJson(res, { generation: index.generation });
+  },
+
+  /** Experiments with per-step reward and iteration statistics. */
+  "/api/overview": async ({ index }, _query, res) => {
+    const rows = index.rows();
+    sendJson(res, {
+      logDir: index.logDir,
+      generation: index.generation,
+      sessions: rows.length,
+      experiments: experimentOverview(rows, (row) => index.status(row)),
+    });
+  },
+
+  /** One page of the sessions table, filtered and sorted. */
+  "/api/sessions": async ({ index }, query, res) => {
+    const page = querySessions(index.rows(), (row) => index.status(row), {
+      experiment: query.string("experiment"),
+      step: query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER),
+      instance: query.string("instance"),
+      search: query.string("q"),
+      status: query.oneOf("status", STATUSES, undefined),
+      sort: query.oneOf("sort", SORT_KEYS, "step"),
+      order: query.oneOf("order", ["asc", "desc"] as const, "asc"),
+      offset: query.integer("offset", 0, 0, Number.MAX_SAFE_INTEGER),
+      limit: query.integer("limit", 50, 1, MAX_SESSION_PAGE),
+    });
+    sendJson(res, { generation: index.generation, ...page });
+  },
+
+  /** A session's row, metadata, summary, problems and the outline of every iteration. */
+  "/api/session": async (context, query, res) => {
+    const { row, lines } = await openSession(context, query.requiredString("path"));
+    const metadata = truncateForDisplay(lines.metadata, {}, "");
+    const summary = truncateForDisplay(lines.summary, {}, "");
+    sendJson(res, {
+      row: { ...row, status: context.index.status(row) },
+      metadata: metadata.value,
+      metadataLine: lines.metadataLine,
+      metadataTruncated: metadata.truncated,
+      summary: summary.value,
+      summaryLine: lines.summaryLine,
+      summaryTruncated: summary.truncated,
+      problems: lines.problems.slice(0, MAX_PROBLEMS),
+      problemCount: lines.problems.length,
+      iterationCount: lines.outline.length,
+      outline: lines.outline.slice(0, MAX_OUTLINE),
+      pendingBytes: lines.pendingBytes,
+      sizeBytes: lines.size,
+    });
+  },
+
+  /** A page of a session's iterations, long strings cut (see `truncated`). */
+  "/api/session/iterations": async (context, query, res) => {
+    const { lines } = await openSession(context, query.requiredString("path"));
+    const offset = query.integer("offset", 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = query.integer("limit", 10, 1, MAX_ITERATION_PAGE);
+    const items = (await lines.readIterations(offset, limit)).map(({ line, data }) => {
+      const cut = truncateForDisplay(data);
+      return { line, data: cut.value, truncated: cut.truncated };
+    });
+    sendJson(res, { total: lines.outline.length, offset, limit, items });
+  },
+
+  /** The whole of one value of one line, as plain text: what "show all" fetches. */
+  "/api/text": async (context, query, res) => {
+    const { lines } = await openSession(context, query.requiredString("path"));
+    const line = query.integer("line", undefined, 1, Number.MAX_SAFE_INTEGER);
+    if (line === undefined) throw new HttpError(400, 'query parameter "line" is required');
+    const value = resolvePointer(await lines.readJsonLine(line), query.string("pointer") ?? "");
+    if (value === undefined) throw new HttpError(404, "no such value in that line");
+    sendText(res, typeof value === "string" ? value : JSON.stringify(value, null, 2));
+  },
+
+  /** The session file itself, as a download. */
+  "/api/raw": async (context, query, res) => {
+    const { row, file } = await locateSession(context, query.requiredString("path"));
+    const name = path.basename(row.relPath).replace(/[^\w.-]/g, "_");
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${name}"`,
+      "Cache-Control": "no-store",
+    });
+    // pipeline closes the file when the client goes away mid-download.
+    await pipeline(createReadStream(file), res).catch(() => res.destroy());
+  },
+
+  /** Every session of one instance of one experiment, by training step, each with a sketch of how it went. */
+  "/api/instance": async (context, query, res) => {
+    const { index } = context;
+    const experiment = query.requiredString("experiment");
+    const instance = query.requiredString("instance");
+    const page = querySessions(index.rows(), (row) => index.status(row), {
+      experiment,
+      instance,
+      sort: "step",
+      limit: Number.MAX_SAFE_INTEGER,
+    });
+    const rows = [];
+    for (const [i, row] of page.rows.entries()) {
+      const file = path.join(index.logDir, ...row.relPath.split("/"));
+      const sketch = i < MAX_SKETCHES ? await context.sketches.get(file, row).catch(() => null) : null;
+      rows.push({ ...row, sketch });
+    }
+    sendJson(res, { experiment, instanceId: instance, rows });
+  },
+
+  /** Two sessions side by side, iteration by iteration, as line diffs. */
+  "/api/compare": async (context, query, res) => {
+    const a = await openSession(context, query.requiredString("a"));
+    const b = await openSession(context, query.requiredString("b"));
+    const offset = query.integer("offset", 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = query.integer("limit", 10, 1, MAX_ITERATION_PAGE);
+    const { total, pairs } = await compareSessions(a.lines, b.lines, offset, limit);
+    sendJson(res, {
+      a: { ...a.row, status: context.index.status(a.row) },
+      b: { ...b.row, status: context.index.status(b.row) },
+      total,
+      offset,
+      limit,
+      pairs,
+    });
+  },
+};
+
+/** A session the index knows, by its relative path, checked to resolve inside the log directory. */
+async function locateSession(context: ApiContext, rel: string): Promise<{ row: SessionRow; file: string }> {
+  const checked = checkRelativeSessionPath(rel);
+  const row = checked === null ? undefined : context.index.get(checked);
+  if (checked === null || row === undefined) throw new HttpError(404, "no such session");
+  const file = path.join(context.index.logDir, ...checked.split("/"));
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    throw new HttpError(404, "no such session");
+  }
+  if (!real.startsWith(context.realLogDir + path.sep)) throw new HttpError(404, "no such session");
+  return { row, file: real };
+}
+
+async function openSession(context: ApiContext, rel: string): Promise<{ row: SessionRow; lines: SessionLines }> {
+  const { row, file } = await locateSession(context, rel);
+  try {
+    return { row, lines: await context.lines.get(file) };
+  } catch {
+    throw new HttpError(404, "no such session");
+  }
+}

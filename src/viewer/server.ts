@@ -1,0 +1,166 @@
+/**
+ * `trajlog view`'s HTTP server: a read-only window on a log directory. It serves the front
+ * end, and a JSON API over a polled index of the directory; nothing else on disk is reachable.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { realpath } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { API_ROUTES, type ApiContext } from "./api-routes.js";
+import { HttpError, send, sendError } from "./http-response.js";
+import { QueryParams } from "./query-params.js";
+import { isTraversalAttempt } from "./request-path.js";
+import { SessionIndex } from "./session-index.js";
+import { SessionLinesCache } from "./session-lines-cache.js";
+import { SessionSketches } from "./session-sketch.js";
+import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
+
+/** Options of {@link startViewer}. */
+export interface ViewerOptions {
+  /** The log directory to show. */
+  logDir: string;
+  /** Port to listen on; 0 picks a free one. @default 8765 */
+  port?: number;
+  /** Address to bind. Anything but a loopback address exposes the logs to the network. @default "127.0.0.1" */
+  host?: string;
+  /** Milliseconds between two scans of the log directory. @default 1000 */
+  pollMs?: number;
+  /** An incomplete session modified within this many milliseconds is shown as live. @default 300000 */
+  liveWindowMs?: number;
+  /** Called with errors that are not the client's fault (a failed scan, a failed read). @default ignore */
+  onError?: (error: unknown) => void;
+}
+
+/** A running viewer. */
+export interface ViewerServer {
+  /** Where to open it, e.g. `http://127.0.0.1:8765/`. */
+  url: string;
+  host: string;
+  port: number;
+  /** The index of the log directory the server answers from. */
+  index: SessionIndex;
+  /** Stops polling, closes every connection and the server. */
+  close(): Promise<void>;
+}
+
+/** Default port of `trajlog view`. */
+export const DEFAULT_VIEWER_PORT = 8765;
+/** Default address: this machine only. */
+export const DEFAULT_VIEWER_HOST = "127.0.0.1";
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/**
+ * Indexes `logDir`, starts the server and resolves once it listens. Rejects when the
+ * directory cannot be read or the port cannot be bound.
+ */
+export async function startViewer(options: ViewerOptions): Promise<ViewerServer> {
+  const host = options.host ?? DEFAULT_VIEWER_HOST;
+  const port = options.port ?? DEFAULT_VIEWER_PORT;
+  const onError = options.onError ?? (() => undefined);
+  const index = new SessionIndex({
+    logDir: options.logDir,
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    ...(options.liveWindowMs !== undefined ? { liveWindowMs: options.liveWindowMs } : {}),
+    onError,
+  });
+  const context: ApiContext = {
+    index,
+    lines: new SessionLinesCache(),
+    sketches: new SessionSketches(),
+    realLogDir: await realpath(index.logDir),
+  };
+  const assets = await loadStaticAssets();
+  await index.start();
+  // A server bound to loopback only answers requests addressed to loopback: a web page on
+  // another site cannot reach it through DNS rebinding.
+  const checkHost = isLoopback(host);
+  const server = createServer((req, res) => {
+    handle(req, res, context, assets, checkHost).catch((error: unknown) => {
+      onError(error);
+      if (!res.headersSent) sendError(res, 500, "internal error", true);
+      else res.destroy();
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await index.stop();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${urlHost}:${address.port}/`,
+    host: address.address,
+    port: address.port,
+    index,
+    async close() {
+      await index.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: ApiContext,
+  assets: Map<string, StaticAsset>,
+  checkHost: boolean,
+): Promise<void> {
+  const target = req.url ?? "/";
+  const isApi = target.startsWith("/api/");
+  if (req.method !== "GET") {
+    // Read-only: there is no endpoint that changes anything.
+    res.setHeader("Allow", "GET");
+    sendError(res, 405, `method ${req.method ?? "?"} not allowed; the viewer is read-only`, isApi);
+    return;
+  }
+  if (checkHost && !isLoopback(hostName(req.headers.host))) {
+    sendError(res, 403, "this viewer only answers requests addressed to localhost", isApi);
+    return;
+  }
+  // The path part only: query values are free text (a search for ".."), and session paths
+  // in them are checked where they are used.
+  if (isTraversalAttempt(target.split("?", 1)[0] ?? "")) {
+    sendError(res, 404, "not found", isApi);
+    return;
+  }
+  const url = new URL(target, "http://localhost");
+  const asset = assets.get(url.pathname);
+  if (asset !== undefined) {
+    send(res, 200, asset.contentType, asset.body, { "Cache-Control": "no-cache" });
+    return;
+  }
+  const route = Object.hasOwn(API_ROUTES, url.pathname) ? API_ROUTES[url.pathname] : undefined;
+  if (route === undefined) {
+    sendError(res, 404, "not found", isApi);
+    return;
+  }
+  try {
+    await route(context, new QueryParams(url.searchParams), res);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    sendError(res, error.status, error.message, true);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
+}
+
+/** The host name of a Host header, without the port; `[::1]` keeps its brackets. */
+function hostName(header: string | undefined): string {
+  if (header === undefined) return "";
+  const name = header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.replace(/:\d*$/, "");
+  return name.toLowerCase();
+}

@@ -1,0 +1,176 @@
+/**
+ * One session as the viewer's tables show it, built from the first and last lines of its file
+ * only, so that indexing 10,000 sessions, or one of 100 MB, reads a few kilobytes per file.
+ */
+import { open, readFile } from "node:fs/promises";
+import { parseSession, sessionState, type SessionRef, type SessionState, type TrajectoryRecord } from "../reader.js";
+import type { FinalAnswer, IterationLine } from "../format.js";
+
+/** What the viewer shows of a session in its tables. */
+export interface SessionRow {
+  /** Path relative to the log directory, `/`-separated: the session's key in the API. */
+  relPath: string;
+  sessionId: string;
+  /** The experiment's folder name: the key experiments are grouped by. */
+  experiment: string;
+  trainingStep: number;
+  /** The original instance id from the metadata line (the file name's form when there is none). */
+  instanceId: string;
+  model: string | null;
+  /** Iteration lines written. */
+  iterations: number;
+  reward: number | null;
+  state: SessionState;
+  /** Start time, ISO 8601. */
+  startedAt: string | null;
+  /** Time of the last line written, ISO 8601. */
+  endedAt: string | null;
+  /** Seconds from start to the last line; null when either is unknown. */
+  durationSeconds: number | null;
+  /** The final answer, cut to {@link ROW_TEXT_LIMIT} characters. */
+  finalAnswer: string | null;
+  /** The summary's error, as one short line. */
+  error: string | null;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/** Files up to this size are read whole; larger ones by their first and last lines. */
+export const WHOLE_READ_BYTES = 1024 * 1024;
+/** Longest final answer or error kept in a row. */
+export const ROW_TEXT_LIMIT = 400;
+
+const NEWLINE = 0x0a;
+const CHUNK = 64 * 1024;
+/** Lines longer than this at the head or tail are not looked at (the row just lacks them). */
+const MAX_EDGE_LINE = 16 * 1024 * 1024;
+
+/** Builds the row of a session file of known size and modification time. */
+export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs: number): Promise<SessionRow> {
+  const whole = sizeBytes <= WHOLE_READ_BYTES;
+  const record = whole ? parseSession(ref.path, await readFile(ref.path)) : await readEdges(ref.path, sizeBytes);
+  const last = record.iterations[record.iterations.length - 1];
+  const metadata = record.metadata;
+  const iterations = whole
+    ? record.iterations.length
+    : (record.summary?.total_iterations ?? last?.iteration ?? 0);
+  const startedAt = metadata?.timestamp ?? ref.startedAt;
+  const endedAt = record.summary?.timestamp ?? last?.timestamp ?? startedAt;
+  return {
+    relPath: ref.relPath,
+    sessionId: ref.sessionId,
+    experiment: ref.experiment,
+    trainingStep: ref.trainingStep,
+    instanceId: metadata?.instance_id ?? ref.instance ?? ref.sessionId,
+    model: metadata?.root_model ?? null,
+    iterations,
+    reward: record.summary?.reward ?? null,
+    state: sessionState(record),
+    startedAt,
+    endedAt,
+    durationSeconds: secondsBetween(startedAt, endedAt),
+    finalAnswer: last === undefined ? null : cut(finalAnswerOf(last)),
+    error: record.summary === null ? null : cut(errorText(record.summary.error)),
+    sizeBytes,
+    mtimeMs,
+  };
+}
+
+/** The answer an iteration gave: its `final_answer`, else a code block's. */
+export function finalAnswerOf(iteration: IterationLine): string | null {
+  const answer: FinalAnswer = iteration.final_answer;
+  if (typeof answer === "string") return answer;
+  if (Array.isArray(answer)) return answer[1];
+  for (const block of iteration.code_blocks) {
+    if (typeof block.result.final_answer === "string") return block.result.final_answer;
+  }
+  return null;
+}
+
+/** A summary's `error` as one line of text: `Name: message` for an Error, JSON for the rest. */
+export function errorText(error: unknown): string | null {
+  if (error === undefined || error === null) return null;
+  if (typeof error === "string") return error;
+  if (typeof error === "object" && !Array.isArray(error)) {
+    const { name, message } = error as { name?: unknown; message?: unknown };
+    if (typeof message === "string") return typeof name === "string" && name !== "" ? `${name}: ${message}` : message;
+  }
+  return JSON.stringify(error);
+}
+
+/** The first line and the last two complete lines, read as a session (iterations: the last one only). */
+async function readEdges(file: string, size: number): Promise<TrajectoryRecord> {
+  const handle = await open(file, "r");
+  try {
+    const head = await readHead(handle, size);
+    const tail = await readTail(handle, size, head.length);
+    return parseSession(file, Buffer.concat([head, Buffer.from("\n"), tail]));
+  } finally {
+    await handle.close();
+  }
+}
+
+type Handle = Awaited<ReturnType<typeof open>>;
+
+async function readHead(handle: Handle, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let position = 0;
+  while (position < size && position < MAX_EDGE_LINE) {
+    const buffer = Buffer.alloc(Math.min(CHUNK, size - position));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    const chunk = buffer.subarray(0, bytesRead);
+    const end = chunk.indexOf(NEWLINE);
+    if (end !== -1) {
+      parts.push(chunk.subarray(0, end));
+      return Buffer.concat(parts);
+    }
+    parts.push(chunk);
+    position += bytesRead;
+  }
+  return Buffer.alloc(0);
+}
+
+/**
+ * The last two complete lines after `from`. A last line without its newline is being written
+ * right now: it is left out rather than reported as torn.
+ */
+async function readTail(handle: Handle, size: number, from: number): Promise<Buffer> {
+  let position = size;
+  let tail = Buffer.alloc(0);
+  while (position > from && size - position < 2 * MAX_EDGE_LINE) {
+    const start = Math.max(from, position - CHUNK);
+    const buffer = Buffer.alloc(position - start);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    tail = Buffer.concat([buffer.subarray(0, bytesRead), tail]);
+    position = start;
+    if (countLineStarts(tail) >= 3) break;
+  }
+  // Whole lines only: drop what follows the last newline, and what precedes the first one
+  // unless the read reached the head line's end.
+  const lines: Buffer[] = [];
+  let lineStart = 0;
+  for (let at = tail.indexOf(NEWLINE); at !== -1; at = tail.indexOf(NEWLINE, at + 1)) {
+    if (lineStart > 0 || position <= from) lines.push(tail.subarray(lineStart, at));
+    lineStart = at + 1;
+  }
+  const kept = lines.filter((line) => line.length > 0).slice(-2);
+  return Buffer.concat(kept.flatMap((line) => [line, Buffer.from("\n")]));
+}
+
+function countLineStarts(buffer: Buffer): number {
+  let count = 0;
+  for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) count++;
+  return count;
+}
+
+function secondsBetween(from: string | null, to: string | null): number | null {
+  if (from === null || to === null) return null;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) ? Math.max(0, ms / 1000) : null;
+}
+
+function cut(text: string | null): string | null {
+  if (text === null) return null;
+  return text.length > ROW_TEXT_LIMIT ? `${text.slice(0, ROW_TEXT_LIMIT)}…` : text;
+}

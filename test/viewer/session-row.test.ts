@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { readSessionRow, WHOLE_READ_BYTES, type SessionRow } from "../../src/viewer/session-row.js";
+import type { SessionRef } from "../../src/reader.js";
+
+// Files over WHOLE_READ_BYTES are read by their first and last lines only: the row must come
+// out the same as from a whole read.
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "trajlog-row-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const META = { type: "metadata", timestamp: "2026-01-01T00:00:00.000Z", root_model: "m", max_depth: 2, max_iterations: 15, backend: "local", backend_kwargs: null, environment_type: "local_repl", environment_kwargs: null, other_backends: null, instance_id: "inst/1", training_step: 2, experiment_name: "e" };
+const iteration = (n: number, extra: object = {}) => ({
+  type: "iteration", iteration: n, timestamp: `2026-01-01T00:00:${String(n).padStart(2, "0")}.000Z`,
+  prompt: [{ role: "user", content: "p".repeat(60_000) }], response: "r", code_blocks: [], final_answer: null, iteration_time: 1, ...extra,
+});
+
+async function rowOf(name: string, text: string): Promise<SessionRow> {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  const info = await stat(file);
+  const ref: SessionRef = { path: file, relPath: `e/step_2/${name}`, sessionId: name.replace(/\.jsonl$/, ""), experiment: "e", trainingStep: 2, startedAt: null };
+  return readSessionRow(ref, info.size, info.mtimeMs);
+}
+
+const lines = (values: object[]) => values.map((v) => `${JSON.stringify(v)}\n`).join("");
+
+describe("readSessionRow on a large file", () => {
+  it("takes the summary and the last iteration's answer from the end", async () => {
+    const its = Array.from({ length: 30 }, (_, i) => iteration(i + 1));
+    its.push(iteration(31, { final_answer: ["label", "the answer"] }));
+    const text = lines([META, ...its, { type: "summary", timestamp: "2026-01-01T00:01:00.000Z", reward: 0.5, total_steps: 31, total_iterations: 31, error: "boom" }]);
+    expect(text.length).toBeGreaterThan(WHOLE_READ_BYTES);
+    expect(await rowOf("done.jsonl", text)).toEqual({
+      relPath: "e/step_2/done.jsonl", sessionId: "done", experiment: "e", trainingStep: 2, instanceId: "inst/1", model: "m",
+      iterations: 31, reward: 0.5, state: "errored", startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:01:00.000Z",
+      durationSeconds: 60, finalAnswer: "the answer", error: "boom", sizeBytes: Buffer.byteLength(text), mtimeMs: expect.any(Number),
+    });
+  });
+
+  it("ignores a line still being written at the end", async () => {
+    const its = Array.from({ length: 25 }, (_, i) => iteration(i + 1));
+    const text = `${lines([META, ...its])}{"type":"iteration","itera`;
+    expect(text.length).toBeGreaterThan(WHOLE_READ_BYTES);
+    expect(await rowOf("live.jsonl", text)).toEqual({
+      relPath: "e/step_2/live.jsonl", sessionId: "live", experiment: "e", trainingStep: 2, instanceId: "inst/1", model: "m",
+      iterations: 25, reward: null, state: "incomplete", startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:00:25.000Z",
+      durationSeconds: 25, finalAnswer: null, error: null, sizeBytes: Buffer.byteLength(text), mtimeMs: expect.any(Number),
+    });
+  });
+
+  it("gives the same row as a whole read for a small file", async () => {
+    const small = lines([META, iteration(1), iteration(2, { final_answer: "x" }), { type: "summary", timestamp: "2026-01-01T00:00:03.000Z", reward: 1, total_steps: 2, total_iterations: 2 }])
+      .replace(/p{60000}/g, "p");
+    const big = lines([META, iteration(1), iteration(2, { final_answer: "x" }), { type: "summary", timestamp: "2026-01-01T00:00:03.000Z", reward: 1, total_steps: 2, total_iterations: 2 }])
+      .replace(/p{60000}/g, "p".repeat(600_000));
+    expect(big.length).toBeGreaterThan(WHOLE_READ_BYTES);
+    const strip = ({ relPath, sessionId, sizeBytes, mtimeMs, ...rest }: SessionRow) => rest;
+    expect(strip(await rowOf("big.jsonl", big))).toEqual(strip(await rowOf("small.jsonl", small)));
+  });
+});

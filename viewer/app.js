@@ -1,0 +1,79 @@
+// The viewer's front end: a hash router over four pages, and a poll of the server's index
+// generation so that new sessions and new lines show up without reloading.
+import { api } from "./lib/api.js";
+import { fill, h } from "./lib/dom.js";
+import { currentRoute, link } from "./lib/links.js";
+import { errorBox } from "./lib/widgets.js";
+import { experimentsPage } from "./pages/experiments.js";
+import { sessionsPage } from "./pages/sessions.js";
+import { sessionPage } from "./pages/session.js";
+import { instancePage } from "./pages/instance.js";
+
+const POLL_MS = 2000;
+const PAGES = { "": experimentsPage, sessions: sessionsPage, session: sessionPage, instance: instancePage };
+
+const main = document.getElementById("main");
+const status = document.getElementById("status");
+let current = {};
+let renderId = 0;
+let generation = null;
+
+async function render() {
+  const id = ++renderId;
+  const { page, params } = currentRoute();
+  const show = PAGES[page];
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === (page === "session" || page === "instance" ? "sessions" : page));
+  const box = h("div", { class: "page" }, h("p", { class: "muted loading" }, "Loading…"));
+  fill(main, box);
+  if (show === undefined) {
+    fill(box, errorBox("No such page."));
+    return;
+  }
+  try {
+    const handle = await show(box, params);
+    if (id === renderId) current = handle ?? {};
+  } catch (error) {
+    if (id === renderId) fill(box, errorBox(`Could not load this page: ${error.message}`));
+  }
+  if (id === renderId) window.scrollTo(0, 0);
+}
+
+async function poll() {
+  let version;
+  try {
+    version = await api("version");
+  } catch {
+    status.textContent = "● server not reachable";
+    status.className = "status down";
+    return;
+  }
+  status.textContent = `● watching · updated ${new Date().toLocaleTimeString()}`;
+  status.className = "status ok";
+  const changed = generation !== null && version.generation !== generation;
+  generation = version.generation;
+  if (changed && typeof current.refresh === "function") {
+    try {
+      await current.refresh();
+    } catch (error) {
+      // E.g. the session on screen was deleted: say so, keep what is shown.
+      status.textContent = `● could not refresh this page: ${error.message}`;
+      status.className = "status down";
+    }
+  }
+}
+
+document.getElementById("nav").replaceChildren(
+  h("a", { href: link(""), "data-page": "" }, "Experiments"),
+  h("a", { href: link("sessions"), "data-page": "sessions" }, "Sessions"),
+);
+window.addEventListener("hashchange", render);
+render();
+poll();
+let polling = false;
+setInterval(async () => {
+  // One poll at a time: a slow refresh (a huge session) must not pile up behind itself.
+  if (document.hidden || polling) return;
+  polling = true;
+  await poll();
+  polling = false;
+}, POLL_MS);

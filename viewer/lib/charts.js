@@ -1,0 +1,109 @@
+// Per-step charts drawn with uPlot (shipped in the package, served from /vendor/).
+import uPlot from "/vendor/uplot.js";
+import { h } from "./dom.js";
+import { fmtMean } from "./format.js";
+
+const INK = "#1e293b";
+const GRID = "#e2e8f0";
+const AXIS_FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
+
+/**
+ * Mean reward per step with a min–max band, and the number of sessions of each step as faint
+ * bars on the right axis. `onPick(step)` is called when a step is clicked.
+ * @param {{ step: number, sessions: number, rewardMean: number|null, rewardMin: number|null, rewardMax: number|null }[]} steps
+ */
+export function rewardChart(steps, onPick, height = 220) {
+  const dataOf = (list) => [
+    list.map((s) => s.step),
+    list.map((s) => s.rewardMean),
+    list.map((s) => s.rewardMin),
+    list.map((s) => s.rewardMax),
+    list.map((s) => s.sessions),
+  ];
+  return chart(
+    {
+      height,
+      // Session bars stay in the lower third, under the reward lines.
+      scales: { x: { time: false }, n: { range: (_u, _min, max) => [0, Math.max(1, max) * 3.2] } },
+      series: [
+        { label: "step", value: (_u, v) => (v === null ? "—" : String(v)) },
+        { label: "mean reward", stroke: "#4f46e5", width: 2.5, points: { size: 6, fill: "#4f46e5" }, value: (_u, v) => fmtMean(v) },
+        { label: "min", stroke: "rgba(79,70,229,0.35)", width: 1, dash: [4, 3], points: { show: false }, value: (_u, v) => fmtMean(v) },
+        { label: "max", stroke: "rgba(79,70,229,0.35)", width: 1, dash: [4, 3], points: { show: false }, value: (_u, v) => fmtMean(v) },
+        {
+          label: "sessions",
+          scale: "n",
+          stroke: "rgba(100,116,139,0.0)",
+          fill: "rgba(100,116,139,0.18)",
+          paths: uPlot.paths.bars({ size: [0.5, 28] }),
+          points: { show: false },
+          value: (_u, v) => (v === null ? "—" : String(v)),
+        },
+      ],
+      bands: [{ series: [3, 2], fill: "rgba(79,70,229,0.10)" }],
+      axes: [
+        axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }),
+        axis({ label: "reward" }),
+        axis({ scale: "n", side: 1, grid: { show: false }, label: "sessions", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000] }),
+      ],
+    },
+    dataOf,
+    steps,
+    onPick,
+  );
+}
+
+/** Mean iterations per step. */
+export function iterationsChart(steps, onPick, height = 220) {
+  const dataOf = (list) => [list.map((s) => s.step), list.map((s) => s.iterationsMean)];
+  return chart(
+    {
+      height,
+      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
+      series: [
+        { label: "step", value: (_u, v) => (v === null ? "—" : String(v)) },
+        { label: "mean iterations", stroke: "#0891b2", width: 2.5, fill: "rgba(8,145,178,0.08)", points: { size: 6, fill: "#0891b2" }, value: (_u, v) => fmtMean(v) },
+      ],
+      axes: [axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }), axis({ label: "iterations" })],
+    },
+    dataOf,
+    steps,
+    onPick,
+  );
+}
+
+function axis(extra) {
+  return { stroke: INK, font: AXIS_FONT, labelFont: AXIS_FONT, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID }, ...extra };
+}
+
+/**
+ * A chart that fills its container's width and follows it when resized. The returned element
+ * has `update(steps)`, which redraws with new data and keeps the chart (and the cursor) in place.
+ */
+function chart(options, dataOf, steps, onPick) {
+  const box = h("div", { class: "chart" });
+  let data = dataOf(steps);
+  let plot = null;
+  const draw = () => {
+    const width = Math.max(240, box.clientWidth);
+    if (plot === null) {
+      plot = new uPlot({ width, cursor: { drag: { x: false, y: false } }, legend: { live: true }, ...options }, data, box);
+      if (onPick) {
+        plot.over.addEventListener("click", () => {
+          const idx = plot.cursor.idx;
+          if (idx !== null && idx !== undefined && data[0][idx] !== undefined) onPick(data[0][idx]);
+        });
+        plot.over.style.cursor = "pointer";
+      }
+    } else if (plot.width !== width) {
+      plot.setSize({ width, height: options.height });
+    }
+  };
+  // Drawn once the box is in the page and has a width.
+  new ResizeObserver(() => draw()).observe(box);
+  box.update = (next) => {
+    data = dataOf(next);
+    plot?.setData(data);
+  };
+  return box;
+}

@@ -1,0 +1,54 @@
+// Numbers, times and sizes as the tables show them.
+
+const number = new Intl.NumberFormat("en-US");
+
+/** 12,345 */
+export function fmtInt(n) {
+  return n === null || n === undefined ? "—" : number.format(n);
+}
+
+/** A reward: up to 3 decimals; "—" when there is none. */
+export function fmtReward(r) {
+  if (r === null || r === undefined) return "—";
+  return Number.isInteger(r) ? String(r) : r.toFixed(Math.abs(r) >= 100 ? 1 : 3).replace(/\.?0+$/, "");
+}
+
+/** A mean, 2 decimals. */
+export function fmtMean(x) {
+  return x === null || x === undefined ? "—" : x.toFixed(2);
+}
+
+/** Seconds as "850 ms", "4.2 s", "3 m 05 s", "2 h 04 m". */
+export function fmtSeconds(s) {
+  if (s === null || s === undefined) return "—";
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${String(Math.round(s % 60)).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} m`;
+}
+
+/** An ISO time as "2026-03-02 09:04:12" in UTC, the time zone of the files. */
+export function fmtTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** Bytes as "12.3 MB". */
+export function fmtBytes(n) {
+  if (n === null || n === undefined) return "—";
+  const units = ["B", "KB", "MB", "GB"];
+  let i = 0;
+  let x = n;
+  while (x >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  return `${i === 0 ? x : x.toFixed(x < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** "1 session", "3 sessions". */
+export function plural(n, word, many = `${word}s`) {
+  return `${fmtInt(n)} ${n === 1 ? word : many}`;
+}

@@ -1,0 +1,28 @@
+// The viewer's pages are addressed by the URL hash: #/page?key=value. Back and forward work,
+// and every view can be bookmarked or shared.
+
+/** A hash link to a page with parameters (undefined and "" left out). */
+export function link(page, params = {}) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
+  }
+  const qs = query.toString();
+  return `#/${page}${qs ? `?${qs}` : ""}`;
+}
+
+/** The page and parameters of the current hash. */
+export function currentRoute() {
+  const hash = location.hash.replace(/^#\/?/, "");
+  const at = hash.indexOf("?");
+  const page = at === -1 ? hash : hash.slice(0, at);
+  const params = new URLSearchParams(at === -1 ? "" : hash.slice(at + 1));
+  return { page, params };
+}
+
+/** Link to a session's page. */
+export const sessionLink = (relPath, extra = {}) => link("session", { path: relPath, ...extra });
+/** Link to an instance's page: all its sessions, by step. */
+export const instanceLink = (experiment, instanceId, extra = {}) => link("instance", { experiment, instance: instanceId, ...extra });
+/** Link to the sessions table, filtered. */
+export const sessionsLink = (params = {}) => link("sessions", params);

@@ -1,0 +1,125 @@
+// Page 1: every experiment, with reward and iterations per training step.
+import { api } from "../lib/api.js";
+import { fill, h, setTitle } from "../lib/dom.js";
+import { fmtInt, fmtMean, fmtTime, plural } from "../lib/format.js";
+import { sessionsLink } from "../lib/links.js";
+import { iterationsChart, rewardChart } from "../lib/charts.js";
+import { rewardCell } from "../lib/widgets.js";
+
+/** Renders the experiments page into `root`. */
+export async function experimentsPage(root) {
+  setTitle("Experiments");
+  let shown = null;
+  const render = async () => {
+    const overview = await api("overview");
+    // While a run writes, the same experiments come back with new numbers: update in place,
+    // so that the charts do not flicker or lose the cursor.
+    const names = overview.experiments.map((e) => e.experiment).join("\n");
+    if (shown !== null && shown.names === names) {
+      shown.count.textContent = summaryText(overview);
+      overview.experiments.forEach((experiment, i) => shown.cards[i].update(experiment));
+      return;
+    }
+    const cards = overview.experiments.map((experiment) => experimentCard(experiment));
+    const count = h("span", null, summaryText(overview));
+    shown = { names, count, cards };
+    fill(root, 
+      h("div", { class: "page-head" },
+        h("h1", null, "Experiments"),
+        h("p", { class: "muted" }, count, h("code", null, overview.logDir)),
+      ),
+      cards.length > 0
+        ? cards
+        : h("div", { class: "empty" }, "No session files yet. They appear here as soon as the training process writes them."),
+    );
+  };
+  await render();
+  return { refresh: render };
+}
+
+function summaryText(overview) {
+  return `${plural(overview.experiments.length, "experiment")} · ${plural(overview.sessions, "session")} under `;
+}
+
+/** An experiment's card; `card.update(experiment)` refreshes its numbers in place. */
+function experimentCard(experiment) {
+  const go = (step) => {
+    location.hash = sessionsLink({ experiment: experiment.experiment, step });
+  };
+  const facts = h("p", { class: "muted facts-line" }, factsText(experiment));
+  const reward = rewardChart(experiment.steps, go);
+  const iterations = iterationsChart(experiment.steps, go);
+  let table = stepsTable(experiment);
+  const card = h(
+    "section",
+    { class: "card experiment", "data-experiment": experiment.experiment },
+    h("div", { class: "card-head" },
+      h("h2", null, experiment.experiment),
+      h("a", { class: "button", href: sessionsLink({ experiment: experiment.experiment }) }, "All sessions →"),
+    ),
+    facts,
+    h("div", { class: "charts" },
+      h("figure", null, h("figcaption", null, "Reward per step ", h("span", { class: "muted" }, "(mean, min–max band, sessions as bars)")), reward),
+      h("figure", null, h("figcaption", null, "Iterations per step ", h("span", { class: "muted" }, "(mean)")), iterations),
+    ),
+    table,
+  );
+  card.update = (next) => {
+    facts.textContent = factsText(next);
+    reward.update(next.steps);
+    iterations.update(next.steps);
+    const fresh = stepsTable(next);
+    table.replaceWith(fresh);
+    table = fresh;
+  };
+  return card;
+}
+
+function factsText(experiment) {
+  const steps = experiment.steps;
+  const first = steps[0]?.step;
+  const last = steps[steps.length - 1]?.step;
+  return `${plural(experiment.sessions, "session")} · ${plural(experiment.instances, "instance")} · ` +
+    `${steps.length === 1 ? `step ${first}` : `steps ${first}–${last}`} · ${experiment.models.join(", ") || "unknown model"} · ` +
+    `${fmtTime(experiment.firstStartedAt)} → ${fmtTime(experiment.lastEndedAt)} UTC`;
+}
+
+function stepsTable(experiment) {
+  // The track spans [0, 1], widened when rewards fall outside it.
+  const rewarded = experiment.steps.filter((s) => s.rewardMean !== null);
+  const bounds = {
+    lo: Math.min(0, ...rewarded.map((s) => s.rewardMin)),
+    hi: Math.max(1, ...rewarded.map((s) => s.rewardMax)),
+  };
+  const rows = experiment.steps.map((s) =>
+    h("tr", { class: "clickable", "data-step": s.step, onclick: () => (location.hash = sessionsLink({ experiment: experiment.experiment, step: s.step })) },
+      h("td", { class: "num" }, h("a", { href: sessionsLink({ experiment: experiment.experiment, step: s.step }) }, `step ${s.step}`)),
+      h("td", { class: "num" }, fmtInt(s.sessions)),
+      h("td", { class: "num" }, fmtInt(s.completed)),
+      h("td", { class: "num" }, s.errored > 0 ? h("span", { class: "bad" }, fmtInt(s.errored)) : "0"),
+      h("td", { class: "num" }, s.live + s.unfinished > 0 ? `${s.live} live · ${s.unfinished} unfinished` : "0"),
+      h("td", { class: "num" }, rewardCell(s.rewardMean === null ? null : Number(s.rewardMean.toFixed(3)))),
+      h("td", { class: "reward-bar-cell" }, rewardBar(s, bounds)),
+      h("td", { class: "num" }, fmtMean(s.iterationsMean)),
+    ),
+  );
+  return h("table", { class: "table steps-table" },
+    h("thead", null, h("tr", null,
+      h("th", { class: "num" }, "Step"), h("th", { class: "num" }, "Sessions"), h("th", { class: "num" }, "Completed"),
+      h("th", { class: "num" }, "Errored"), h("th", { class: "num" }, "Incomplete"), h("th", { class: "num" }, "Mean reward"),
+      h("th", null, "Min – max"), h("th", { class: "num" }, "Mean iterations"),
+    )),
+    h("tbody", null, rows),
+  );
+}
+
+/** The min–max range and mean of a step's rewards, drawn on a track from `lo` to `hi`. */
+function rewardBar(s, { lo, hi }) {
+  if (s.rewardMean === null) return h("span", { class: "muted" }, "no reward");
+  const clamp = (x) => ((x - lo) / (hi - lo)) * 100;
+  return h("div", { class: "range", title: `min ${fmtMean(s.rewardMin)} · mean ${fmtMean(s.rewardMean)} · max ${fmtMean(s.rewardMax)}` },
+    h("div", { class: "range-span", style: { left: `${clamp(s.rewardMin)}%`, width: `${Math.max(0.8, clamp(s.rewardMax) - clamp(s.rewardMin))}%` } }),
+    h("div", { class: "range-mean", style: { left: `${clamp(s.rewardMean)}%` } }),
+    h("span", { class: "range-label" }, `${fmtMean(s.rewardMin)} – ${fmtMean(s.rewardMax)}`),
+  );
+}

@@ -1,0 +1,126 @@
+// Page 2: the sessions table. Filtering, sorting and paging happen on the server, so the
+// table stays instant with 10,000 sessions; the whole view lives in the URL.
+import { api } from "../lib/api.js";
+import { fill, h, setTitle } from "../lib/dom.js";
+import { fmtInt, fmtSeconds, fmtTime, plural } from "../lib/format.js";
+import { instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
+import { pager, rewardCell, statusBadge } from "../lib/widgets.js";
+
+const PAGE_SIZE = 50;
+const COLUMNS = [
+  { key: "step", label: "Step", cls: "num" },
+  { key: "instance", label: "Instance" },
+  { key: "iterations", label: "Iterations", cls: "num" },
+  { key: "reward", label: "Reward", cls: "num" },
+  { key: "status", label: "State" },
+  { key: "started", label: "Started (UTC)" },
+  { key: "duration", label: "Duration", cls: "num" },
+];
+
+/** Renders the sessions page for the filters in `params`. */
+export async function sessionsPage(root, params) {
+  const filters = {
+    experiment: params.get("experiment") ?? "",
+    step: params.get("step") ?? "",
+    q: params.get("q") ?? "",
+    status: params.get("status") ?? "",
+    sort: params.get("sort") ?? "step",
+    order: params.get("order") ?? "asc",
+    offset: Number(params.get("offset") ?? 0) || 0,
+  };
+  setTitle(filters.step !== "" ? `Step ${filters.step} sessions` : "Sessions");
+  const overview = await api("overview");
+  const tableBox = h("div", { class: "table-box" });
+  const countLine = h("p", { class: "muted", "data-testid": "session-count" });
+
+  const loadTable = async () => {
+    const page = await api("sessions", { ...filters, limit: PAGE_SIZE });
+    countLine.textContent = `${plural(page.total, "session")} match`;
+    fill(tableBox, sessionsTable(page.rows, filters), pager(page.offset, page.limit, page.total, (offset) => sessionsLink({ ...filters, offset })));
+  };
+
+  fill(root, 
+    h("div", { class: "page-head" },
+      h("h1", null, filters.step !== "" ? `Sessions of step ${filters.step}` : "Sessions"),
+      countLine,
+    ),
+    filterBar(filters, overview, loadTable),
+    tableBox,
+  );
+  await loadTable();
+  return { refresh: loadTable };
+}
+
+function filterBar(filters, overview, reloadTable) {
+  const go = (change) => {
+    location.hash = sessionsLink({ ...filters, ...change, offset: 0 });
+  };
+  const experiments = overview.experiments.map((e) => e.experiment);
+  const stepsOf = filters.experiment === ""
+    ? [...new Set(overview.experiments.flatMap((e) => e.steps.map((s) => s.step)))].sort((a, b) => a - b)
+    : (overview.experiments.find((e) => e.experiment === filters.experiment)?.steps.map((s) => s.step) ?? []);
+  // A step asked for in the URL stays selectable even before any of its sessions exists.
+  if (filters.step !== "" && !stepsOf.includes(Number(filters.step))) stepsOf.push(Number(filters.step));
+  const select = (name, value, options, onChange) =>
+    h("select", { name, "aria-label": name, onchange: (event) => onChange(event.target.value) },
+      options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(value) }, label)));
+  let timer = null;
+  const search = h("input", {
+    type: "search",
+    name: "q",
+    placeholder: "Search instance, session id, final answer…",
+    value: filters.q,
+    spellcheck: "false",
+    oninput: (event) => {
+      clearTimeout(timer);
+      // Typing updates the table in place, so the field keeps its focus.
+      timer = setTimeout(() => {
+        Object.assign(filters, { q: event.target.value, offset: 0 });
+        history.replaceState(null, "", sessionsLink(filters));
+        reloadTable();
+      }, 300);
+    },
+  });
+  return h("div", { class: "filters" },
+    h("label", null, "Experiment", select("experiment", filters.experiment, [["", "All"], ...experiments.map((e) => [e, e])], (v) => go({ experiment: v, step: "" }))),
+    h("label", null, "Step", select("step", filters.step, [["", "All"], ...stepsOf.map((s) => [s, `step ${s}`])], (v) => go({ step: v }))),
+    h("label", null, "State", select("status", filters.status, [["", "All"], ["completed", "completed"], ["errored", "errored"], ["live", "live"], ["unfinished", "unfinished"]], (v) => go({ status: v }))),
+    h("label", { class: "grow" }, "Search", search),
+  );
+}
+
+function sessionsTable(rows, filters) {
+  const head = COLUMNS.map((column) => {
+    const active = filters.sort === column.key;
+    const order = active && filters.order === "asc" ? "desc" : "asc";
+    return h("th", { class: column.cls, "aria-sort": active ? (filters.order === "asc" ? "ascending" : "descending") : null },
+      h("a", { class: `sort ${active ? "active" : ""}`, href: sessionsLink({ ...filters, sort: column.key, order, offset: 0 }) },
+        column.label, active ? (filters.order === "asc" ? " ▲" : " ▼") : ""));
+  });
+  head.push(h("th", null, "Final answer"), h("th", null, ""));
+  // Across experiments, say which one each row belongs to.
+  const allExperiments = filters.experiment === "";
+  if (allExperiments) head.splice(1, 0, h("th", null, "Experiment"));
+  if (rows.length === 0) {
+    return h("div", { class: "empty" }, "No session matches these filters.");
+  }
+  return h("table", { class: "table sessions-table" },
+    h("thead", null, h("tr", null, head)),
+    h("tbody", null, rows.map((row) =>
+      h("tr", { class: "clickable", "data-path": row.relPath, onclick: (event) => {
+        if (event.target.closest("a")) return;
+        location.hash = sessionLink(row.relPath);
+      } },
+        h("td", { class: "num" }, String(row.trainingStep)),
+        allExperiments ? h("td", { class: "nowrap muted" }, row.experiment) : null,
+        h("td", { class: "mono" }, h("a", { href: sessionLink(row.relPath) }, row.instanceId)),
+        h("td", { class: "num" }, fmtInt(row.iterations)),
+        h("td", { class: "num" }, rewardCell(row.reward)),
+        h("td", null, statusBadge(row.status)),
+        h("td", { class: "nowrap" }, fmtTime(row.startedAt)),
+        h("td", { class: "num" }, fmtSeconds(row.durationSeconds)),
+        h("td", { class: "answer-cell", title: row.error ?? row.finalAnswer ?? "" }, row.error !== null ? h("span", { class: "bad" }, row.error) : (row.finalAnswer ?? "")),
+        h("td", { class: "nowrap" }, h("a", { class: "small", href: instanceLink(row.experiment, row.instanceId) }, "across steps →")),
+      ))),
+  );
+}
