@@ -119,7 +119,7 @@ describe.skipIf(!isRoot)("faults on mounts (needs root to mount tmpfs)", () => {
 });
 
 /** Stats of the two-session fixtures: one session of 7 lines lost, one written. */
-function oneLostOneKept(okFile: string): Record<string, number> {
+function oneLostOneKept(okFile: string): Record<string, unknown> {
   return {
     sessionsStarted: 2,
     sessionsLogged: 2,
