@@ -73,6 +73,15 @@ export const SamplingInfoSchema = Type.Object({
 /** How the session came to be logged; written by trajlog as an extra metadata key. */
 export type SamplingInfo = Static<typeof SamplingInfoSchema>;
 
+/** The content policy the session was written under; written by trajlog as an extra metadata key. */
+export const ContentPolicyInfoSchema = Type.Object({
+  redact: Type.Array(Type.String(), { description: "kinds of secret replaced by [REDACTED:<kind>]" }),
+  max_field_bytes: Nullable(Type.Integer({ minimum: 1, description: "cap on one string, UTF-8 bytes; null: none" })),
+  max_line_bytes: Nullable(Type.Integer({ minimum: 1, description: "cap on one line, UTF-8 bytes; null: none" })),
+});
+/** The content policy the session was written under; written by trajlog as an extra metadata key. */
+export type ContentPolicyInfo = Static<typeof ContentPolicyInfoSchema>;
+
 /** Line 1 of every file: the session's configuration. */
 export const MetadataLineSchema = Type.Object({
   type: Type.Literal("metadata"),
@@ -89,6 +98,7 @@ export const MetadataLineSchema = Type.Object({
   training_step: Count,
   experiment_name: Type.String(),
   sampling: Type.Optional(SamplingInfoSchema),
+  content_policy: Type.Optional(ContentPolicyInfoSchema),
 });
 /** Line 1 of every file: the session's configuration. */
 export type MetadataLine = Static<typeof MetadataLineSchema> & Record<string, unknown>;

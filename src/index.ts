@@ -28,6 +28,22 @@ export type {
 } from "./lines.js";
 export type { WriterStats } from "./writer.js";
 export {
+  ContentPolicy,
+  createContentPolicy,
+  defaultContentPolicy,
+  applyContentPolicy,
+  BUILTIN_SECRET_KINDS,
+  DEFAULT_MAX_FIELD_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  MIN_LINE_CAP,
+  REDACTOR_KIND,
+  type BuiltinSecretKind,
+  type ContentPolicyOptions,
+  type ContentPolicyResult,
+  type RedactOptions,
+  type SecretPattern,
+} from "./content-policy.js";
+export {
   LINE_SCHEMAS,
   METADATA_DEFAULTS,
   MetadataLineSchema,
@@ -39,6 +55,8 @@ export {
   PromptMessageSchema,
   FinalAnswerSchema,
   SamplingInfoSchema,
+  ContentPolicyInfoSchema,
+  type ContentPolicyInfo,
   type MetadataLine,
   type IterationLine,
   type SummaryLine,

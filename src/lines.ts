@@ -7,6 +7,7 @@
 import {
   METADATA_DEFAULTS,
   type CodeBlock,
+  type ContentPolicyInfo,
   type FinalAnswer,
   type IterationLine,
   type MetadataLine,
@@ -114,6 +115,8 @@ export interface MetadataInput {
   experimentName: string;
   configMetadata?: Record<string, unknown> | undefined;
   sampling: SamplingInfo;
+  /** The content policy in force, recorded as `content_policy`. */
+  contentPolicy?: ContentPolicyInfo | undefined;
 }
 
 const PROTECTED_METADATA = new Set([
@@ -124,6 +127,7 @@ const PROTECTED_METADATA = new Set([
   "training_step",
   "experiment_name",
   "sampling",
+  "content_policy",
 ]);
 
 /** The metadata line (line 1). */
@@ -145,6 +149,7 @@ export function buildMetadataLine(input: MetadataInput): MetadataLine {
     experiment_name: input.experimentName,
     sampling: input.sampling,
   };
+  if (input.contentPolicy !== undefined) line.content_policy = input.contentPolicy;
   if (typeof config === "object" && config !== null && !Array.isArray(config)) {
     for (const key of Object.keys(config)) {
       if (!PROTECTED_METADATA.has(key) && !(key in line)) line[key] = config[key];
@@ -206,16 +211,14 @@ export function buildSummaryLine(
   return line;
 }
 
-/** One line of text, `\n` included. Never throws, whatever the line holds. */
-export function serializeLine(line: object): string {
-  let text: string | undefined;
+/** The line's JSON text, without the `\n`. Never throws, whatever the line holds. */
+export function stringifyLine(line: object): string {
   try {
-    text = JSON.stringify(line);
+    return JSON.stringify(line);
   } catch {
     // A getter or proxy answered differently on the second read: serialize a plain copy.
-    text = JSON.stringify(toJsonSafeCopy(line));
+    return JSON.stringify(toJsonSafeCopy(line));
   }
-  return `${text}\n`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { buildMetadataLine } from "./lines.js";
 import { newSuffix, sessionPath } from "./paths.js";
 import { trackExit, untrackExit } from "./internal/exit-hook.js";
 import { describe } from "./internal/describe.js";
+import { createContentPolicy, type ContentPolicy, type RedactOptions, type RedactionCounts } from "./content-policy.js";
 
 /** Environment variable that forces every rollout of the run to be logged (`1`, `true`, `yes`). */
 export const FORCE_ENV = "TRAJLOG_FORCE";
@@ -53,6 +54,25 @@ export interface TrajectoryLoggerOptions {
    * than half the process's descriptor limit is taken, whatever this says. @default 128
    */
   maxOpenFiles?: number;
+  /**
+   * Secret redaction on every line written: `true` for the built-in patterns (API keys,
+   * tokens, private keys, passwords...), `false` to write secrets verbatim, or
+   * {@link RedactOptions} to choose kinds and add patterns or a function.
+   * @default true
+   */
+  redact?: boolean | RedactOptions;
+  /**
+   * Cap on any single string of a line (object keys included), in UTF-8 bytes; a longer
+   * one is cut and ends with `[TRUNCATED:<n> bytes]`. `Infinity` for none.
+   * @default 1048576 (1 MiB)
+   */
+  maxFieldBytes?: number;
+  /**
+   * Cap on a whole line, in UTF-8 bytes: the largest strings are cut first, so the line
+   * stays valid JSON with all its keys. `Infinity` for none.
+   * @default 8388608 (8 MiB)
+   */
+  maxLineBytes?: number;
 }
 
 /** Options of {@link TrajectoryLogger.startSession}. */
@@ -83,6 +103,12 @@ export interface TrajectoryLoggerStats extends WriterStats {
   sessionsLogged: number;
   /** Sessions that got the NullSession. */
   sessionsSampledOut: number;
+  /** Secrets replaced by a `[REDACTED:<kind>]` marker. */
+  redactions: number;
+  /** Secrets replaced, per kind. */
+  redactionsByKind: Record<string, number>;
+  /** Strings cut by `maxFieldBytes` or `maxLineBytes`. */
+  truncations: number;
 }
 
 /** Config keys read by {@link TrajectoryLogger.fromConfig}: camelCase and snake_case. */
@@ -102,6 +128,9 @@ export class TrajectoryLogger {
   readonly experimentName: string;
   /** The sampling policy in force. */
   readonly sampler: Sampler;
+  /** The content policy in force: redaction and size caps. */
+  readonly contentPolicy: ContentPolicy;
+  readonly #contentCounts: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
   readonly #forceAll: boolean;
   readonly #maxBufferBytes: number;
   readonly #maxOpenFiles: number;
@@ -139,6 +168,11 @@ export class TrajectoryLogger {
     }
     this.#maxBufferBytes = positiveInt("maxBufferBytes", options.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES);
     this.#maxOpenFiles = positiveInt("maxOpenFiles", options.maxOpenFiles, DEFAULT_MAX_OPEN_FILES);
+    this.contentPolicy = createContentPolicy({
+      redact: options.redact,
+      maxFieldBytes: options.maxFieldBytes,
+      maxLineBytes: options.maxLineBytes,
+    });
     if (options.logger !== undefined && typeof options.logger?.warn !== "function") {
       throw new TypeError(`trajlog: option "logger" must be a pino logger; received ${describe(options.logger)}`);
     }
@@ -244,8 +278,16 @@ export class TrajectoryLogger {
       experimentName: this.experimentName,
       configMetadata: options.configMetadata,
       sampling: { rate: this.sampler.rate, by: this.sampler.by, forced },
+      contentPolicy: this.contentPolicy.record,
     });
-    return new TrajectorySession({ writer, sink, metadata, diagnostics: this.#diag });
+    return new TrajectorySession({
+      writer,
+      sink,
+      metadata,
+      diagnostics: this.#diag,
+      policy: this.contentPolicy,
+      counts: this.#contentCounts,
+    });
   }
 
   /** Resolves when every line handed over so far is written to its file. Never rejects. */
@@ -265,7 +307,7 @@ export class TrajectoryLogger {
     untrackExit(writer);
   }
 
-  /** Counters: sessions started, logged and sampled out; lines and bytes written; losses. */
+  /** Counters: sessions started, logged and sampled out; redactions and truncations; lines and bytes written; losses. */
   stats(): TrajectoryLoggerStats {
     const writer: WriterStats = this.#writer?.stats() ?? {
       linesWritten: 0,
@@ -276,7 +318,14 @@ export class TrajectoryLogger {
       bufferedBytes: 0,
       openFiles: 0,
     };
-    return { ...this.#counts, ...writer };
+    const content = this.#contentCounts;
+    return {
+      ...this.#counts,
+      redactions: content.redactions,
+      redactionsByKind: { ...content.byKind },
+      truncations: content.truncations,
+      ...writer,
+    };
   }
 
   readonly #diag = (): Logger => {

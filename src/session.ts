@@ -5,16 +5,12 @@
  */
 import path from "node:path";
 import type { Logger } from "pino";
-import {
-  buildIterationLine,
-  buildSummaryLine,
-  serializeLine,
-  type IterationInput,
-  type SummaryInput,
-} from "./lines.js";
+import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
+import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
 import type { MetadataLine } from "./format.js";
 import type { FileSink, Writer } from "./writer.js";
 import { describe } from "./internal/describe.js";
+import { PromptCache } from "./internal/prompt-cache.js";
 
 /** The interface every session satisfies, logged or not. */
 export interface Session {
@@ -55,6 +51,9 @@ export interface SessionContext {
   sink: FileSink;
   metadata: MetadataLine;
   diagnostics: () => Logger;
+  /** Applied to every line; its counts go to the logger's stats. */
+  policy: ContentPolicy;
+  counts: RedactionCounts;
 }
 
 /** The session of a logged rollout: writes a metadata line, one line per iteration, a summary. */
@@ -63,6 +62,10 @@ export class TrajectorySession implements Session {
   readonly #writer: Writer;
   readonly #sink: FileSink;
   readonly #diagnostics: () => Logger;
+  readonly #policy: ContentPolicy;
+  readonly #counts: RedactionCounts;
+  /** This session's serialized prompt messages; dropped once the session is finalized. */
+  #prompts: PromptCache | undefined = new PromptCache();
   #iterations = 0;
   #lastIteration = 0;
   #finalized: Promise<void> | null = null;
@@ -73,7 +76,9 @@ export class TrajectorySession implements Session {
     this.#writer = context.writer;
     this.#sink = context.sink;
     this.#diagnostics = context.diagnostics;
-    this.#writer.append(this.#sink, serializeLine(context.metadata), true);
+    this.#policy = context.policy;
+    this.#counts = context.counts;
+    this.#writer.append(this.#sink, this.#policy.serialize(context.metadata, this.#counts), true);
   }
 
   get path(): string {
@@ -106,7 +111,7 @@ export class TrajectorySession implements Session {
       }
       iteration = input.iteration;
     }
-    const line = serializeLine(buildIterationLine(input, iteration, new Date()));
+    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts, this.#prompts);
     this.#lastIteration = iteration;
     if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
   }
@@ -128,8 +133,9 @@ export class TrajectorySession implements Session {
       }
       totalSteps = input.totalSteps;
     }
+    this.#prompts = undefined;
     const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date());
-    this.#writer.append(this.#sink, serializeLine(line), true);
+    this.#writer.append(this.#sink, this.#policy.serialize(line, this.#counts), true);
     this.#finalized = this.#writer.end(this.#sink);
     return this.#finalized;
   }

@@ -2,10 +2,12 @@ import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Value } from "@sinclair/typebox/value";
 import { Ajv } from "ajv";
-import { LINE_SCHEMAS, TrajectoryLogger } from "../src/index.js";
+import { BUILTIN_SECRET_KINDS, LINE_SCHEMAS, TrajectoryLogger } from "../src/index.js";
 import { listFiles, parseWithPython, readLines, tempDir } from "./helpers/files.js";
 
 const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+/** The content policy record of a logger with default options. */
+const DEFAULT_CONTENT_POLICY = { redact: [...BUILTIN_SECRET_KINDS], max_field_bytes: 1048576, max_line_bytes: 8388608 };
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
@@ -88,6 +90,7 @@ describe("the trajectory format", () => {
       training_step: 40,
       experiment_name: "exp-a",
       sampling: { rate: 1, by: "rollout", forced: false },
+      content_policy: DEFAULT_CONTENT_POLICY,
       max_steps: 12,
       max_sub_agent_depth: 1,
       task: "Fix the validator",
@@ -120,6 +123,7 @@ describe("the trajectory format", () => {
       training_step: 0,
       experiment_name: "default",
       sampling: { rate: 1, by: "rollout", forced: false },
+      content_policy: DEFAULT_CONTENT_POLICY,
     });
     expect(summary).toEqual({ type: "summary", timestamp: ISO, reward: null, total_steps: 0, total_iterations: 0 });
   });

@@ -44,6 +44,9 @@ describe("flush()", () => {
       linesDropped: 0,
       linesFailed: 0,
       writeErrors: 0,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: stats.openFiles,
     });
@@ -78,6 +81,9 @@ describe("close()", () => {
       linesDropped: 0,
       linesFailed: 0,
       writeErrors: 0,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: 0,
     };
@@ -125,6 +131,9 @@ describe("sample rate 0", () => {
       linesDropped: 0,
       linesFailed: 0,
       writeErrors: 0,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: 0,
     });

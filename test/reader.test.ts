@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
+  defaultContentPolicy,
   findLatestSession,
   readSession,
   readSessions,
@@ -78,6 +79,7 @@ describe("readSession", () => {
         training_step: 1,
         experiment_name: "exp-b",
         sampling: { rate: 1, by: "rollout", forced: false },
+        content_policy: defaultContentPolicy().record,
       },
       iterations: [
         {

@@ -85,6 +85,9 @@ describe.skipIf(!isRoot)("faults on mounts (needs root to mount tmpfs)", () => {
       linesDropped: 0,
       linesFailed: 5 * 42 - onDisk,
       writeErrors: 2,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: 0,
     });
@@ -116,7 +119,7 @@ describe.skipIf(!isRoot)("faults on mounts (needs root to mount tmpfs)", () => {
 });
 
 /** Stats of the two-session fixtures: one session of 7 lines lost, one written. */
-function oneLostOneKept(okFile: string): Record<string, number> {
+function oneLostOneKept(okFile: string): Record<string, unknown> {
   return {
     sessionsStarted: 2,
     sessionsLogged: 2,
@@ -126,6 +129,9 @@ function oneLostOneKept(okFile: string): Record<string, number> {
     linesDropped: 0,
     linesFailed: 7,
     writeErrors: 1,
+    redactions: 0,
+    redactionsByKind: {},
+    truncations: 0,
     bufferedBytes: 0,
     openFiles: 0,
   };
@@ -150,6 +156,9 @@ describe("faults without mounts", () => {
       linesDropped: 0,
       linesFailed: 3 * 6,
       writeErrors: 3,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: 0,
     });

@@ -50,6 +50,9 @@ describe("logIteration", () => {
       linesDropped: 0,
       linesFailed: 0,
       writeErrors: 0,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: 1,
     });
@@ -170,6 +173,9 @@ describe("the buffer cap", () => {
       linesDropped: dropped,
       linesFailed: 0,
       writeErrors: 0,
+      redactions: 0,
+      redactionsByKind: {},
+      truncations: 0,
       bufferedBytes: 0,
       openFiles: 0,
     });

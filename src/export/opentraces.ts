@@ -71,6 +71,16 @@ export function toOpenTraces(record: TrajectoryRecord, options: ExportOptions = 
     steps,
     ...(outcome !== null ? { outcome } : {}),
     metrics: metricsOf(record, iterations, steps.length, inputTokens, outputTokens),
+    ...(options.redactionsApplied !== undefined
+      ? {
+          security: {
+            scanned: true,
+            flags_reviewed: 0,
+            redactions_applied: options.redactionsApplied,
+            classifier_version: `trajlog ${VERSION}`,
+          },
+        }
+      : {}),
     lifecycle: record.summary !== null ? "final" : "provisional",
     metadata: metadataOf(record, options, iterations.length),
   };

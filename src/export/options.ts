@@ -8,4 +8,9 @@ export interface ExportOptions {
   trajectoryLimit?: number;
   /** A reward above this counts as success (opentraces `outcome.success`). @default 0 */
   successThreshold?: number;
+  /**
+   * Secrets the export replaced in this session (`--redact`); recorded in opentraces
+   * `security`. @default none: the content was not scanned at export
+   */
+  redactionsApplied?: number;
 }

@@ -3,7 +3,7 @@ import { Ajv } from "ajv";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { toOpenTraces } from "../../src/export/opentraces.js";
 import { TraceRecordSchema } from "../../src/export/opentraces-schema.js";
-import { readSessions, type TrajectoryRecord } from "../../src/index.js";
+import { defaultContentPolicy, readSessions, type TrajectoryRecord } from "../../src/index.js";
 import { buildLogTree, TREE_SESSIONS } from "../fixtures/log-tree.js";
 
 let logDir: string;
@@ -93,6 +93,7 @@ test("an incomplete session: provisional, no outcome, no end, duration from iter
       training_step: 2,
       experiment_name: "exp-a",
       sampling: { rate: 1, by: "rollout", forced: false },
+      content_policy: defaultContentPolicy().record,
       producer: "trajlog",
       trajlog_version: trace.metadata?.trajlog_version,
       path: "x.jsonl",

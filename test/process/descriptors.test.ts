@@ -47,6 +47,9 @@ function expectAllComplete(logDir: string, out: Closed): void {
     linesDropped: 0,
     linesFailed: 0,
     writeErrors: 0,
+    redactions: 0,
+    redactionsByKind: {},
+    truncations: 0,
     bufferedBytes: 0,
     openFiles: 0,
   });

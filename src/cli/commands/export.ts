@@ -6,6 +6,7 @@ import { atlasJson, toAtlas } from "../../export/atlas.js";
 import { toMessages } from "../../export/messages.js";
 import { toOpenTraces } from "../../export/opentraces.js";
 import type { ExportOptions } from "../../export/options.js";
+import { redactRecord } from "../../export/redact-record.js";
 import { toRlmText } from "../../export/rlm.js";
 import { limitedIterations } from "../../internal/session-facts.js";
 import { UsageError, type Command, type CommandIO } from "../command.js";
@@ -23,6 +24,10 @@ const PROGRESS_INTERVAL_MS = 2000;
 /** Printed once at the start of every export. */
 export const PRIVACY_WARNING =
   "trajlog export: session content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
+
+/** Printed instead with `--redact`: patterns catch known secrets, not everything private. */
+export const REDACTED_WARNING =
+  "trajlog export: known secret patterns are redacted, the rest of the content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
 
 /** The `export` command. */
 export const command: Command = {
@@ -46,6 +51,8 @@ Options:
   -o, --output PATH      output file (directory for --format rlm); default stdout
   --trajectory-limit N   export at most the first N iterations of each session
   --success-threshold X  a reward above X counts as success (opentraces outcome.success); default 0
+  --redact               apply the logger's content policy on the way out: known secret patterns
+                         become [REDACTED:<kind>], strings over 1 MiB and lines over 8 MiB are cut
   -q, --quiet            no progress and no final count on stderr
   -h, --help             show this help
 
@@ -60,6 +67,7 @@ Examples:
     output: { type: "string", short: "o" },
     "trajectory-limit": { type: "string" },
     "success-threshold": { type: "string" },
+    redact: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
   },
   async run({ values, positionals }, io) {
@@ -82,18 +90,27 @@ Examples:
     }
     await stat(dir); // A missing directory fails here, before any output is created.
     const quiet = values.quiet === true;
+    const redact = values.redact === true;
 
-    io.stderr.write(`${PRIVACY_WARNING}\n`);
+    io.stderr.write(`${redact ? REDACTED_WARNING : PRIVACY_WARNING}\n`);
     if (selection.ignored.length > 0) {
       io.stderr.write(`trajlog export: --session given; ignoring ${selection.ignored.join(", ")}\n`);
     }
     const sink = format === "rlm" ? await RlmSink.open(output as string) : await LineSink.open(format as LineFormat, output, io);
-    const counts = { sessions: 0, iterations: 0, noIterations: 0, badLines: 0, badFiles: 0 };
+    const counts = { sessions: 0, iterations: 0, noIterations: 0, badLines: 0, badFiles: 0, redactions: 0, truncations: 0 };
     const missing = new Set(selection.filter.sessionIds ?? []);
     let lastProgress = Date.now();
     try {
-      for await (const record of selectSessions(dir, selection)) {
+      for await (const read of selectSessions(dir, selection)) {
+        let record = read;
         missing.delete(record.sessionId);
+        if (redact) {
+          const cleaned = redactRecord(read);
+          record = cleaned.record;
+          counts.redactions += cleaned.redactions;
+          counts.truncations += cleaned.truncations;
+          options.redactionsApplied = cleaned.redactions;
+        }
         if (record.problems.length > 0) {
           counts.badLines += record.problems.length;
           counts.badFiles++;
@@ -126,6 +143,9 @@ Examples:
       io.stderr.write(
         `Skipped ${counts.badLines} corrupt line${counts.badLines === 1 ? "" : "s"} in ${counts.badFiles} session${counts.badFiles === 1 ? "" : "s"} (trajlog validate lists them)\n`,
       );
+    }
+    if (redact && !quiet) {
+      io.stderr.write(`Redacted ${counts.redactions} secret${counts.redactions === 1 ? "" : "s"}, truncated ${counts.truncations} field${counts.truncations === 1 ? "" : "s"}\n`);
     }
     if (!quiet) io.stderr.write(`Exported ${counts.sessions} sessions (${counts.iterations} steps) to ${sink.label}\n`);
     return 0;

@@ -1,0 +1,232 @@
+/**
+ * Size caps applied to the serialized JSON text of a line.
+ *
+ * A line's text bounds every string in it: a string's UTF-8 size is at most its escaped
+ * size, which is at most 3 bytes per UTF-16 unit of the text. So a line whose text is short
+ * enough is passed through after one comparison, and only oversized lines are ever scanned.
+ */
+import { LINE_SCHEMAS } from "../format.js";
+import type { RedactionCounts } from "./secret-patterns.js";
+
+/** Strings this short (escaped bytes) are never cut by the line cap: they are the structure. */
+const MIN_KEEP = 64;
+
+/** The marker that ends a string cut by a cap. */
+export function truncationMarker(bytesCut: number): string {
+  return `[TRUNCATED:${bytesCut} bytes]`;
+}
+
+/** Smallest cap that leaves room for a marker and some text. */
+export const MIN_FIELD_CAP = MIN_KEEP;
+
+/**
+ * Cuts every string (object keys included) whose UTF-8 size exceeds `maxField` bytes to at
+ * most `maxField` bytes, marker included.
+ */
+export function capFields(text: string, maxField: number, counts: RedactionCounts): string {
+  if (text.length * 3 <= maxField) return text;
+  const parts: string[] = [];
+  let last = 0;
+  forEachString(text, (start, end) => {
+    const units = end - start - 1;
+    if (units * 3 <= maxField) return;
+    const raw = JSON.parse(text.slice(start, end + 1)) as string;
+    const bytes = Buffer.byteLength(raw);
+    if (bytes <= maxField) return;
+    parts.push(text.slice(last, start), cutToEscapedBytes(raw, bytes, maxField, false));
+    last = end + 1;
+    counts.truncations++;
+  });
+  if (parts.length === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join("");
+}
+
+/**
+ * Brings the whole line under `maxLine` bytes: first by cutting the largest strings to a
+ * common length (the smallest cut that is enough), then, if the structure alone is too big,
+ * by replacing the largest free-form values (locals, extra keys, kwargs, ...) with a marker.
+ * A line whose required structure alone is over the cap is written as it is.
+ */
+export function capLine(text: string, maxLine: number, counts: RedactionCounts): string {
+  if (text.length * 3 <= maxLine) return text;
+  let bytes = Buffer.byteLength(text);
+  // Escapes can make a cut string a little longer than planned: then cut again.
+  for (let attempt = 0; attempt < 3 && bytes > maxLine; attempt++) {
+    const cut = cutLargestStrings(text, bytes - maxLine, counts);
+    if (cut === text) break;
+    text = cut;
+    bytes = Buffer.byteLength(text);
+  }
+  if (bytes > maxLine) text = collapseFreeForm(text, bytes - maxLine, counts);
+  return text;
+}
+
+interface Token {
+  start: number;
+  end: number;
+  /** UTF-8 bytes between the quotes. */
+  size: number;
+}
+
+function cutLargestStrings(text: string, excess: number, counts: RedactionCounts): string {
+  const tokens: Token[] = [];
+  forEachString(text, (start, end) => {
+    if (end - start - 1 <= MIN_KEEP) return;
+    const size = Buffer.byteLength(text.slice(start + 1, end));
+    if (size > MIN_KEEP) tokens.push({ start, end, size });
+  });
+  if (tokens.length === 0) return text;
+  // Largest `target` such that cutting every longer string down to it saves enough.
+  const saved = (target: number): number => {
+    let sum = 0;
+    for (const t of tokens) if (t.size > target) sum += t.size - target;
+    return sum;
+  };
+  let lo = MIN_KEEP;
+  let hi = tokens.reduce((max, t) => Math.max(max, t.size), 0);
+  if (saved(lo) < excess) hi = lo;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (saved(mid) >= excess) lo = mid;
+    else hi = mid - 1;
+  }
+  const target = lo;
+  const parts: string[] = [];
+  let last = 0;
+  for (const t of tokens) {
+    if (t.size <= target) continue;
+    const raw = JSON.parse(text.slice(t.start, t.end + 1)) as string;
+    parts.push(text.slice(last, t.start), cutToEscapedBytes(raw, Buffer.byteLength(raw), target, true));
+    last = t.end + 1;
+    counts.truncations++;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join("");
+}
+
+/**
+ * The JSON string literal of `raw` cut to a prefix plus marker: at most `limit` bytes, counted
+ * on the raw value, or on the escaped text between the quotes when `escaped` is set.
+ * Never splits a character.
+ */
+function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped: boolean): string {
+  const buf = Buffer.from(raw, "utf8");
+  const markerRoom = truncationMarker(rawBytes).length;
+  let keep = Math.max(0, limit - markerRoom);
+  for (;;) {
+    let k = Math.min(keep, buf.length);
+    while (k > 0 && k < buf.length && ((buf[k] as number) & 0xc0) === 0x80) k--;
+    const kept = buf.toString("utf8", 0, k);
+    const literal = JSON.stringify(kept + truncationMarker(buf.length - k));
+    const size = escaped ? Buffer.byteLength(literal) - 2 : k + markerRoom;
+    if (size <= limit || k === 0) return literal;
+    keep = k - (size - limit);
+  }
+}
+
+/** Calls `visit(start, end)` with the indexes of the quotes around every string in `text`. */
+function forEachString(text: string, visit: (start: number, end: number) => void): void {
+  let i = text.indexOf('"');
+  while (i !== -1) {
+    let end = text.indexOf('"', i + 1);
+    while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+    if (end === -1) return;
+    visit(i, end);
+    i = text.indexOf('"', end + 1);
+  }
+}
+
+function isEscaped(text: string, quote: number): boolean {
+  let n = 0;
+  for (let j = quote - 1; text.charCodeAt(j) === 92; j--) n++;
+  return n % 2 === 1;
+}
+
+/** Where a free-form value sits, and what may replace it without breaking the schema. */
+interface Slot {
+  holder: Record<string, unknown> | unknown[];
+  key: string | number;
+  /** The format requires an object here (locals, kwargs): the marker goes inside one. */
+  object: boolean;
+}
+
+/**
+ * Last resort for lines whose structure alone is too big (thousands of small locals...):
+ * replaces the largest values the format leaves free with a marker, so the line still matches
+ * its schema: first values inside free objects (a local, a kwarg, an extra key), then, if
+ * that is not enough, whole free objects (all the locals) with `{ "truncated": marker }`.
+ * What is left over the cap after that is the format's own structure (e.g. a prompt of ten
+ * thousand messages): it is written as it is.
+ */
+function collapseFreeForm(text: string, excess: number, counts: RedactionCounts): string {
+  let line: unknown;
+  try {
+    line = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (typeof line !== "object" || line === null || Array.isArray(line)) return text;
+  const record = line as Record<string, unknown>;
+  const inner: Slot[] = [];
+  const whole: Slot[] = [];
+  const free = (holder: Record<string, unknown> | unknown[], key: string | number): void => {
+    inner.push({ holder, key, object: false });
+  };
+  const freeObject = (holder: Record<string, unknown>, key: string): void => {
+    const value = holder[key];
+    if (typeof value !== "object" || value === null) return;
+    whole.push({ holder, key, object: !Array.isArray(value) });
+    if (Array.isArray(value)) value.forEach((_, i) => free(value, i));
+    else for (const k of Object.keys(value)) free(value as Record<string, unknown>, k);
+  };
+  const schema = LINE_SCHEMAS[record.type as keyof typeof LINE_SCHEMAS];
+  const known = new Set(schema === undefined ? [] : Object.keys(schema.properties));
+  for (const key of Object.keys(record)) if (!known.has(key)) free(record, key);
+  if (record.type === "metadata") {
+    freeObject(record, "backend_kwargs");
+    freeObject(record, "environment_kwargs");
+    freeObject(record, "other_backends");
+  } else if (record.type === "summary") {
+    if ("error" in record) free(record, "error");
+  } else if (record.type === "iteration") {
+    for (const message of asArray(record.prompt)) {
+      if (typeof message !== "object" || message === null) continue;
+      for (const key of Object.keys(message)) if (key !== "role" && key !== "content") free(message as Record<string, unknown>, key);
+    }
+    for (const block of asArray(record.code_blocks)) {
+      const result = (block as { result?: Record<string, unknown> } | null)?.result;
+      if (typeof result !== "object" || result === null) continue;
+      freeObject(result, "locals");
+      for (const call of asArray(result.rlm_calls)) {
+        if (typeof call === "object" && call !== null) free(call as Record<string, unknown>, "prompt");
+      }
+    }
+  }
+  let remaining = excess;
+  for (const slots of [inner, whole]) {
+    if (remaining <= 0) break;
+    const sized = slots.map((slot) => ({ slot, size: sizeOf((slot.holder as Record<string | number, unknown>)[slot.key]) }));
+    sized.sort((a, b) => b.size - a.size);
+    for (const { slot, size } of sized) {
+      if (remaining <= 0) break;
+      const marker = truncationMarker(size);
+      const replacement = slot.object ? { truncated: marker } : marker;
+      const saved = size - sizeOf(replacement);
+      if (saved <= 0) continue;
+      (slot.holder as Record<string | number, unknown>)[slot.key] = replacement;
+      remaining -= saved;
+      counts.truncations++;
+    }
+  }
+  return remaining < excess ? JSON.stringify(line) : text;
+}
+
+function sizeOf(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? "");
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Ajv } from "ajv";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TrajectoryLogger } from "../../src/index.js";
+import { TraceRecordSchema } from "../../src/export/opentraces-schema.js";
+import { jsonLines, runCli } from "./run-cli.js";
+
+const REDACTED = "trajlog export: known secret patterns are redacted, the rest of the content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
+
+// Secret-shaped strings assembled at run time, so none sits in the repository as is.
+const OPENAI = ["sk", "proj", "Zx8vQ2mN4pL7rT1wY6bC3dF9gH0jK5sA"].join("-");
+const AWS_ID = ["AKIA", "QYLPMN5HZ2KDTX7E"].join("");
+const GITHUB = ["ghp", "R7tYq2LmN8vB4xC1zK9wD3fG6hJ0pS5aE2uI"].join("_");
+
+let logDir: string;
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), "trajlog-export-redact-"));
+  logDir = path.join(work, "logs");
+  // Written with redaction off: the raw secrets are on disk, as in logs from before the policy.
+  const logger = new TrajectoryLogger({ logDir, experimentName: "leaky", sampleRate: 1, redact: false });
+  const session = logger.startSession({
+    instanceId: "inst-1",
+    trainingStep: 2,
+    modelName: "m",
+    configMetadata: { api_key_hint: OPENAI },
+  });
+  session.logIteration({
+    prompt: [{ role: "user", content: `use ${OPENAI} to call the API` }],
+    response: "printing the environment",
+    code: "import os; print(os.environ)",
+    result: { stdout: `AWS_ACCESS_KEY_ID=${AWS_ID}\nGITHUB_TOKEN=${GITHUB}\n`, locals: { [GITHUB]: "as a key" } },
+  });
+  await session.finalize({ reward: 1 });
+  await logger.close();
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("trajlog export --redact", () => {
+  test("the raw logs hold the secrets; the export does not, in any format", async () => {
+    for (const format of ["opentraces", "atlas", "messages"]) {
+      const plain = await runCli(["export", logDir, "--all", "-q", "--format", format]);
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toContain(OPENAI);
+      const run = await runCli(["export", logDir, "--all", "--redact", "--format", format]);
+      expect(run.code).toBe(0);
+      for (const secret of [OPENAI, AWS_ID, GITHUB]) expect(run.stdout).not.toContain(secret);
+      expect(run.stdout).toContain("[REDACTED:openai_key]");
+      expect(run.stderr).toMatch(new RegExp(`^${REDACTED.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\nRedacted \\d+ secrets, truncated 0 fields\\nExported 1 sessions \\(1 steps\\) to stdout\\n$`));
+    }
+  });
+
+  test("opentraces records say how many secrets the export replaced, and still validate", async () => {
+    const run = await runCli(["export", logDir, "--all", "--redact", "-q"]);
+    const [record] = jsonLines(run.stdout) as Array<Record<string, unknown>>;
+    const stdout = (record?.steps as Array<{ observations?: Array<{ content: string }> }>)[0]?.observations?.[0]?.content;
+    expect(stdout).toBe("AWS_ACCESS_KEY_ID=[REDACTED:aws_key]\nGITHUB_TOKEN=[REDACTED:github_token]\n");
+    const security = record?.security as { redactions_applied: number };
+    expect(security).toEqual({
+      scanned: true,
+      flags_reviewed: 0,
+      redactions_applied: security.redactions_applied,
+      classifier_version: expect.stringMatching(/^trajlog \d+\.\d+\.\d+/),
+    });
+    expect(security.redactions_applied).toBeGreaterThanOrEqual(5);
+    const validate = new Ajv({ strict: false }).compile(TraceRecordSchema);
+    expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
+    const plain = jsonLines((await runCli(["export", logDir, "--all", "-q"])).stdout)[0] as Record<string, unknown>;
+    expect("security" in plain).toBe(false);
+  });
+});

@@ -1,0 +1,105 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { capFields, capLine, truncationMarker } from "../../src/internal/json-text-caps.js";
+import type { RedactionCounts } from "../../src/internal/secret-patterns.js";
+
+const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });
+
+/** Strings with what makes cutting hard: escapes, quotes, backslashes, multi-byte characters. */
+const hardString = fc.string({
+  unit: fc.constantFrom("a", "é", "日", "🎉", '"', "\\", "\n", "\t", "\u0001", " ", "x"),
+  maxLength: 600,
+});
+const jsonish = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    hardString,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie("value"), { maxLength: 5 }),
+    fc.dictionary(hardString, tie("value"), { maxKeys: 5 }),
+  ),
+})).value;
+
+/** Every string in `value`, keys included. */
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) strings(v, out);
+  else if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      strings(v, out);
+    }
+  }
+  return out;
+}
+
+/** The value with every string replaced by "", keys dropped to their count: its shape. */
+function shape(value: unknown): unknown {
+  if (typeof value === "string") return "";
+  if (Array.isArray(value)) return value.map(shape);
+  if (typeof value === "object" && value !== null) return Object.values(value).map(shape);
+  return value;
+}
+
+describe("capFields", () => {
+  it("keeps the text valid JSON of the same shape, every string within the cap", () => {
+    fc.assert(
+      fc.property(jsonish, fc.integer({ min: 64, max: 400 }), (value, cap) => {
+        const text = JSON.stringify({ type: "iteration", value });
+        const c = counts();
+        const out = capFields(text, cap, c);
+        const parsed = JSON.parse(out) as unknown;
+        for (const s of strings(parsed)) expect(Buffer.byteLength(s)).toBeLessThanOrEqual(cap);
+        expect(shape(parsed)).toEqual(shape(JSON.parse(text)));
+        const over = strings(JSON.parse(text)).filter((s) => Buffer.byteLength(s) > cap).length;
+        expect(c.truncations).toBe(over);
+        if (over === 0) expect(out).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps a prefix of the original and says how many bytes it cut", () => {
+    const original = "€".repeat(1000); // 3000 bytes
+    const out = JSON.parse(capFields(JSON.stringify({ s: original }), 100, counts())) as { s: string };
+    const match = /^(€*)\[TRUNCATED:(\d+) bytes\]$/.exec(out.s);
+    expect(match).not.toBeNull();
+    expect(Buffer.byteLength(match?.[1] ?? "") + Number(match?.[2])).toBe(3000);
+  });
+});
+
+describe("capLine", () => {
+  it("keeps the line valid JSON of the same shape and under the cap when strings can absorb the excess", () => {
+    fc.assert(
+      fc.property(fc.array(hardString, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1024, max: 3000 }), (texts, cap) => {
+        const line = { type: "iteration", iteration: 1, prompt: texts.map((content) => ({ role: "user", content })), response: texts.join("") };
+        const text = JSON.stringify(line);
+        const out = capLine(text, cap, counts());
+        const parsed = JSON.parse(out) as typeof line;
+        expect(shape(parsed)).toEqual(shape(line));
+        expect(parsed.type).toBe("iteration");
+        expect(parsed.prompt.map((m) => m.role)).toEqual(texts.map(() => "user"));
+        // Strings can give up all but 64 bytes each plus a marker: under the cap whenever
+        // the rest of the line leaves that much room.
+        const floor = Buffer.byteLength(JSON.stringify({ ...line, prompt: line.prompt.map((m) => ({ ...m, content: "x".repeat(90) })), response: "x".repeat(90) }));
+        if (floor <= cap) expect(Buffer.byteLength(out)).toBeLessThanOrEqual(cap);
+        if (Buffer.byteLength(text) <= cap) expect(out).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes a line whose required structure alone is over the cap as it is", () => {
+    const line = { type: "iteration", prompt: Array.from({ length: 300 }, () => ({ role: "user", content: "hi" })) };
+    const text = JSON.stringify(line);
+    expect(capLine(text, 1024, counts())).toBe(text);
+  });
+});
+
+describe("truncationMarker", () => {
+  it("names the bytes cut, with no quote or backslash", () => {
+    expect(truncationMarker(1234)).toBe("[TRUNCATED:1234 bytes]");
+  });
+});
