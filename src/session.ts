@@ -111,8 +111,10 @@ export class TrajectorySession implements Session {
       }
       iteration = input.iteration;
     }
-    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts, this.#prompts);
     this.#lastIteration = iteration;
+    // The disk is not keeping up: the line would be dropped whatever it holds, so not built.
+    if (this.#writer.refuseIfFull(this.#sink)) return;
+    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts, this.#prompts);
     if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
   }
 

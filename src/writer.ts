@@ -170,13 +170,7 @@ export class Writer {
       return false;
     }
     if (!essential && this.#buffered + line.length > this.#maxBuffer) {
-      this.#stats.linesDropped++;
-      sink.dropped++;
-      this.#warnOnce(
-        "buffer-full",
-        { path: sink.path, maxBufferBytes: this.#maxBuffer },
-        "trajlog: write buffer full (the disk is not keeping up); dropping iteration lines and counting them in stats().linesDropped",
-      );
+      this.#dropForSpace(sink);
       return false;
     }
     sink.queue.push(line);
@@ -186,6 +180,28 @@ export class Writer {
     this.#buffered += line.length;
     this.#schedule(sink);
     return true;
+  }
+
+  /**
+   * Refuses an iteration line before it is even built when the buffer is full, so that it
+   * would be dropped whatever its size: counted exactly as `append` would count it. While the
+   * disk stalls, building and serializing lines only to drop them was most of the garbage the
+   * process made, and of its CPU. Returns true when the line is refused.
+   */
+  refuseIfFull(sink: FileSink): boolean {
+    if (this.#buffered < this.#maxBuffer || sink.failed || sink.done || this.#closed) return false;
+    this.#dropForSpace(sink);
+    return true;
+  }
+
+  #dropForSpace(sink: FileSink): void {
+    this.#stats.linesDropped++;
+    sink.dropped++;
+    this.#warnOnce(
+      "buffer-full",
+      { path: sink.path, maxBufferBytes: this.#maxBuffer },
+      "trajlog: write buffer full (the disk is not keeping up); dropping iteration lines and counting them in stats().linesDropped",
+    );
   }
 
   /** Marks the file finished: once its lines are out, its descriptor is closed. */
