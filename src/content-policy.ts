@@ -5,6 +5,7 @@
  * The logger applies it to every line it writes; {@link applyContentPolicy} applies the very
  * same steps to a line already parsed from a file (e.g. to clean logs written without it).
  */
+import { randomInt } from "node:crypto";
 import type { ContentPolicyInfo } from "./format.js";
 import { stringifyLine } from "./lines.js";
 import { describe } from "./internal/describe.js";
@@ -27,6 +28,9 @@ export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 /** Smallest accepted `maxLineBytes`: room for a line's structure. */
 export const MIN_LINE_CAP = 1024;
+/** Metadata keys that identify the session and are written as given. */
+const IDENTITY_KEYS = ["instance_id", "experiment_name"] as const;
+
 /** The kind counted when a custom `redactor` function changes a string. */
 export const REDACTOR_KIND = "redactor";
 
@@ -132,6 +136,45 @@ export class ContentPolicy {
    * and roles is replaced, since writing the line unredacted is not an option.
    */
   serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string {
+    if ((line as { type?: unknown }).type === "metadata") {
+      const text = this.#serializeMetadata(line as Record<string, unknown>, counts);
+      if (text !== null) return text;
+    }
+    return this.#serialize(line, counts, cache);
+  }
+
+  /**
+   * A metadata line keeps the session's identity as given: the format promises the original
+   * instance id, readers group sessions by it, and the file's path spells it anyway, so
+   * redacting it there would hide nothing. Everything else in the line goes through the policy.
+   * Null when the identity cannot be set aside cleanly (then it is redacted like the rest).
+   */
+  #serializeMetadata(line: Record<string, unknown>, counts: RedactionCounts): string | null {
+    // A placeholder number no caller value will spell: `"instance_id":<it>` then marks the
+    // top-level key (inside a string its quotes would be escaped).
+    const token = randomInt(2 ** 46, 2 ** 47);
+    const marked: Record<string, unknown> = { ...line };
+    const originals: Array<[string, string]> = [];
+    for (const key of IDENTITY_KEYS) {
+      if (typeof line[key] !== "string") continue;
+      marked[key] = token;
+      originals.push([`"${key}":${token}`, `"${key}":${JSON.stringify(line[key])}`]);
+    }
+    if (originals.length === 0) return null;
+    const scratch: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
+    let text = this.#serialize(marked, scratch);
+    for (const [placeholder, original] of originals) {
+      const at = text.indexOf(placeholder);
+      if (at === -1 || text.indexOf(placeholder, at + 1) !== -1) return null;
+      text = `${text.slice(0, at)}${original}${text.slice(at + placeholder.length)}`;
+    }
+    counts.redactions += scratch.redactions;
+    counts.truncations += scratch.truncations;
+    for (const [kind, n] of Object.entries(scratch.byKind)) counts.byKind[kind] = (counts.byKind[kind] ?? 0) + n;
+    return text;
+  }
+
+  #serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string {
     try {
       let text: string | null = null;
       const custom = this.#patterns.length > 0 || this.#redactor !== null;

@@ -355,3 +355,23 @@ describe("createContentPolicy: option validation", () => {
     });
   });
 });
+
+describe("the session's identity", () => {
+  it("stays as given in the metadata line, while the rest of the line is redacted", () => {
+    const secret = ["sk", "ant", "api03", "Qw8vZ2mN4pL7rT1wY6bC3dF9gH0jK5sAx"].join("-");
+    const metadata = {
+      type: "metadata",
+      timestamp: "2026-02-19T14:30:00.123Z",
+      instance_id: `repo/etc/passwd: "not-a-secret" ${secret}`,
+      training_step: 1,
+      experiment_name: `token=${secret}`,
+      backend_kwargs: { instance_id: 0, key: secret },
+    };
+    const { line, redactions } = applyContentPolicy(metadata);
+    expect(line).toEqual({
+      ...metadata,
+      backend_kwargs: { instance_id: 0, key: "[REDACTED:anthropic_key]" },
+    });
+    expect(redactions).toBe(1);
+  });
+});
