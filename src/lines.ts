@@ -17,6 +17,7 @@ import {
   type SummaryLine,
 } from "./format.js";
 import { asText, toJsonSafe, toJsonSafeCopy } from "./internal/json-safe.js";
+import { flattenContent } from "./internal/normalize-prompt.js";
 
 /** A chat message as the loop has it; non-string content (e.g. an array of parts) is flattened. */
 export interface PromptMessageInput {
@@ -263,7 +264,8 @@ function buildMessage(input: unknown): PromptMessage {
   if (typeof message !== "object" || message === null) return { role: "user", content: asText(message) };
   const built: PromptMessage & Record<string, unknown> = {
     role: typeof message.role === "string" ? message.role : asText(message.role),
-    content: messageContent(message.content),
+    // A string, which is what the format and the RLM visualizer require.
+    content: flattenContent(message.content),
   };
   for (const key of Object.keys(message)) {
     if (key !== "role" && key !== "content") {
@@ -272,24 +274,6 @@ function buildMessage(input: unknown): PromptMessage {
     }
   }
   return built;
-}
-
-/** Content as a string, which is what the format and the RLM visualizer require. */
-function messageContent(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    // OpenAI/Anthropic-style parts: keep the text, describe anything else.
-    return content
-      .map((part: unknown) => {
-        if (typeof part === "string") return part;
-        if (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string") {
-          return (part as { text: string }).text;
-        }
-        return asText(part);
-      })
-      .join("\n");
-  }
-  return asText(content);
 }
 
 function buildCodeBlock(block: CodeBlockInput): CodeBlock {
