@@ -101,8 +101,13 @@ export interface TrajectoryLoggerStats extends WriterStats {
   sessionsStarted: number;
   /** Sessions that got a file (sampled or forced). */
   sessionsLogged: number;
-  /** Sessions that got the NullSession. */
+  /** Sessions not chosen by sampling (they got the NullSession). */
   sessionsSampledOut: number;
+  /**
+   * Sessions that were to be logged but got the NullSession: started while the write buffer
+   * was full (the disk not keeping up), or after `close()`.
+   */
+  sessionsDropped: number;
   /** Secrets replaced by a `[REDACTED:<kind>]` marker. */
   redactions: number;
   /** Secrets replaced, per kind. */
@@ -142,7 +147,7 @@ export class TrajectoryLogger {
   /** Occurrences of (step, instance), the default rollout identity; only recent steps kept. */
   readonly #occurrences = new Map<number, Map<string, number>>();
   #anonymousDecisions = 0;
-  readonly #counts = { sessionsStarted: 0, sessionsLogged: 0, sessionsSampledOut: 0 };
+  readonly #counts = { sessionsStarted: 0, sessionsLogged: 0, sessionsSampledOut: 0, sessionsDropped: 0 };
 
   constructor(options: TrajectoryLoggerOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -248,16 +253,19 @@ export class TrajectoryLogger {
     }
     this.#counts.sessionsStarted++;
     const forced = options.force === true || this.#forceAll;
-    if (!forced) {
-      const rolloutId = options.rolloutId === undefined ? this.#nextOccurrence(trainingStep, instanceId) : String(options.rolloutId);
-      if (this.#closed || !this.sampler.shouldSample({ instanceId, trainingStep, rolloutId })) {
-        this.#counts.sessionsSampledOut++;
-        if (this.#closed) this.#warnClosed();
-        return NULL_SESSION;
-      }
-    } else if (this.#closed) {
+    if (!forced && !this.#sampled(options.rolloutId, trainingStep, instanceId)) {
       this.#counts.sessionsSampledOut++;
+      return NULL_SESSION;
+    }
+    if (this.#closed) {
+      this.#counts.sessionsDropped++;
       this.#warnClosed();
+      return NULL_SESSION;
+    }
+    if (this.#writer?.refusesNewFiles() === true) {
+      // Metadata and summary lines are never dropped, so memory stays bounded only if no new
+      // file starts while the disk is stalled; sessions already started finish their files.
+      this.#counts.sessionsDropped++;
       return NULL_SESSION;
     }
     if (typeof options.modelName !== "string") {
@@ -349,6 +357,18 @@ export class TrajectoryLogger {
       trackExit(this.#writer);
     }
     return this.#writer;
+  }
+
+  /** The sampling decision for one rollout. */
+  #sampled(rolloutId: string | number | undefined, trainingStep: number, instanceId: string): boolean {
+    const sampler = this.sampler;
+    if (sampler instanceof BernoulliSampler) {
+      // The common settings decide without hashing or counting: rate 0 must cost next to nothing.
+      if (sampler.rate <= 0) return false;
+      if (sampler.rate >= 1) return true;
+    }
+    const id = rolloutId === undefined ? this.#nextOccurrence(trainingStep, instanceId) : String(rolloutId);
+    return sampler.shouldSample({ instanceId, trainingStep, rolloutId: id });
   }
 
   #nextOccurrence(trainingStep: number, instanceId: string): string {

@@ -194,6 +194,20 @@ export class Writer {
     return true;
   }
 
+  /**
+   * True when a new session should not start a file: the buffer is full, so its metadata
+   * (always kept) would add to memory the disk is not draining. Warns once, like a dropped line.
+   */
+  refusesNewFiles(): boolean {
+    if (this.#buffered < this.#maxBuffer || this.#closed) return false;
+    this.#warnOnce(
+      "buffer-full-sessions",
+      { maxBufferBytes: this.#maxBuffer },
+      "trajlog: write buffer full (the disk is not keeping up); new sessions are not logged until it drains, counted in stats().sessionsDropped",
+    );
+    return true;
+  }
+
   #dropForSpace(sink: FileSink): void {
     this.#stats.linesDropped++;
     sink.dropped++;

@@ -39,6 +39,7 @@ describe("flush()", () => {
       sessionsStarted: 12,
       sessionsLogged: 12,
       sessionsSampledOut: 0,
+      sessionsDropped: 0,
       linesWritten: 12 * 26,
       bytesWritten: totalSize(files),
       linesDropped: 0,
@@ -76,6 +77,7 @@ describe("close()", () => {
       sessionsStarted: 2,
       sessionsLogged: 2,
       sessionsSampledOut: 0,
+      sessionsDropped: 0,
       linesWritten: 13,
       bytesWritten: totalSize(listSessionFiles(root)),
       linesDropped: 0,
@@ -99,7 +101,7 @@ describe("close()", () => {
     logger.startSession({ instanceId: "late", trainingStep: 1, modelName: "m" });
     await logger.flush();
     expect(fs.readFileSync(running.path as string, "utf8")).toBe(before);
-    expect(logger.stats()).toEqual({ ...stats, sessionsStarted: 4, sessionsSampledOut: 2, linesDropped: 2 });
+    expect(logger.stats()).toEqual({ ...stats, sessionsStarted: 4, sessionsDropped: 2, linesDropped: 2 });
     expect(records().map((r) => r.msg)).toEqual([
       "trajlog: line logged after the logger was closed; dropped",
       "trajlog: startSession() after close(); the session is not logged",
@@ -126,6 +128,7 @@ describe("sample rate 0", () => {
       sessionsStarted: 200,
       sessionsLogged: 0,
       sessionsSampledOut: 200,
+      sessionsDropped: 0,
       linesWritten: 0,
       bytesWritten: 0,
       linesDropped: 0,

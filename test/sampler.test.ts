@@ -49,6 +49,7 @@ describe("sampling", () => {
       sessionsStarted: 100,
       sessionsLogged: 0,
       sessionsSampledOut: 100,
+      sessionsDropped: 0,
       redactions: 0,
       redactionsByKind: {},
       truncations: 0,

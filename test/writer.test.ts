@@ -45,6 +45,7 @@ describe("logIteration", () => {
       sessionsStarted: 1,
       sessionsLogged: 1,
       sessionsSampledOut: 0,
+      sessionsDropped: 0,
       linesWritten: 11,
       bytesWritten: fs.statSync(session.path as string).size,
       linesDropped: 0,
@@ -168,6 +169,7 @@ describe("the buffer cap", () => {
       sessionsStarted: 3,
       sessionsLogged: 3,
       sessionsSampledOut: 0,
+      sessionsDropped: 0,
       linesWritten: 3 + kept + 3,
       bytesWritten: [a, b, c].reduce((sum, s) => sum + fs.statSync(s.path as string).size, 0),
       linesDropped: dropped,
@@ -234,6 +236,59 @@ describe("the buffer cap", () => {
       file.iterations.map((l) => `${String(l.response).split(":")[0]}:`),
     );
     expect(records()).toHaveLength(1);
+  });
+});
+
+describe("sessions started while the buffer is full", () => {
+  it("get no file until the disk drains, so metadata cannot grow memory without bound", async () => {
+    const held: Array<() => void> = [];
+    const realWrite = fs.write;
+    vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
+      const callback = args.pop() as (...results: unknown[]) => void;
+      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
+    }) as typeof fs.write);
+    const { logger: diagnostics, records } = captureLogger();
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxBufferBytes: 20_000, logger: diagnostics });
+    const first = start(logger, "first");
+    // Rollouts keep starting, logging and finishing while the disk does not answer.
+    const started: Session[] = [first];
+    for (let i = 0; i < 200; i++) {
+      const session = start(logger, `churn-${i}`);
+      session.logIteration({ prompt: "p", response: "z".repeat(2_000) });
+      void session.finalize({ reward: 0 });
+      started.push(session);
+      await tick();
+    }
+    const stalled = logger.stats();
+    const logged = started.filter((s) => s.sampled);
+    expect(stalled.sessionsDropped).toBeGreaterThan(100);
+    expect(stalled.sessionsLogged + stalled.sessionsDropped).toBe(201);
+    expect(logged.length).toBe(stalled.sessionsLogged);
+    // What is held is the cap plus, at most, one metadata line and the summaries of admitted sessions.
+    expect(stalled.bufferedBytes).toBeLessThan(20_000 + 2_000 + logged.length * 600);
+
+    // The disk answers again: the buffer drains and new sessions get files again.
+    while (logger.stats().bufferedBytes > 0) {
+      held.splice(0).forEach((release) => release());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const later = start(logger, "later");
+    expect(later.sampled).toBe(true);
+    const done = Promise.all([first.finalize({ reward: 1 }), later.finalize({ reward: 1 })]);
+    while (logger.stats().bufferedBytes > 0 || held.length > 0) {
+      held.splice(0).forEach((release) => release());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await done;
+    vi.restoreAllMocks();
+    await logger.close();
+    // Every admitted session has a complete file; the refused ones have none.
+    const files = listSessionFiles(logDir);
+    expect(files).toHaveLength(logged.length + 1);
+    for (const file of files) expect(readSession(file, { allowGaps: true }).summary).not.toBeNull();
+    expect(records().map((r) => r.msg)).toEqual(
+      expect.arrayContaining([expect.stringContaining("new sessions are not logged until it drains")]),
+    );
   });
 });
 

@@ -42,6 +42,7 @@ function expectAllComplete(logDir: string, out: Closed): void {
     sessionsStarted: SESSIONS,
     sessionsLogged: SESSIONS,
     sessionsSampledOut: 0,
+    sessionsDropped: 0,
     linesWritten: SESSIONS * (LINES + 2),
     bytesWritten: bytes,
     linesDropped: 0,
