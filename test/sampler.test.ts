@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BernoulliSampler, FORCE_ENV, NULL_SESSION, TrajectoryLogger } from "../src/index.js";
 import { listFiles, tempDir } from "./helpers/files.js";
+import { statsWith } from "./helpers/stats.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -45,22 +46,9 @@ describe("sampling", () => {
     await logger.flush();
     await logger.close();
     expect(fs.existsSync(logDir)).toBe(false);
-    expect(logger.stats()).toEqual({
-      sessionsStarted: 100,
-      sessionsLogged: 0,
-      sessionsSampledOut: 100,
-      sessionsDropped: 0,
-      redactions: 0,
-      redactionsByKind: {},
-      truncations: 0,
-      linesWritten: 0,
-      bytesWritten: 0,
-      linesDropped: 0,
-      linesFailed: 0,
-      writeErrors: 0,
-      bufferedBytes: 0,
-      openFiles: 0,
-    });
+    expect(logger.stats()).toEqual(
+      statsWith({ sessionsStarted: 100, sessionsLogged: 0, sessionsSampledOut: 100, linesWritten: 0, bytesWritten: 0 }),
+    );
   });
 
   it("at rate 1 logs every rollout", async () => {
