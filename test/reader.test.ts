@@ -13,6 +13,7 @@ import {
   type SessionRef,
 } from "../src/index.js";
 import { buildLogTree, TREE_SESSIONS } from "./fixtures/log-tree.js";
+import { metadataLine } from "./helpers/lines.js";
 
 let logDir: string;
 let scratch: string;
@@ -32,21 +33,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-const METADATA = {
-  type: "metadata",
-  timestamp: "2026-02-19T14:30:00.000Z",
-  root_model: "m",
-  max_depth: 2,
-  max_iterations: 15,
-  backend: "local",
-  backend_kwargs: null,
-  environment_type: "local_repl",
-  environment_kwargs: null,
-  other_backends: null,
-  instance_id: "i",
-  training_step: 0,
-  experiment_name: "e",
-};
+const METADATA = metadataLine({ timestamp: "2026-02-19T14:30:00.000Z", root_model: "m", instance_id: "i", training_step: 0, experiment_name: "e" });
 const ITERATION = {
   type: "iteration",
   iteration: 1,
@@ -64,23 +51,15 @@ describe("readSession", () => {
     expect(await readSession(file)).toEqual({
       path: file,
       sessionId: TREE_SESSIONS[6],
-      metadata: {
-        type: "metadata",
+      metadata: metadataLine({
         timestamp: "2026-02-19T14:30:00.000Z",
         root_model: "llama-3.1-8b",
-        max_depth: 2,
-        max_iterations: 15,
-        backend: "local",
-        backend_kwargs: null,
-        environment_type: "local_repl",
-        environment_kwargs: null,
-        other_backends: null,
         instance_id: "requests__requests-2317",
         training_step: 1,
         experiment_name: "exp-b",
         sampling: { rate: 1, by: "rollout", forced: false },
         content_policy: defaultContentPolicy().record,
-      },
+      }),
       iterations: [
         {
           type: "iteration",

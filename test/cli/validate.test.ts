@@ -3,26 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { buildLogTree, TREE_SESSIONS } from "../fixtures/log-tree.js";
+import { metadataLine } from "../helpers/lines.js";
 import { runCli } from "./run-cli.js";
 
 let logDir: string;
 let bad: string;
 
-const META = {
-  type: "metadata",
-  timestamp: "2026-02-19T14:30:00.000Z",
-  root_model: "m",
-  max_depth: 2,
-  max_iterations: 15,
-  backend: "local",
-  backend_kwargs: null,
-  environment_type: "local_repl",
-  environment_kwargs: null,
-  other_backends: null,
-  instance_id: "i",
-  training_step: 3,
-  experiment_name: "exp-x",
-};
+const META = metadataLine({ training_step: 3, experiment_name: "exp-x" });
 const ITER = (n: number, extra: Record<string, unknown> = {}) => ({
   type: "iteration",
   iteration: n,

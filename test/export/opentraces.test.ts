@@ -5,6 +5,7 @@ import { toOpenTraces } from "../../src/export/opentraces.js";
 import { TraceRecordSchema } from "../../src/export/opentraces-schema.js";
 import { defaultContentPolicy, readSessions, type TrajectoryRecord } from "../../src/index.js";
 import { buildLogTree, TREE_SESSIONS } from "../fixtures/log-tree.js";
+import { metadataFields } from "../helpers/lines.js";
 
 let logDir: string;
 let records: TrajectoryRecord[];
@@ -80,20 +81,15 @@ test("an incomplete session: provisional, no outcome, no end, duration from iter
     },
     lifecycle: "provisional",
     metadata: {
-      timestamp: "2026-02-19T15:00:00.000Z",
-      root_model: "qwen2.5-coder-32b",
-      max_depth: 2,
-      max_iterations: 15,
-      backend: "local",
-      backend_kwargs: null,
-      environment_type: "local_repl",
-      environment_kwargs: null,
-      other_backends: null,
-      instance_id: "django__django-11099",
-      training_step: 2,
-      experiment_name: "exp-a",
-      sampling: { rate: 1, by: "rollout", forced: false },
-      content_policy: defaultContentPolicy().record,
+      ...metadataFields({
+        timestamp: "2026-02-19T15:00:00.000Z",
+        root_model: "qwen2.5-coder-32b",
+        instance_id: "django__django-11099",
+        training_step: 2,
+        experiment_name: "exp-a",
+        sampling: { rate: 1, by: "rollout", forced: false },
+        content_policy: defaultContentPolicy().record,
+      }),
       producer: "trajlog",
       trajlog_version: trace.metadata?.trajlog_version,
       path: "x.jsonl",

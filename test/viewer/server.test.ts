@@ -5,27 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
 import { CONTENT_SECURITY_POLICY } from "../../src/viewer/http-response.js";
+import { metadataLine } from "../helpers/lines.js";
 
 // A small hand-written log tree: every timestamp and value is known, so whole answers can be
 // asserted. (The browser test uses a tree written by the SDK itself.)
 const T0 = "2026-01-01T00:00:00.000Z";
 
 function meta(instance: string, step: number, timestamp: string, experiment = "exp"): object {
-  return {
-    type: "metadata",
-    timestamp,
-    root_model: "m-1",
-    max_depth: 2,
-    max_iterations: 15,
-    backend: "local",
-    backend_kwargs: null,
-    environment_type: "local_repl",
-    environment_kwargs: null,
-    other_backends: null,
-    instance_id: instance,
-    training_step: step,
-    experiment_name: experiment,
-  };
+  return metadataLine({ timestamp, root_model: "m-1", instance_id: instance, training_step: step, experiment_name: experiment });
 }
 
 function iteration(n: number, timestamp: string, extra: Record<string, unknown> = {}): object {

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { readSessionRow, WHOLE_READ_BYTES, type SessionRow } from "../../src/viewer/session-row.js";
 import type { SessionRef } from "../../src/reader.js";
+import { metadataLine } from "../helpers/lines.js";
 
 // Files over WHOLE_READ_BYTES are read by their first and last lines only: the row must come
 // out the same as from a whole read.
@@ -15,7 +16,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const META = { type: "metadata", timestamp: "2026-01-01T00:00:00.000Z", root_model: "m", max_depth: 2, max_iterations: 15, backend: "local", backend_kwargs: null, environment_type: "local_repl", environment_kwargs: null, other_backends: null, instance_id: "inst/1", training_step: 2, experiment_name: "e" };
+const META = metadataLine({ timestamp: "2026-01-01T00:00:00.000Z", instance_id: "inst/1", training_step: 2, experiment_name: "e" });
 const iteration = (n: number, extra: object = {}) => ({
   type: "iteration", iteration: n, timestamp: `2026-01-01T00:00:${String(n).padStart(2, "0")}.000Z`,
   prompt: [{ role: "user", content: "p".repeat(60_000) }], response: "r", code_blocks: [], final_answer: null, iteration_time: 1, ...extra,
