@@ -1,15 +1,16 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { listFiles, parseWithPython, readLines, tempDir } from "./helpers/files.js";
+import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { listFiles, parseWithPython, readLines } from "./helpers/session-files.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 describe("examples", () => {
   it("rollout-loop.mjs writes real, complete session files and prints where they went", () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = makeTempDir();
+    cleanups.push(() => removeTempDir(dir));
     const run = spawnSync(process.execPath, ["examples/rollout-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Value } from "@sinclair/typebox/value";
 import { Ajv } from "ajv";
 import { BUILTIN_SECRET_KINDS, LINE_SCHEMAS, TrajectoryLogger } from "../src/index.js";
-import { listFiles, parseWithPython, readLines, tempDir } from "./helpers/files.js";
+import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { listFiles, parseWithPython, readLines } from "./helpers/session-files.js";
 
 const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 /** The content policy record of a logger with default options. */
@@ -12,8 +13,8 @@ const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 async function writeOneSession(): Promise<{ file: string; dir: string }> {
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
+  const dir = makeTempDir();
+  cleanups.push(() => removeTempDir(dir));
   const logger = new TrajectoryLogger({ logDir: dir, experimentName: "exp-a", sampleRate: 1 });
   const session = logger.startSession({
     instanceId: "django__django-11099",
@@ -102,8 +103,8 @@ describe("the trajectory format", () => {
   });
 
   it("uses the spec's defaults when the config metadata is silent", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = makeTempDir();
+    cleanups.push(() => removeTempDir(dir));
     const logger = new TrajectoryLogger({ logDir: dir, sampleRate: 1 });
     await logger.startSession({ instanceId: "i", trainingStep: 0, modelName: "m" }).finalize();
     await logger.close();
@@ -196,8 +197,8 @@ describe("the trajectory format", () => {
   });
 
   it("records an error and dropped lines on the summary when there are any", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = makeTempDir();
+    cleanups.push(() => removeTempDir(dir));
     const logger = new TrajectoryLogger({ logDir: dir, sampleRate: 1 });
     const session = logger.startSession({ instanceId: "i", trainingStep: 1, modelName: "m" });
     const error = new TypeError("sandbox died");

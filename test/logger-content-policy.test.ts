@@ -15,10 +15,11 @@ import {
   type TrajectoryLoggerOptions,
 } from "../src/index.js";
 import { ORDINARY_LOCALS, ORDINARY_TEXTS, SECRET_CASES, SECRET_VALUES } from "./fixtures/content-corpus.js";
-import { parseWithPython, tempDir } from "./helpers/files.js";
+import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { parseWithPython } from "./helpers/session-files.js";
 
-const { dir: root, cleanup } = tempDir("trajlog-content-policy-");
-afterAll(cleanup);
+const root = makeTempDir("trajlog-content-policy-");
+afterAll(() => removeTempDir(root));
 let dirs = 0;
 
 const ajv = new Ajv({ strict: false });

@@ -1,14 +1,15 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_BUFFER_BYTES, TrajectoryLogger } from "../src/index.js";
-import { listFiles, parseWithPython, readLines, tempDir } from "./helpers/files.js";
+import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { listFiles, parseWithPython, readLines } from "./helpers/session-files.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
+  const made = makeTempDir();
+  cleanups.push(() => removeTempDir(made));
+  return made;
 }
 
 describe("TrajectoryLogger options", () => {

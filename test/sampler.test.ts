@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BernoulliSampler, FORCE_ENV, NULL_SESSION, TrajectoryLogger } from "../src/index.js";
-import { listFiles, tempDir } from "./helpers/files.js";
+import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { listFiles } from "./helpers/session-files.js";
 import { statsWith } from "./helpers/stats.js";
 
 const cleanups: Array<() => void> = [];
@@ -12,9 +13,9 @@ afterEach(() => {
 });
 
 function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
+  const made = makeTempDir();
+  cleanups.push(() => removeTempDir(made));
+  return made;
 }
 
 /** Fisher-Yates with a fixed LCG, so the shuffle itself is reproducible. */

@@ -2,6 +2,7 @@
  * Reading session files back the way a consumer would, and checking the structural promises:
  * metadata first, iterations in order, summary last, one session per file, no half line.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
@@ -14,14 +15,19 @@ const validators = {
   summary: ajv.compile(LINE_SCHEMAS.summary),
 };
 
+/** Every regular file under `dir`, sorted. */
+export function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}
+
 /** Every `.jsonl` file under `dir`, sorted. */
 export function listSessionFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith(".jsonl")) out.push(path.join(entry.parentPath, entry.name));
-  }
-  return out.sort();
+  return listFiles(dir).filter((file) => file.endsWith(".jsonl"));
 }
 
 /** A file split into parsed complete lines and what follows the last `\n` (a torn tail). */
@@ -47,6 +53,31 @@ export function parseFile(file: string): ParsedFile {
     }),
     tail: text.slice(end),
   };
+}
+
+/** The lines of a JSONL file, parsed; throws if one is not JSON or the file ends with half a line. */
+export function readLines(file: string): Array<Record<string, unknown>> {
+  const { lines, tail } = parseFile(file);
+  if (tail !== "") throw new Error(`${file}: ends with half a line`);
+  return lines;
+}
+
+/** Parses every line of each file with Python's json.loads; returns the line count or throws with Python's error. */
+export function parseWithPython(files: string[]): number {
+  const script = [
+    "import json, sys",
+    "n = 0",
+    "for f in sys.argv[1:]:",
+    "    with open(f, encoding='utf-8', errors='strict') as fh:",
+    "        for line in fh:",
+    "            assert line.endswith('\\n'), f",
+    "            json.loads(line)",
+    "            n += 1",
+    "print(n)",
+  ].join("\n");
+  const out = spawnSync("python3", ["-c", script, ...files], { encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`python3 failed: ${out.stderr}`);
+  return Number(out.stdout.trim());
 }
 
 /** What a well-formed session file holds. */
