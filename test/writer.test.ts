@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { TrajectoryLogger, type Session } from "../src/index.js";
 import { captureLogger } from "./helpers/diagnostics.js";
+import { holdDisk } from "./helpers/held-disk.js";
 import { makeTempDir, removeTempDir } from "./helpers/processes.js";
 import { listSessionFiles, readSession } from "./helpers/session-files.js";
 import { statsWith } from "./helpers/stats.js";
@@ -97,23 +98,17 @@ describe("logIteration", () => {
   });
 
   it("sends the lines that pile up while a write is in flight in one next write", async () => {
-    // A disk whose acknowledgements the test holds back and lets go.
-    const held: Array<() => void> = [];
-    const realWrite = fs.write;
-    const writes = vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
-      const callback = args.pop() as (...results: unknown[]) => void;
-      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
-    }) as typeof fs.write);
+    const { held, writes, untilHeld } = holdDisk();
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
     const session = start(logger, "a");
     session.logIteration({ prompt: "p", response: "first" });
-    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await untilHeld();
     // The first write (metadata + 1 line) is in flight; 50 more lines are handed over.
     for (let i = 0; i < 50; i++) session.logIteration({ prompt: "p", response: `${i}` });
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(writes).toHaveBeenCalledTimes(1);
     held.shift()?.();
-    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await untilHeld();
     held.shift()?.();
     await logger.flush();
     expect(writes).toHaveBeenCalledTimes(2);
@@ -182,13 +177,7 @@ describe("the buffer cap", () => {
   });
 
   it("drops lines while a stalled disk holds the buffer full, and takes them again once it drains", async () => {
-    // A disk whose acknowledgements the test holds back and lets go.
-    const held: Array<() => void> = [];
-    const realWrite = fs.write;
-    vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
-      const callback = args.pop() as (...results: unknown[]) => void;
-      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
-    }) as typeof fs.write);
+    const { releaseAll, untilHeld } = holdDisk();
     const { logger: diagnostics, records } = captureLogger();
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxBufferBytes: 50_000, logger: diagnostics });
     const session = start(logger, "slow");
@@ -204,13 +193,13 @@ describe("the buffer cap", () => {
     expect(droppedWhileStalled).toBeGreaterThan(5);
     // The disk answers again: the buffer drains, and new lines are taken.
     while (logger.stats().bufferedBytes > 0) {
-      held.splice(0).forEach((release) => release());
+      releaseAll();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     for (let i = 20; i < 25; i++) session.logIteration(line(i));
     const finalized = session.finalize();
-    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-    held.splice(0).forEach((release) => release());
+    await untilHeld();
+    releaseAll();
     await finalized;
     await logger.close();
 
@@ -231,12 +220,7 @@ describe("the buffer cap", () => {
 
 describe("sessions started while the buffer is full", () => {
   it("get no file until the disk drains, so metadata cannot grow memory without bound", async () => {
-    const held: Array<() => void> = [];
-    const realWrite = fs.write;
-    vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
-      const callback = args.pop() as (...results: unknown[]) => void;
-      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
-    }) as typeof fs.write);
+    const { held, releaseAll } = holdDisk();
     const { logger: diagnostics, records } = captureLogger();
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxBufferBytes: 20_000, logger: diagnostics });
     const first = start(logger, "first");
@@ -259,14 +243,14 @@ describe("sessions started while the buffer is full", () => {
 
     // The disk answers again: the buffer drains and new sessions get files again.
     while (logger.stats().bufferedBytes > 0) {
-      held.splice(0).forEach((release) => release());
+      releaseAll();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     const later = start(logger, "later");
     expect(later.sampled).toBe(true);
     const done = Promise.all([first.finalize({ reward: 1 }), later.finalize({ reward: 1 })]);
     while (logger.stats().bufferedBytes > 0 || held.length > 0) {
-      held.splice(0).forEach((release) => release());
+      releaseAll();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await done;
