@@ -3,8 +3,8 @@
  *
  * A chat loop sends the whole conversation every iteration, so most of an iteration line's
  * bytes are messages the previous line already held. Keeping each message's finished JSON
- * text (keyed by its content) means only new messages are serialized and scanned again.
- * Only the messages of the latest prompt are kept, within a byte budget.
+ * text means only new messages are serialized and scanned again. Only the messages of the
+ * latest prompt are kept, within a byte budget.
  */
 import type { RedactionCounts } from "./secret-patterns.js";
 
@@ -13,6 +13,7 @@ const MAX_CACHED_UNITS = 1024 * 1024;
 
 interface Entry {
   role: string;
+  content: string;
   /** The message's JSON text after redaction. */
   text: string;
   /** Kinds redacted in it, one per redaction: counted again each time it is written. */
@@ -21,7 +22,15 @@ interface Entry {
 
 /** Serializes prompt arrays, reusing the text of messages seen in the previous prompt. */
 export class PromptCache {
-  #entries = new Map<string, Entry>();
+  /** The kept messages of the latest prompt, in order (its first ones, within the budget). */
+  #kept: Entry[] = [];
+  /** `[` and the texts of `#kept` joined by commas: the start of the next prompt's text. */
+  #keptText = "[";
+  /** The kinds of `#kept`, in order. */
+  #keptKinds: string[] = [];
+  #keptUnits = 0;
+  /** `#kept` by content, built only when a prompt does not start with all of `#kept`. */
+  #byContent: Map<string, Entry> | null = null;
 
   /**
    * The JSON text of `messages` with `redact` applied to each message, counting into
@@ -29,38 +38,79 @@ export class PromptCache {
    * then serializes the line the ordinary way).
    */
   serialize(messages: readonly unknown[], redact: (text: string, counts: RedactionCounts) => string, counts: RedactionCounts): string | null {
-    const previous = this.#entries;
-    const next = new Map<string, Entry>();
+    const kept = this.#kept;
+    // The common case: the previous prompt with messages appended. Its text so far is then
+    // taken whole, and each of its messages costs a few comparisons, not a lookup by content.
+    let start = 0;
+    if (kept.length > 0 && messages.length >= kept.length) {
+      while (start < kept.length && sameMessage(messages[start], kept[start] as Entry)) start++;
+      if (start < kept.length) start = 0;
+    }
+    const byContent = start === 0 && kept.length > 0 ? this.#contentMap() : null;
     // Concatenated, not joined: V8 keeps a rope, and the writer copies the line once anyway.
-    let out = "[";
-    // Counted only once the whole prompt is done: on a null return the caller starts over.
-    const found: string[] = [];
-    let units = 0;
-    for (let i = 0; i < messages.length; i++) {
+    let out = start > 0 ? this.#keptText : "[";
+    const entries: Entry[] = start > 0 ? kept.slice() : [];
+    let units = start > 0 ? this.#keptUnits : 0;
+    let keptText = out;
+    let keptCount = entries.length;
+    for (let i = start; i < messages.length; i++) {
       const message = messages[i] as { role?: unknown; content?: unknown } | null;
       if (typeof message !== "object" || message === null) return null;
       const { role, content } = message;
       if (typeof role !== "string" || typeof content !== "string" || !isPlainMessage(message)) return null;
-      let entry = previous.get(content) ?? next.get(content);
+      let entry = byContent?.get(content);
       if (entry === undefined || entry.role !== role) {
         const own: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
         const text = redact(JSON.stringify({ role, content }), own);
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
-        entry = { role, text, kinds };
+        entry = { role, content, text, kinds };
       }
-      for (const kind of entry.kinds) found.push(kind);
       out += i === 0 ? entry.text : `,${entry.text}`;
+      entries.push(entry);
       units += entry.text.length;
-      if (units <= MAX_CACHED_UNITS) next.set(content, entry);
+      if (keptCount === i && units <= MAX_CACHED_UNITS) {
+        keptCount = i + 1;
+        keptText = out;
+      }
     }
-    this.#entries = next;
-    for (const kind of found) {
+    // Counted only once the whole prompt is done: on a null return the caller starts over.
+    const kinds: string[] = start > 0 ? this.#keptKinds.slice() : [];
+    for (let i = start; i < entries.length; i++) for (const kind of (entries[i] as Entry).kinds) kinds.push(kind);
+    for (const kind of kinds) {
       counts.redactions++;
       counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
     }
+    if (keptCount < entries.length) {
+      entries.length = keptCount;
+      kinds.length = 0;
+      for (const entry of entries) for (const kind of entry.kinds) kinds.push(kind);
+      units = 0;
+      for (const entry of entries) units += entry.text.length;
+    }
+    this.#kept = entries;
+    this.#keptText = keptText;
+    this.#keptKinds = kinds;
+    this.#keptUnits = units;
+    this.#byContent = null;
     return `${out}]`;
   }
+
+  #contentMap(): Map<string, Entry> {
+    if (this.#byContent === null) {
+      this.#byContent = new Map();
+      for (const entry of this.#kept) this.#byContent.set(entry.content, entry);
+    }
+    return this.#byContent;
+  }
+}
+
+/** True when `message` is a plain message whose text is `entry`'s. */
+function sameMessage(message: unknown, entry: Entry): boolean {
+  if (typeof message !== "object" || message === null) return false;
+  const m = message as { role?: unknown; content?: unknown };
+  // Usually the very same strings, so these are pointer comparisons.
+  return m.content === entry.content && m.role === entry.role && isPlainMessage(message);
 }
 
 /** Exactly the two keys `role` and `content`, in that order (as `JSON.stringify` would write them). */

@@ -43,4 +43,38 @@ describe("PromptCache", () => {
       '[{"role":"assistant","content":"same"}]',
     );
   });
+
+  it("writes a growing or edited conversation exactly as serializing it anew would", () => {
+    const cache = new PromptCache();
+    const messages: Array<Record<string, unknown>> = [{ role: "system", content: "be brief" }];
+    const check = (): void => {
+      const c = counts();
+      const expected = counts();
+      expect(cache.serialize(messages, redact, c)).toBe(redactor.redact(JSON.stringify(messages), expected));
+      expect(c).toEqual(expected);
+    };
+    check();
+    messages.push({ role: "user", content: `token ${SECRET_VALUES.ghp}` });
+    check();
+    messages.push({ role: "assistant", content: "ok" }, { role: "user", content: "ok" });
+    check();
+    // Edited in place, replaced, reordered, shortened: the appended-prompt shortcut must not apply.
+    (messages[2] as { content: string }).content = `now ${SECRET_VALUES.awsId}`;
+    check();
+    messages[1] = { role: "assistant", content: `token ${SECRET_VALUES.ghp}` };
+    check();
+    messages.reverse();
+    check();
+    messages.length = 1;
+    check();
+    messages.push({ role: "user", content: "more" });
+    check();
+    // A key added to a message already cached: the whole prompt falls back.
+    messages[0]!.name = "x";
+    const c = counts();
+    expect(cache.serialize(messages, redact, c)).toBeNull();
+    expect(c).toEqual(counts());
+    delete messages[0]!.name;
+    check();
+  });
 });
