@@ -4,7 +4,8 @@
  * A chat loop sends the whole conversation every iteration, so most of an iteration line's
  * bytes are messages the previous line already held. Keeping each message's finished JSON
  * text means only new messages are serialized and scanned again. Only the messages of the
- * latest prompt are kept, within a byte budget.
+ * latest prompt are kept, within a byte budget. Their UTF-8 is kept too, so that the writer
+ * copies those bytes instead of encoding the same text again for every line.
  */
 import type { RedactionCounts } from "./secret-patterns.js";
 
@@ -20,6 +21,16 @@ interface Entry {
   kinds: readonly string[];
 }
 
+/** A prompt's JSON text, and its UTF-8 when the cache kept all of it. */
+export interface PromptText {
+  text: string;
+  /**
+   * The UTF-8 of `text` without its closing `]`; null when the prompt is too large to keep.
+   * Later prompts of the session only ever write past its end: it must never be written to.
+   */
+  bytes: Buffer | null;
+}
+
 /** Serializes prompt arrays, reusing the text of messages seen in the previous prompt. */
 export class PromptCache {
   /** The kept messages of the latest prompt, in order (its first ones, within the budget). */
@@ -29,6 +40,9 @@ export class PromptCache {
   /** The kinds of `#kept`, in order. */
   #keptKinds: string[] = [];
   #keptUnits = 0;
+  /** UTF-8 of `#keptText` at the start of `#bytes`; what follows it is free. */
+  #bytes = Buffer.from("[");
+  #keptBytes = 1;
   /** `#kept` by content, built only when a prompt does not start with all of `#kept`. */
   #byContent: Map<string, Entry> | null = null;
 
@@ -37,7 +51,7 @@ export class PromptCache {
    * `counts`; null when a message is not a plain `{ role, content }` of strings (the caller
    * then serializes the line the ordinary way).
    */
-  serialize(messages: readonly unknown[], redact: (text: string, counts: RedactionCounts) => string, counts: RedactionCounts): string | null {
+  serialize(messages: readonly unknown[], redact: (text: string, counts: RedactionCounts) => string, counts: RedactionCounts): PromptText | null {
     const kept = this.#kept;
     // The common case: the previous prompt with messages appended. Its text so far is then
     // taken whole, and each of its messages costs a few comparisons, not a lookup by content.
@@ -53,6 +67,14 @@ export class PromptCache {
     let units = start > 0 ? this.#keptUnits : 0;
     let keptText = out;
     let keptCount = entries.length;
+    // Bytes are only appended past what earlier lines' views cover; a prompt that does not
+    // extend the previous one starts a new buffer, since those views may cover any of the old.
+    const bytes = { buf: this.#bytes, pos: this.#keptBytes };
+    if (start === 0) {
+      bytes.buf = Buffer.allocUnsafe(4096);
+      bytes.buf[0] = 0x5b; // [
+      bytes.pos = 1;
+    }
     for (let i = start; i < messages.length; i++) {
       const message = messages[i] as { role?: unknown; content?: unknown } | null;
       if (typeof message !== "object" || message === null) return null;
@@ -72,6 +94,7 @@ export class PromptCache {
       if (keptCount === i && units <= MAX_CACHED_UNITS) {
         keptCount = i + 1;
         keptText = out;
+        appendUtf8(bytes, entry.text, i > 0);
       }
     }
     // Counted only once the whole prompt is done: on a null return the caller starts over.
@@ -92,8 +115,10 @@ export class PromptCache {
     this.#keptText = keptText;
     this.#keptKinds = kinds;
     this.#keptUnits = units;
+    this.#bytes = bytes.buf;
+    this.#keptBytes = bytes.pos;
     this.#byContent = null;
-    return `${out}]`;
+    return { text: `${out}]`, bytes: keptCount === messages.length ? bytes.buf.subarray(0, bytes.pos) : null };
   }
 
   #contentMap(): Map<string, Entry> {
@@ -121,4 +146,20 @@ function isPlainMessage(message: object): boolean {
     n++;
   }
   return n === 2;
+}
+
+/**
+ * Writes `text` as UTF-8 at `to.pos`, after a comma if `comma`, moving to a larger buffer when
+ * it does not fit. The comma is written as a byte: a concatenated string would be copied again.
+ */
+function appendUtf8(to: { buf: Buffer; pos: number }, text: string, comma: boolean): void {
+  const need = to.pos + 1 + text.length * 3;
+  if (need > to.buf.length) {
+    // The old buffer is left as it is, for the views that lines waiting to be written hold.
+    const larger = Buffer.allocUnsafe(Math.max(need, 2 * to.buf.length));
+    to.buf.copy(larger, 0, 0, to.pos);
+    to.buf = larger;
+  }
+  if (comma) to.buf[to.pos++] = 0x2c;
+  to.pos += to.buf.write(text, to.pos, "utf8");
 }
