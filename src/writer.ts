@@ -10,8 +10,6 @@
  * - At most {@link MAX_WRITES_IN_FLIGHT} writes are in flight at once, across all files: the
  *   rest of libuv's thread pool stays free for the application's own I/O, and a file waiting
  *   its turn gathers its lines into fewer, larger writes.
- * - At most one file is created at a time per directory: creations in one directory are
- *   serialized by the kernel anyway, and concurrent ones from the thread pool spin on its lock.
  * - Writes are positional (`pwrite`), never appends, so the exit path can repeat a write that
  *   may or may not have reached the disk: the same bytes at the same offset change nothing.
  * - An I/O error fails that one file: counted, reported once per error code, never thrown.
@@ -92,8 +90,6 @@ export class FileSink {
   /** @internal */ waitingSlot = false;
   /** @internal Waiting for one of the {@link MAX_WRITES_IN_FLIGHT} write turns. */
   waitingWrite = false;
-  /** @internal Holding a descriptor slot, waiting for its directory's creation turn. */
-  waitingCreate = false;
   /** @internal */ ended = false;
   /** @internal */ done = false;
   /** @internal */ failed = false;
@@ -132,8 +128,6 @@ export class Writer {
   /** Files with lines to write and a descriptor, waiting for a write turn, first come first served. */
   readonly #writeWaiters: FileSink[] = [];
   #writesInFlight = 0;
-  /** Directories with a file creation in flight, and the files waiting to be created there. */
-  readonly #creating = new Map<string, FileSink[]>();
   readonly #dirs = new Map<string, Promise<void>>();
   #pending: FileSink[] = [];
   #immediate: NodeJS.Immediate | null = null;
@@ -410,7 +404,7 @@ export class Writer {
   }
 
   #pump(sink: FileSink): void {
-    if (sink.busy || sink.failed || sink.done || sink.waitingSlot || sink.waitingWrite || sink.waitingCreate) return;
+    if (sink.busy || sink.failed || sink.done || sink.waitingSlot || sink.waitingWrite) return;
     if (sink.queue.length === 0) {
       if (sink.ended) this.#finish(sink);
       return;
@@ -439,55 +433,13 @@ export class Writer {
       this.#slotWaiters.push(sink);
       return;
     }
-    this.#openCount++;
-    if (sink.created) {
-      sink.busy = true;
-      fs.open(sink.path, "r+", (err, fd) => this.#opened(sink, err, fd));
-    } else {
-      this.#create(sink);
-    }
-  }
-
-  /**
-   * Creates the file, or queues it behind the creation in flight in its directory: creating
-   * a file takes the directory's lock, so concurrent creations there gain nothing, and the
-   * thread pool's threads waiting for that lock spin on it, burning CPU (seen in `perf` as
-   * `rwsem_spin_on_owner`, up to a tenth of the process's CPU with 32 sessions per directory).
-   */
-  #create(sink: FileSink): void {
-    const waiting = this.#creating.get(sink.dir);
-    if (waiting !== undefined) {
-      sink.waitingCreate = true;
-      waiting.push(sink);
-      return;
-    }
-    this.#creating.set(sink.dir, []);
-    this.#startCreate(sink);
-  }
-
-  #startCreate(sink: FileSink): void {
-    const dir = sink.dir;
     sink.busy = true;
-    const done = (err: NodeJS.ErrnoException | null, fd: number): void => {
-      this.#createEnded(dir);
-      this.#opened(sink, err, fd);
+    this.#openCount++;
+    const openFile = (): void => {
+      fs.open(sink.path, sink.created ? "r+" : "wx", 0o644, (err, fd) => this.#opened(sink, err, fd));
     };
-    this.#ensureDir(dir).then(
-      () => fs.open(sink.path, "wx", 0o644, done),
-      (err: NodeJS.ErrnoException) => done(err, -1),
-    );
-  }
-
-  /** The creation in flight in `dir` is over: the next file waiting there gets its turn. */
-  #createEnded(dir: string): void {
-    const waiting = this.#creating.get(dir) as FileSink[];
-    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
-      next.waitingCreate = false;
-      if (!next.done && !next.failed) return this.#startCreate(next);
-      // Settled meanwhile (flushSync at exit): the slot it held is free again.
-      this.#openCount--;
-    }
-    this.#creating.delete(dir);
+    if (sink.created) openFile();
+    else this.#ensureDir(sink.dir).then(openFile, (err: NodeJS.ErrnoException) => this.#opened(sink, err, -1));
   }
 
   #opened(sink: FileSink, err: NodeJS.ErrnoException | null, fd: number): void {

@@ -100,36 +100,6 @@ describe("logIteration", () => {
     await logger.close();
   });
 
-  it("creates one file at a time per directory, and files of other directories meanwhile", async () => {
-    const realOpen = fs.open;
-    const inFlight = new Map<string, number>();
-    let maxPerDir = 0;
-    let maxOverall = 0;
-    vi.spyOn(fs, "open").mockImplementation(((...args: unknown[]) => {
-      const [file, flags] = args as [string, string];
-      const callback = args.pop() as (...results: unknown[]) => void;
-      if (flags !== "wx") return (realOpen as (...a: unknown[]) => void)(...args, callback);
-      const dir = path.dirname(file);
-      inFlight.set(dir, (inFlight.get(dir) ?? 0) + 1);
-      maxPerDir = Math.max(maxPerDir, inFlight.get(dir) as number);
-      maxOverall = Math.max(maxOverall, [...inFlight.values()].reduce((a, b) => a + b, 0));
-      // Held a little, so that creations would overlap if the writer let them.
-      setTimeout(() => {
-        inFlight.set(dir, (inFlight.get(dir) as number) - 1);
-        (realOpen as (...a: unknown[]) => void)(...args, callback);
-      }, 2);
-    }) as typeof fs.open);
-    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
-    const sessions = Array.from({ length: 12 }, (_, i) => start(logger, `task-${i}`, i % 2));
-    for (const session of sessions) session.logIteration({ prompt: "p", response: "r" });
-    await Promise.all(sessions.map((session) => session.finalize({ reward: 1 })));
-    expect(maxPerDir).toBe(1);
-    expect(maxOverall).toBe(2);
-    for (const session of sessions) expect(readSession(session.path as string).iterations).toHaveLength(1);
-    expect(logger.stats()).toMatchObject({ linesWritten: 36, writeErrors: 0, openFiles: 0 });
-    await logger.close();
-  });
-
   it("sends the lines that pile up while a write is in flight in one next write", async () => {
     // A disk whose acknowledgements the test holds back and lets go.
     const held: Array<() => void> = [];
