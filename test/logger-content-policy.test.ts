@@ -14,6 +14,7 @@ import {
   type IterationInput,
   type TrajectoryLoggerOptions,
 } from "../src/index.js";
+import { buildIterationLine } from "../src/lines.js";
 import { ORDINARY_LOCALS, ORDINARY_TEXTS, SECRET_CASES, SECRET_VALUES } from "./fixtures/content-corpus.js";
 import { makeTempDir, removeTempDir } from "./helpers/processes.js";
 import { parseWithPython } from "./helpers/session-files.js";
@@ -204,6 +205,38 @@ describe("TrajectoryLogger content policy: the write path and applyContentPolicy
     expect(withPolicy.logger.stats().redactionsByKind).toEqual(byKind);
     expect(withPolicy.logger.stats().redactions).toBe(redactions);
     expect(redactions).toBeGreaterThan(40);
+  });
+});
+
+describe("TrajectoryLogger content policy: a long conversation", () => {
+  it("writes each line byte for byte as serializing it anew would, its prompt copied from earlier lines", async () => {
+    const messages: Array<{ role: string; content: string }> = [{ role: "system", content: "Réponds brièvement — λ" }];
+    const inputs: IterationInput[] = [];
+    for (let i = 0; i < 30; i++) {
+      const secret = SECRET_CASES[i % SECRET_CASES.length]?.text ?? "";
+      messages.push({ role: "user", content: `step ${i} ✓ ${i % 3 === 0 ? secret : "x".repeat(i * 40)}` });
+      inputs.push({ prompt: messages.slice(), response: `reply ${i} → ${"y".repeat(i * 30)}` });
+      messages.push({ role: "assistant", content: `reply ${i} → ${"y".repeat(i * 30)}` });
+    }
+    const logDir = path.join(root, `run-${dirs++}`);
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = logger.startSession({ instanceId: "i", trainingStep: 0, modelName: "m" });
+    // Half logged in one tick (the lines wait together), half one per tick.
+    inputs.slice(0, 15).forEach((input) => session.logIteration(input));
+    for (const input of inputs.slice(15)) {
+      session.logIteration(input);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await session.finalize();
+    await logger.close();
+    const lines = fs.readFileSync(session.path as string, "utf8").trimEnd().split("\n").slice(1, -1);
+    const policy = createContentPolicy();
+    expect(lines).toHaveLength(30);
+    lines.forEach((text, i) => {
+      const line = JSON.parse(text) as { timestamp: string };
+      const built = buildIterationLine(inputs[i] as IterationInput, i + 1, new Date(line.timestamp));
+      expect(`${text}\n`).toBe(policy.serialize(built, { redactions: 0, truncations: 0, byKind: {} }));
+    });
   });
 });
 
