@@ -93,3 +93,4 @@ for (let step = 0; step < 3; step++) {
 await logger.close();
 const stats = logger.stats();
 console.log(`\n${stats.sessionsLogged} sessions, ${stats.linesWritten} lines, ${stats.bytesWritten} bytes written under ${logger.logDir}`);
+console.log(`Browse them: npx trajlog view ${logDir}   ·   summarize: npx trajlog stats ${logDir}`);
