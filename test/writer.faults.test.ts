@@ -130,6 +130,26 @@ function oneLostOneKept(okFile: string): TrajectoryLoggerStats {
   });
 }
 
+/**
+ * A two-session fault fixture ended well: exit 0 and a quiet stderr, the good session's file
+ * complete and alone on disk, exact stats, and one warning naming the lost session's path.
+ */
+function expectOneLostOneKept(
+  logDir: string,
+  result: { code: number | null; stderr: string; stdout: string },
+  code: string,
+  lostKey: string,
+): void {
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+  const out = lastJson<{ paths: Record<string, string>; stats: Record<string, number>; warnings: Array<Record<string, unknown>> }>(result.stdout);
+  expect(readSession(out.paths.ok as string).iterations).toHaveLength(5);
+  expect(listSessionFiles(logDir)).toEqual([out.paths.ok]);
+  expect(out.stats).toEqual(oneLostOneKept(out.paths.ok as string));
+  expect(out.warnings.map((w) => ({ code: w.code, op: w.op, path: w.path }))).toEqual([
+    { code, op: "open", path: out.paths[lostKey] },
+  ]);
+}
+
 describe("faults without mounts", () => {
   it("ENOTDIR: a file where the log directory should be fails every session quietly, once reported", async () => {
     const blocker = path.join(root, "not-a-dir");
@@ -153,26 +173,12 @@ describe("faults without mounts", () => {
     fs.mkdirSync(path.join(logDir, "faults", "step_1"), { recursive: true });
     fs.chownSync(path.join(logDir, "faults"), 65534, 65534);
     const result = await runFixture("fault-child.mjs", [logDir, "eacces"], { uid: 65534 });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
-    const out = lastJson<{ paths: Record<string, string>; stats: Record<string, number>; warnings: Array<Record<string, unknown>> }>(result.stdout);
-    expect(readSession(out.paths.ok as string).iterations).toHaveLength(5);
-    expect(listSessionFiles(logDir)).toEqual([out.paths.ok]);
-    expect(out.stats).toEqual(oneLostOneKept(out.paths.ok as string));
-    expect(out.warnings.map((w) => ({ code: w.code, op: w.op, path: w.path }))).toEqual([
-      { code: "EACCES", op: "open", path: out.paths.denied },
-    ]);
+    expectOneLostOneKept(logDir, result, "EACCES", "denied");
   });
 
   it("EMFILE with no descriptor to be had: that session is counted lost, later sessions work", async () => {
     const logDir = path.join(root, "emfile");
     const result = await runFixtureWithFdLimit(256, "fault-child.mjs", [logDir, "emfile"]);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
-    const out = lastJson<{ paths: Record<string, string>; stats: Record<string, number>; warnings: Array<Record<string, unknown>> }>(result.stdout);
-    expect(readSession(out.paths.ok as string).iterations).toHaveLength(5);
-    expect(listSessionFiles(logDir)).toEqual([out.paths.ok]);
-    expect(out.stats).toEqual(oneLostOneKept(out.paths.ok as string));
-    expect(out.warnings.map((w) => ({ code: w.code, op: w.op, path: w.path }))).toEqual([
-      { code: "EMFILE", op: "open", path: out.paths.starved },
-    ]);
+    expectOneLostOneKept(logDir, result, "EMFILE", "starved");
   });
 });
