@@ -6,7 +6,7 @@ import path from "node:path";
 import { pino, type Logger } from "pino";
 import { BernoulliSampler, type SampleBy, type Sampler, type SamplingContext } from "./sampler.js";
 import { NULL_SESSION, TrajectorySession, type Session } from "./session.js";
-import { Writer, type WriterStats } from "./writer.js";
+import { NO_WRITES, Writer, type WriterStats } from "./writer.js";
 import { buildMetadataLine } from "./lines.js";
 import { newSuffix, sessionPath } from "./paths.js";
 import { trackExit, untrackExit } from "./internal/exit-hook.js";
@@ -317,15 +317,7 @@ export class TrajectoryLogger {
 
   /** Counters: sessions started, logged and sampled out; redactions and truncations; lines and bytes written; losses. */
   stats(): TrajectoryLoggerStats {
-    const writer: WriterStats = this.#writer?.stats() ?? {
-      linesWritten: 0,
-      bytesWritten: 0,
-      linesDropped: 0,
-      linesFailed: 0,
-      writeErrors: 0,
-      bufferedBytes: 0,
-      openFiles: 0,
-    };
+    const writer: WriterStats = this.#writer?.stats() ?? NO_WRITES;
     const content = this.#contentCounts;
     return {
       ...this.#counts,

@@ -116,6 +116,17 @@ export class FileSink {
   }
 }
 
+/** The counters of a writer that does not exist yet: a logger that has logged nothing. */
+export const NO_WRITES: Readonly<WriterStats> = Object.freeze({
+  linesWritten: 0,
+  bytesWritten: 0,
+  linesDropped: 0,
+  linesFailed: 0,
+  writeErrors: 0,
+  bufferedBytes: 0,
+  openFiles: 0,
+});
+
 /** Queues lines per file and writes them out in the background. */
 export class Writer {
   readonly #maxBuffer: number;
