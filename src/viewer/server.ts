@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { realpath } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { API_ROUTES, type ApiContext } from "./api-routes.js";
+import { hostCheck } from "./host-check.js";
 import { HttpError, send, sendError } from "./http-response.js";
 import { QueryParams } from "./query-params.js";
 import { isTraversalAttempt } from "./request-path.js";
@@ -47,8 +48,6 @@ export const DEFAULT_VIEWER_PORT = 8765;
 /** Default address: this machine only. */
 export const DEFAULT_VIEWER_HOST = "127.0.0.1";
 
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
 /**
  * Indexes `logDir`, starts the server and resolves once it listens. Rejects when the
  * directory cannot be read or the port cannot be bound.
@@ -71,9 +70,9 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerServer>
   };
   const assets = await loadStaticAssets();
   await index.start();
-  // A server bound to loopback only answers requests addressed to loopback: a web page on
-  // another site cannot reach it through DNS rebinding.
-  const checkHost = isLoopback(host);
+  // Only requests addressed to this machine by address or to the exact --host are answered:
+  // a web page on another site cannot reach the server through DNS rebinding.
+  const checkHost = hostCheck(host);
   const server = createServer((req, res) => {
     handle(req, res, context, assets, checkHost).catch((error: unknown) => {
       onError(error);
@@ -115,7 +114,7 @@ async function handle(
   res: ServerResponse,
   context: ApiContext,
   assets: Map<string, StaticAsset>,
-  checkHost: boolean,
+  checkHost: (header: string | undefined) => boolean,
 ): Promise<void> {
   const target = req.url ?? "/";
   const isApi = target.startsWith("/api/");
@@ -125,8 +124,8 @@ async function handle(
     sendError(res, 405, `method ${req.method ?? "?"} not allowed; the viewer is read-only`, isApi);
     return;
   }
-  if (checkHost && !isLoopback(hostName(req.headers.host))) {
-    sendError(res, 403, "this viewer only answers requests addressed to localhost", isApi);
+  if (!checkHost(req.headers.host)) {
+    sendError(res, 403, "this viewer only answers requests addressed to localhost, 127.0.0.0/8, [::1] or the host it was started with", isApi);
     return;
   }
   // The path part only: query values are free text (a search for ".."), and session paths
@@ -152,15 +151,4 @@ async function handle(
     if (!(error instanceof HttpError)) throw error;
     sendError(res, error.status, error.message, true);
   }
-}
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
-}
-
-/** The host name of a Host header, without the port; `[::1]` keeps its brackets. */
-function hostName(header: string | undefined): string {
-  if (header === undefined) return "";
-  const name = header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.replace(/:\d*$/, "");
-  return name.toLowerCase();
 }

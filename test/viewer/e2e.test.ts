@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { generateLogTree, XSS_RESPONSE, type FixtureTree } from "../../scripts/fixture-tree.mjs";
 import { readSession } from "../../src/reader.js";
 import { TrajectoryLogger } from "../../src/logger.js";
 import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
+import { launchChromium, openPage as openChromiumPage } from "../helpers/chromium.js";
 
 // The viewer in a real browser (Debian's chromium, driven by playwright-core), on a log tree
 // written by the SDK: experiment → step → session → the instance across steps.
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.resolve("test-artifacts/viewer");
 const EXPERIMENT = "grpo-swe-32b";
 
@@ -21,15 +20,10 @@ let viewer: ViewerServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
   root = await mkdtemp(path.join(os.tmpdir(), "trajlog-e2e-"));
   tree = await generateLogTree(path.join(root, "logs"), { steps: 4, instances: 3, experiment: EXPERIMENT });
   viewer = await startViewer({ logDir: tree.logDir, port: 0, pollMs: 200 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 });
 
@@ -40,17 +34,7 @@ afterAll(async () => {
 });
 
 /** A page that records script errors and CSP violations. */
-async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" || /Content Security Policy|Refused to/.test(message.text())) {
-      problems.push(`console: ${message.text()}`);
-    }
-  });
-  return { page, problems };
-}
+const openPage = (): Promise<{ page: Page; problems: string[] }> => openChromiumPage(browser);
 
 const rel = (file: string): string => path.relative(tree.logDir, file).split(path.sep).join("/");
 const texts = (page: Page, selector: string): Promise<string[]> =>
