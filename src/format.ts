@@ -5,7 +5,8 @@
  * tests) and, through `Static`, the TypeScript type, so the two cannot drift apart.
  * Every schema allows unknown extra keys: the format says readers ignore what they do not know.
  */
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
+import { Type } from "./internal/typebox.js";
 
 /** An ISO 8601 UTC timestamp, as `Date#toISOString()` writes it. */
 export const IsoTimestamp = Type.String({

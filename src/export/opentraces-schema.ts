@@ -4,7 +4,8 @@
  * builds. Written from the published pydantic models: unknown keys are allowed (the models
  * ignore them), enum values are enforced, numbers are never accepted for strings.
  */
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
+import { Type } from "../internal/typebox.js";
 
 /** The schema version these definitions describe. */
 export const OPENTRACES_SCHEMA_VERSION = "0.3.0";

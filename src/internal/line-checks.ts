@@ -2,7 +2,8 @@
  * Compiled checks of the three line types, built once from `LINE_SCHEMAS`, shared by the
  * reader (which skips lines that fail) and `trajlog validate` (which reports why).
  */
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import type { TypeCheck } from "@sinclair/typebox/compiler";
+import { TypeCompiler } from "./typebox.js";
 import { LINE_SCHEMAS, type LineType } from "../format.js";
 
 /** One compiled checker per line type. */
