@@ -11,6 +11,7 @@ import { buildMetadataLine } from "./lines.js";
 import { newSuffix, sessionPath } from "./paths.js";
 import { trackExit, untrackExit } from "./internal/exit-hook.js";
 import { describe } from "./internal/describe.js";
+import { pseudoFileSystemOf } from "./internal/pseudo-fs.js";
 import { createContentPolicy, type ContentPolicy, type RedactOptions, type RedactionCounts } from "./content-policy.js";
 
 /** Environment variable that forces every rollout of the run to be logged (`1`, `true`, `yes`). */
@@ -155,6 +156,12 @@ export class TrajectoryLogger {
     }
     const logDir = optionalString("logDir", options.logDir) ?? "logs";
     this.logDir = path.resolve(logDir);
+    const pseudo = pseudoFileSystemOf(this.logDir);
+    if (pseudo !== null) {
+      throw new TypeError(
+        `trajlog: option "logDir" must be a directory on a real file system; received ${describe(logDir)}, which is on ${pseudo}, a kernel pseudo file system`,
+      );
+    }
     this.experimentName = optionalString("experimentName", options.experimentName) ?? "default";
     if (options.sampler !== undefined) {
       if (typeof options.sampler?.shouldSample !== "function") {

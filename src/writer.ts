@@ -16,9 +16,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import fse from "fs-extra";
 import type { Logger } from "pino";
 import { descriptorBudget } from "./internal/fd-limit.js";
+import { makeDir, makeDirSync } from "./internal/make-dir.js";
 
 /** Options of {@link Writer}. */
 export interface WriterOptions {
@@ -101,6 +101,8 @@ export class FileSink {
   /** @internal */ enqueued = 0;
   /** @internal */ settled = 0;
   /** @internal */ renames = 0;
+  /** @internal The directory was made again after an open found it gone (once per file). */
+  remadeDir = false;
   /** Lines of this file refused by the buffer cap. */
   dropped = 0;
   /** @internal */ waiters: Array<{ seq: number; resolve: () => void }> = [];
@@ -345,7 +347,7 @@ export class Writer {
     if (sink.created) return this.#withDescriptorSync(() => fs.openSync(sink.path, "r+"));
     // An open of ours is in flight: it may have created the file a moment ago.
     const opening = sink.busy && sink.fd < 0;
-    fse.mkdirpSync(sink.dir);
+    makeDirSync(sink.dir);
     for (;;) {
       try {
         return this.#withDescriptorSync(() => fs.openSync(sink.path, "wx", 0o644));
@@ -480,6 +482,12 @@ export class Writer {
         // Another session took this name first: never share a file, pick a fresh one.
         sink.renames++;
         sink.path = sink.rename();
+        this.#pump(sink);
+      } else if (err.code === "ENOENT" && !sink.created && !sink.remadeDir) {
+        // The directory was there once (it is cached as made) but is gone: someone removed
+        // it mid-run. Make it again, once, rather than failing this file and every later one.
+        sink.remadeDir = true;
+        this.#dirs.delete(sink.dir);
         this.#pump(sink);
       } else if ((err.code === "EMFILE" || err.code === "ENFILE") && this.#openCount > 0) {
         // The process is out of descriptors: hold at most half of what we hold now, so the
@@ -652,9 +660,12 @@ export class Writer {
   #ensureDir(dir: string): Promise<void> {
     let ready = this.#dirs.get(dir);
     if (ready === undefined) {
-      ready = fse.ensureDir(dir);
+      ready = makeDir(dir);
       // A failure is not cached: the next file in this directory tries again.
-      ready.catch(() => this.#dirs.delete(dir));
+      const made = ready;
+      made.catch(() => {
+        if (this.#dirs.get(dir) === made) this.#dirs.delete(dir);
+      });
       this.#dirs.set(dir, ready);
     }
     return ready;

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_BUFFER_BYTES, TrajectoryLogger } from "../src/index.js";
@@ -63,6 +64,23 @@ describe("TrajectoryLogger options", () => {
     expect(() => TrajectoryLogger.fromConfig({ log_trajectory_sample_rate: 10 })).toThrow(
       'trajlog: option "log_trajectory_sample_rate" must be a number in [0, 1]; received 10 (number)',
     );
+  });
+
+  it("refuses a logDir on a kernel pseudo file system (/proc, /sys), even through a link", () => {
+    const link = path.join(dir(), "to-proc");
+    fs.symlinkSync("/proc/self", link);
+    const expected: Array<[string, string]> = [
+      ["/proc/trajlog/logs", '"/proc/trajlog/logs" (string), which is on proc'],
+      ["/sys/kernel/trajlog", '"/sys/kernel/trajlog" (string), which is on sysfs'],
+      [path.join(link, "logs"), `${JSON.stringify(path.join(link, "logs"))} (string), which is on proc`],
+    ];
+    for (const [logDir, received] of expected) {
+      expect(() => new TrajectoryLogger({ logDir, sampleRate: 1 })).toThrow(
+        `trajlog: option "logDir" must be a directory on a real file system; received ${received}, a kernel pseudo file system`,
+      );
+    }
+    // A directory that does not exist yet on a real file system is fine, however deep.
+    expect(new TrajectoryLogger({ logDir: path.join(dir(), "a", "b", "c") }).logDir).toContain(path.join("a", "b", "c"));
   });
 });
 

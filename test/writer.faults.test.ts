@@ -168,6 +168,39 @@ describe("faults without mounts", () => {
     ]);
   });
 
+  it("a directory removed mid-run is made again: later sessions of its steps are written", async () => {
+    const logDir = path.join(root, "removed");
+    const { logger: diagnostics, records } = captureLogger();
+    const logger = new TrajectoryLogger({ logDir, experimentName: "gone", sampleRate: 1, logger: diagnostics });
+    const written: string[] = [];
+    const rollout = async (instanceId: string, trainingStep: number): Promise<void> => {
+      const session = logger.startSession({ instanceId, trainingStep, modelName: "m" });
+      for (let i = 0; i < 3; i++) session.logIteration({ prompt: "p", response: `${instanceId}:${i}` });
+      await session.finalize({ reward: 1 });
+      written.push(session.path as string);
+    };
+    await rollout("before", 1);
+    // Removed twice, with its step directories cached as made: each time, the next sessions
+    // of step 1 (cached) and step 2 (new) find it gone.
+    let removedBytes = 0;
+    for (const round of ["a", "b"]) {
+      for (const file of listSessionFiles(logDir)) removedBytes += fs.statSync(file).size;
+      fs.rmSync(path.join(logDir, "gone"), { recursive: true });
+      await Promise.all([rollout(`${round}-1`, 1), rollout(`${round}-2`, 1), rollout(`${round}-3`, 2)]);
+    }
+    await logger.close();
+    expect(records()).toEqual([]);
+    expect(listSessionFiles(logDir)).toEqual(written.slice(4).sort());
+    for (const file of written.slice(4)) {
+      const session = readSession(file);
+      expect({ iterations: session.iterations.length, reward: session.summary?.reward }).toEqual({ iterations: 3, reward: 1 });
+    }
+    const bytes = written.slice(4).reduce((sum, file) => sum + fs.statSync(file).size, 0);
+    expect(logger.stats()).toEqual(
+      statsWith({ sessionsStarted: 7, sessionsLogged: 7, linesWritten: 7 * 5, bytesWritten: bytes + removedBytes }),
+    );
+  });
+
   it.skipIf(!isRoot)("EACCES: an unprivileged process loses only the session it may not write", async () => {
     const logDir = path.join(root, "eacces");
     fs.mkdirSync(path.join(logDir, "faults", "step_1"), { recursive: true });

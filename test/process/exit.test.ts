@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import path from "node:path";
-import { lastJson, makeTempDir, removeTempDir, runFixture } from "../helpers/processes.js";
+import { finished, lastJson, makeTempDir, removeTempDir, runFixture, startFixture } from "../helpers/processes.js";
 import { listSessionFiles, readSession } from "../helpers/session-files.js";
 
 interface Handed {
@@ -112,5 +112,22 @@ describe("a name taken by another file when the process exits", () => {
     const session = readSession(own);
     expect(session.iterations.map((line) => line.response)).toEqual(["0", "1", "2", "3", "4"]);
     expect(session.summary).toMatchObject({ reward: 1, total_iterations: 5 });
+  });
+});
+
+describe("a directory that can never be made (under /proc, where Node's recursive mkdir never returns)", () => {
+  it.each([
+    ["exit", { code: 0, signal: null }],
+    ["SIGTERM", { code: null, signal: "SIGTERM" }],
+  ])("%s ends the process at once; the other file is written", async (mode, ended) => {
+    const logDir = path.join(root, `pseudo-fs-${mode}`);
+    const child = startFixture("pseudo-fs-child.mjs", [logDir, mode]);
+    // Before, the exit flush made the directory synchronously and never returned.
+    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const result = await finished(child);
+    clearTimeout(killer);
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ ...ended, stderr: "" });
+    const { ok } = lastJson<{ ok: string }>(result.stdout);
+    expect(fs.readFileSync(ok, "utf8")).toBe('{"type":"metadata"}\n{"type":"iteration","iteration":1}\n');
   });
 });
