@@ -100,6 +100,11 @@ export const MetadataLineSchema = Type.Object({
   experiment_name: Type.String(),
   sampling: Type.Optional(SamplingInfoSchema),
   content_policy: Type.Optional(ContentPolicyInfoSchema),
+  prompt_encoding: Type.Optional(
+    Type.Union([Type.Literal("full"), Type.Literal("delta")], {
+      description: "how iteration lines carry their prompts: whole (`prompt`, the default) or as `prompt_delta`",
+    }),
+  ),
 });
 /** Line 1 of every file: the session's configuration. */
 export type MetadataLine = Static<typeof MetadataLineSchema> & Record<string, unknown>;
@@ -157,3 +162,35 @@ export const METADATA_DEFAULTS = {
   backend: "local",
   environment_type: "local_repl",
 } as const;
+
+/**
+ * How an iteration line of a `"delta"` session carries its prompt: the first `keep` messages of
+ * the previous iteration line's prompt, then `append`. Written instead of `prompt`, so a reader
+ * that does not know it sees no prompt rather than a wrong one.
+ */
+export const PromptDeltaSchema = Type.Object(
+  {
+    keep: Type.Integer({ minimum: 0, description: "messages kept from the previous iteration line's prompt" }),
+    append: Type.Array(PromptMessageSchema, { description: "the messages that follow them" }),
+  },
+  { description: "the prompt as a change to the previous iteration line's prompt" },
+);
+/** How an iteration line of a `"delta"` session carries its prompt. */
+export type PromptDelta = Static<typeof PromptDeltaSchema>;
+
+/** How a session's iteration lines carry their prompts; recorded as `prompt_encoding` in its metadata line. */
+export type PromptEncoding = "full" | "delta";
+
+/** The metadata key that records a session's {@link PromptEncoding}; absent means `"full"`. */
+export const PROMPT_ENCODING_KEY = "prompt_encoding";
+
+/**
+ * An iteration line as a `"delta"` session writes it: `prompt_delta` in place of `prompt`.
+ * Readers rebuild `prompt` from it, so what they hand out is an {@link IterationLine}.
+ */
+export const DeltaIterationLineSchema = Type.Composite([
+  Type.Omit(IterationLineSchema, ["prompt"]),
+  Type.Object({ prompt_delta: PromptDeltaSchema }),
+]);
+/** An iteration line as a `"delta"` session writes it. */
+export type DeltaIterationLine = Static<typeof DeltaIterationLineSchema> & Record<string, unknown>;

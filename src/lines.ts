@@ -11,6 +11,7 @@ import {
   type FinalAnswer,
   type IterationLine,
   type MetadataLine,
+  type PromptEncoding,
   type PromptMessage,
   type RlmCall,
   type SamplingInfo,
@@ -118,6 +119,8 @@ export interface MetadataInput {
   sampling: SamplingInfo;
   /** The content policy in force, recorded as `content_policy`. */
   contentPolicy?: ContentPolicyInfo | undefined;
+  /** Recorded as `prompt_encoding` when not `"full"`, so that `"full"` files stay as the format has always been. */
+  promptEncoding?: PromptEncoding | undefined;
 }
 
 const PROTECTED_METADATA = new Set([
@@ -129,6 +132,7 @@ const PROTECTED_METADATA = new Set([
   "experiment_name",
   "sampling",
   "content_policy",
+  "prompt_encoding",
 ]);
 
 /** The metadata line (line 1). */
@@ -151,6 +155,7 @@ export function buildMetadataLine(input: MetadataInput): MetadataLine {
     sampling: input.sampling,
   };
   if (input.contentPolicy !== undefined) line.content_policy = input.contentPolicy;
+  if (input.promptEncoding === "delta") line.prompt_encoding = "delta";
   if (typeof config === "object" && config !== null && !Array.isArray(config)) {
     for (const key of Object.keys(config)) {
       if (!PROTECTED_METADATA.has(key) && !(key in line)) line[key] = config[key];

@@ -12,6 +12,7 @@ import { newSuffix, sessionPath } from "./paths.js";
 import { trackExit, untrackExit } from "./internal/exit-hook.js";
 import { describe } from "./internal/describe.js";
 import { pseudoFileSystemOf } from "./internal/pseudo-fs.js";
+import type { PromptEncoding } from "./format.js";
 import { createContentPolicy, type ContentPolicy, type RedactOptions, type RedactionCounts } from "./content-policy.js";
 
 /** Environment variable that forces every rollout of the run to be logged (`1`, `true`, `yes`). */
@@ -74,6 +75,15 @@ export interface TrajectoryLoggerOptions {
    * @default 8388608 (8 MiB)
    */
   maxLineBytes?: number;
+  /**
+   * How iteration lines carry the prompt. `"full"` writes every prompt whole, so each line
+   * stands alone. `"delta"` writes only what changed since the previous iteration line
+   * (`prompt_delta`: how many of its messages are kept, then the new ones), so a file grows
+   * with the conversation rather than with its square; recommended for long rollouts. Every
+   * trajlog reader, command, export and the viewer rebuild the whole prompts.
+   * @default "full"
+   */
+  prompts?: PromptEncoding;
 }
 
 /** Options of {@link TrajectoryLogger.startSession}. */
@@ -136,6 +146,8 @@ export class TrajectoryLogger {
   readonly sampler: Sampler;
   /** The content policy in force: redaction and size caps. */
   readonly contentPolicy: ContentPolicy;
+  /** How iteration lines carry prompts. */
+  readonly promptEncoding: PromptEncoding;
   readonly #contentCounts: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
   readonly #forceAll: boolean;
   readonly #maxBufferBytes: number;
@@ -185,6 +197,7 @@ export class TrajectoryLogger {
       maxFieldBytes: options.maxFieldBytes,
       maxLineBytes: options.maxLineBytes,
     });
+    this.promptEncoding = promptEncodingOption("prompts", options.prompts);
     if (options.logger !== undefined && typeof options.logger?.warn !== "function") {
       throw new TypeError(`trajlog: option "logger" must be a pino logger; received ${describe(options.logger)}`);
     }
@@ -294,6 +307,7 @@ export class TrajectoryLogger {
       configMetadata: options.configMetadata,
       sampling: { rate: this.sampler.rate, by: this.sampler.by, forced },
       contentPolicy: this.contentPolicy.record,
+      promptEncoding: this.promptEncoding,
     });
     return new TrajectorySession({
       writer,
@@ -302,6 +316,7 @@ export class TrajectoryLogger {
       diagnostics: this.#diag,
       policy: this.contentPolicy,
       counts: this.#contentCounts,
+      promptEncoding: this.promptEncoding,
     });
   }
 
@@ -411,6 +426,12 @@ function seedOption(name: string, value: unknown): string | number | undefined {
     return value;
   }
   throw new TypeError(`trajlog: option "${name}" must be a non-empty string or a finite number; received ${describe(value)}`);
+}
+
+function promptEncodingOption(name: string, value: unknown): PromptEncoding {
+  if (value === undefined) return "full";
+  if (value === "full" || value === "delta") return value;
+  throw new TypeError(`trajlog: option "${name}" must be "full" or "delta"; received ${describe(value)}`);
 }
 
 function sampleByOption(name: string, value: unknown): SampleBy | undefined {

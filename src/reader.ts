@@ -8,13 +8,13 @@
  */
 import { open, readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { IterationLine, MetadataLine, SummaryLine } from "./format.js";
+import type { IterationLine, MetadataLine, PromptDelta, SummaryLine } from "./format.js";
 import { safeSegment } from "./paths.js";
 import { LINE_CHECKS, firstSchemaError, isLineType } from "./internal/line-checks.js";
 import { parseSessionFileName } from "./internal/session-file-name.js";
 import { splitLines } from "./internal/split-lines.js";
 import { excerpt } from "./internal/excerpt.js";
-import { normalizePrompt } from "./internal/normalize-prompt.js";
+import { PromptDeltaEncoder, PromptResolver } from "./internal/prompt-delta.js";
 
 /** A line of a session file that was skipped, with why. */
 export interface LineProblem {
@@ -23,16 +23,33 @@ export interface LineProblem {
   message: string;
 }
 
+/**
+ * An iteration as {@link ReadOptions} `prompts: "delta"` gives it: the prompt as the change to
+ * the previous iteration's (`prompt_delta`), whatever encoding the file was written in.
+ */
+export type CompactIterationLine = Omit<IterationLine, "prompt"> & { prompt_delta: PromptDelta };
+
+/** How to read a session file. */
+export interface ReadOptions {
+  /**
+   * `"full"`: every iteration carries its whole `prompt`, rebuilt where the file stores deltas.
+   * `"delta"`: every iteration carries `prompt_delta` instead (computed where the file stores
+   * whole prompts): the first `keep` messages of the previous iteration's prompt, then `append`.
+   * @default "full"
+   */
+  prompts?: "full" | "delta";
+}
+
 /** One session file, read. */
-export interface TrajectoryRecord {
+export interface TrajectoryRecord<I = IterationLine> {
   /** The file's path, as given. */
   path: string;
   /** The file name without `.jsonl`. */
   sessionId: string;
   /** Line 1; null when the file has no valid metadata line. */
   metadata: MetadataLine | null;
-  /** Every valid iteration line, in file order. */
-  iterations: IterationLine[];
+  /** Every valid iteration line, in file order, with its whole prompt (see {@link ReadOptions}). */
+  iterations: I[];
   /** The last valid summary line; null for a session that never finished. */
   summary: SummaryLine | null;
   /** True when a summary line exists. */
@@ -94,12 +111,24 @@ const STEP_DIR = /^step_(\d+)$/;
 const NEWLINE = 0x0a;
 
 /** Reads one session file. Rejects only when the file cannot be read. */
-export async function readSession(file: string): Promise<TrajectoryRecord> {
-  return parseSession(file, await readFile(file));
+export async function readSession(file: string): Promise<TrajectoryRecord>;
+export async function readSession(file: string, options: ReadOptions & { prompts: "delta" }): Promise<TrajectoryRecord<CompactIterationLine>>;
+export async function readSession(file: string, options?: ReadOptions): Promise<TrajectoryRecord | TrajectoryRecord<CompactIterationLine>>;
+export async function readSession(file: string, options: ReadOptions = {}): Promise<TrajectoryRecord | TrajectoryRecord<CompactIterationLine>> {
+  return parseSession(file, await readFile(file), options);
 }
 
-/** Builds a {@link TrajectoryRecord} from a session file's bytes. */
-export function parseSession(file: string, bytes: Buffer): TrajectoryRecord {
+/**
+ * Builds a {@link TrajectoryRecord} from a session file's bytes. Delta prompts are rebuilt from
+ * the lines before them; one that cannot be (an earlier line unreadable) is a problem, and its
+ * line is skipped rather than shown with a wrong prompt.
+ */
+export function parseSession(file: string, bytes: Buffer): TrajectoryRecord;
+export function parseSession(file: string, bytes: Buffer, options: ReadOptions & { prompts: "delta" }): TrajectoryRecord<CompactIterationLine>;
+export function parseSession(file: string, bytes: Buffer, options?: ReadOptions): TrajectoryRecord | TrajectoryRecord<CompactIterationLine>;
+export function parseSession(file: string, bytes: Buffer, options: ReadOptions = {}): TrajectoryRecord | TrajectoryRecord<CompactIterationLine> {
+  const prompts = new PromptResolver();
+  const compact = options.prompts === "delta" ? new PromptDeltaEncoder() : null;
   const record: TrajectoryRecord = {
     path: file,
     sessionId: parseSessionFileName(path.basename(file)).sessionId,
@@ -111,17 +140,28 @@ export function parseSession(file: string, bytes: Buffer): TrajectoryRecord {
   };
   for (const { line, text, torn } of splitLines(bytes)) {
     if (text.trim() === "") continue;
-    readLine(record, text, line, torn);
+    readLine(record, text, line, torn, prompts);
   }
   record.complete = record.summary !== null;
-  return record;
+  if (compact === null) return record;
+  // Computed from the rebuilt prompts, so the deltas are the same whichever way the file was written.
+  return {
+    ...record,
+    iterations: record.iterations.map((iteration) => {
+      const delta = compact.next(iteration.prompt);
+      compact.commit();
+      const { prompt: _prompt, ...rest } = iteration;
+      return { ...rest, prompt_delta: delta } as CompactIterationLine;
+    }),
+  };
 }
 
-function readLine(record: TrajectoryRecord, text: string, line: number, torn: boolean): void {
+function readLine(record: TrajectoryRecord, text: string, line: number, torn: boolean, prompts: PromptResolver): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
+    prompts.skip();
     record.problems.push({
       line,
       message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
@@ -138,8 +178,15 @@ function readLine(record: TrajectoryRecord, text: string, line: number, torn: bo
     });
     return;
   }
-  if (type === "iteration") normalizePrompt(value as { prompt?: unknown });
+  if (type === "iteration") {
+    const resolved = prompts.take(value as Record<string, unknown>);
+    if (!resolved.ok) {
+      record.problems.push({ line, message: `iteration line's prompt cannot be rebuilt: ${resolved.message}` });
+      return;
+    }
+  }
   if (!LINE_CHECKS[type].Check(value)) {
+    if (type === "iteration") prompts.skip();
     record.problems.push({ line, message: `invalid ${type} line: ${firstSchemaError(type, value)}` });
     return;
   }

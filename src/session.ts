@@ -7,10 +7,11 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
 import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
-import type { MetadataLine } from "./format.js";
+import type { MetadataLine, PromptEncoding } from "./format.js";
 import type { FileSink, Writer } from "./writer.js";
 import { describe } from "./internal/describe.js";
 import { PromptCache } from "./internal/prompt-cache.js";
+import { PromptDeltaEncoder, withPromptDelta } from "./internal/prompt-delta.js";
 
 /** The interface every session satisfies, logged or not. */
 export interface Session {
@@ -54,6 +55,8 @@ export interface SessionContext {
   /** Applied to every line; its counts go to the logger's stats. */
   policy: ContentPolicy;
   counts: RedactionCounts;
+  /** How iteration lines carry prompts. */
+  promptEncoding: PromptEncoding;
 }
 
 /** The session of a logged rollout: writes a metadata line, one line per iteration, a summary. */
@@ -64,8 +67,10 @@ export class TrajectorySession implements Session {
   readonly #diagnostics: () => Logger;
   readonly #policy: ContentPolicy;
   readonly #counts: RedactionCounts;
-  /** This session's serialized prompt messages; dropped once the session is finalized. */
-  #prompts: PromptCache | undefined = new PromptCache();
+  /** This session's serialized prompt messages (`"full"` encoding); dropped once the session is finalized. */
+  #prompts: PromptCache | undefined;
+  /** What the previous written line's prompt was (`"delta"` encoding); dropped once the session is finalized. */
+  #deltas: PromptDeltaEncoder | undefined;
   #iterations = 0;
   #lastIteration = 0;
   #finalized: Promise<void> | null = null;
@@ -78,6 +83,8 @@ export class TrajectorySession implements Session {
     this.#diagnostics = context.diagnostics;
     this.#policy = context.policy;
     this.#counts = context.counts;
+    if (context.promptEncoding === "delta") this.#deltas = new PromptDeltaEncoder();
+    else this.#prompts = new PromptCache();
     this.#writer.append(this.#sink, this.#policy.serialize(context.metadata, this.#counts), true);
   }
 
@@ -114,8 +121,19 @@ export class TrajectorySession implements Session {
     this.#lastIteration = iteration;
     // The disk is not keeping up: the line would be dropped whatever it holds, so not built.
     if (this.#writer.refuseIfFull(this.#sink)) return;
-    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts, this.#prompts);
-    if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
+    const built = buildIterationLine(input, iteration, new Date());
+    const deltas = this.#deltas;
+    if (deltas === undefined) {
+      const line = this.#policy.serialize(built, this.#counts, this.#prompts);
+      if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
+      return;
+    }
+    // The delta refers to the previous line in the file: a dropped line must not become it.
+    const line = this.#policy.serialize(withPromptDelta(built, deltas.next(built.prompt)), this.#counts);
+    if (this.#writer.append(this.#sink, line, false)) {
+      deltas.commit();
+      this.#iterations++;
+    }
   }
 
   finalize(input: SummaryInput = {}): Promise<void> {
@@ -136,6 +154,7 @@ export class TrajectorySession implements Session {
       totalSteps = input.totalSteps;
     }
     this.#prompts = undefined;
+    this.#deltas = undefined;
     const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date());
     this.#writer.append(this.#sink, this.#policy.serialize(line, this.#counts), true);
     this.#finalized = this.#writer.end(this.#sink);

@@ -11,6 +11,7 @@ import type { LineProblem } from "./reader.js";
 import { LINE_CHECKS, isLineType } from "./internal/line-checks.js";
 import { splitLines } from "./internal/split-lines.js";
 import { excerpt } from "./internal/excerpt.js";
+import { PromptResolver } from "./internal/prompt-delta.js";
 
 /** Where the file was found, to check it against its metadata. */
 export interface ExpectedPlace {
@@ -32,6 +33,9 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
   let lastIteration = 0;
   let iterations = 0;
   let declaredIterations: number | null = null;
+  // Every delta must rebuild from the lines before it, as a reader would rebuild it.
+  const prompts = new PromptResolver(false);
+  let encoding: unknown = "full";
   for (const { line, text, torn } of splitLines(bytes)) {
     if (text.trim() === "") {
       problems.push({ line, message: "blank line" });
@@ -41,6 +45,7 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
     try {
       value = JSON.parse(text);
     } catch {
+      prompts.skip();
       problems.push({
         line,
         message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
@@ -53,12 +58,34 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
       problems.push({ line, message: type === undefined ? 'not a trajectory line: no "type"' : `unknown line type ${JSON.stringify(type)}` });
       continue;
     }
-    for (const message of schemaErrors(type, value)) problems.push({ line, message });
+    let rebuilt = true;
+    if (type === "iteration") {
+      const delta = (value as Record<string, unknown>).prompt_delta !== undefined;
+      if (delta !== (encoding === "delta")) {
+        problems.push({
+          line,
+          message: delta
+            ? 'iteration line has prompt_delta, but the metadata line does not declare prompt_encoding "delta"'
+            : 'iteration line has a whole prompt, but the metadata line declares prompt_encoding "delta"',
+        });
+      }
+      const resolved = prompts.take(value as Record<string, unknown>);
+      if (!resolved.ok) {
+        problems.push({ line, message: `prompt_delta does not rebuild: ${resolved.message}` });
+        rebuilt = false;
+      }
+    }
+    const errors = rebuilt ? schemaErrors(type, value) : [];
+    if (errors.length > 0 && type === "iteration") prompts.skip();
+    for (const message of errors) problems.push({ line, message });
     if (summaryLine > 0) problems.push({ line, message: `line after the summary line (line ${summaryLine}); the summary must be last` });
     const record = value as Record<string, unknown>;
     if (type === "metadata") {
       if (line !== 1) problems.push({ line, message: "metadata line must be line 1 (and only line 1)" });
-      else checkPlace(record, expected, problems);
+      else {
+        checkPlace(record, expected, problems);
+        encoding = record.prompt_encoding ?? "full";
+      }
     } else if (line === 1) {
       problems.push({ line, message: `line 1 must be the metadata line; found a ${type} line` });
     }

@@ -1,0 +1,175 @@
+/**
+ * The `"delta"` prompt encoding, both ways: an agent resends its whole conversation every
+ * iteration, so an iteration line can say "the previous prompt's first `keep` messages, then
+ * these" instead of repeating it. The writer, `trajlog compact` and the reader's compact view
+ * encode with {@link PromptDeltaEncoder}; the reader, `trajlog validate`, `trajlog expand` and
+ * the viewer rebuild prompts with {@link PromptResolver}. Both sides look only at the lines of
+ * one file, in order, so a file stands on its own.
+ */
+import type { PromptDelta, PromptMessage } from "../format.js";
+import { normalizePrompt } from "./normalize-prompt.js";
+
+/** What the encoder remembers of a message of the previous prompt. */
+interface Kept {
+  role: string;
+  content: string;
+  /** The message's JSON text when it has keys besides `role` and `content`, else null. */
+  text: string | null;
+}
+
+/**
+ * Works out each prompt's delta against the previous prompt that was written. {@link next}
+ * computes it; {@link commit} makes that prompt the reference once its line was really
+ * written, so a dropped line is never referred to.
+ */
+export class PromptDeltaEncoder {
+  #previous: Kept[] = [];
+  #pending: Kept[] | null = null;
+
+  /** The delta of `prompt` against the last committed prompt. Linear in the prompt's size. */
+  next(prompt: readonly PromptMessage[]): PromptDelta {
+    const previous = this.#previous;
+    const kept: Kept[] = new Array<Kept>(prompt.length);
+    let keep = 0;
+    let same = true;
+    for (let i = 0; i < prompt.length; i++) {
+      const message = prompt[i] as PromptMessage;
+      const entry = keptOf(message);
+      kept[i] = entry;
+      if (same && i < previous.length && sameKept(previous[i] as Kept, entry)) keep = i + 1;
+      else same = false;
+    }
+    this.#pending = kept;
+    return { keep, append: prompt.slice(keep) as PromptMessage[] };
+  }
+
+  /** The prompt last passed to {@link next} was written: later deltas refer to it. */
+  commit(): void {
+    if (this.#pending !== null) this.#previous = this.#pending;
+    this.#pending = null;
+  }
+
+  /** Forget the reference: the next delta keeps nothing (after a line a reader cannot use). */
+  reset(): void {
+    this.#previous = [];
+    this.#pending = null;
+  }
+}
+
+function keptOf(message: PromptMessage): Kept {
+  const m = message as PromptMessage & Record<string, unknown>;
+  let n = 0;
+  for (const key in m) if (Object.prototype.hasOwnProperty.call(m, key)) n++;
+  const plain = n === 2 && typeof m.role === "string" && typeof m.content === "string";
+  return { role: m.role, content: m.content, text: plain ? null : textOf(m) };
+}
+
+function textOf(message: object): string {
+  try {
+    return JSON.stringify(message);
+  } catch {
+    // Never equal to another message's text: such a message is simply written again.
+    return `\u0000${Math.random()}`;
+  }
+}
+
+function sameKept(a: Kept, b: Kept): boolean {
+  // Usually the very same strings, so these are pointer comparisons.
+  return a.role === b.role && a.content === b.content && a.text === b.text;
+}
+
+/** What {@link PromptResolver.take} makes of a line. */
+export type Resolution =
+  /** The line had a whole prompt, or its delta was rebuilt into `prompt`. `keep` messages came from the previous prompt. */
+  | { ok: true; keep: number }
+  /** The delta cannot be rebuilt; the line must not be shown with a prompt. */
+  | { ok: false; message: string };
+
+/**
+ * Rebuilds the prompts of one file's iteration lines, in file order. Every line that is not a
+ * usable iteration line must be reported with {@link skip}: the prompt chain is then broken,
+ * and a later delta that keeps messages fails rather than rebuilding a wrong prompt.
+ */
+export class PromptResolver {
+  /** The previous iteration line's prompt; null when it could not be read. */
+  #previous: PromptMessage[] | null = [];
+  readonly #normalize: boolean;
+
+  /**
+   * @param normalize bring prompts written loosely (one string, content as parts) to the
+   * format's shape, as the reader does; `trajlog validate` reports them instead.
+   */
+  constructor(normalize = true) {
+    this.#normalize = normalize;
+  }
+
+  /**
+   * Takes an iteration line, in place: a `prompt_delta` is replaced by the `prompt` it stands
+   * for (kept with `keepDelta`), a whole `prompt` is remembered for the next line.
+   */
+  take(line: Record<string, unknown>, keepDelta = false): Resolution {
+    const delta = line.prompt_delta;
+    if (delta === undefined) {
+      if (this.#normalize) normalizePrompt(line);
+      const prompt = line.prompt;
+      this.#previous = Array.isArray(prompt) ? (prompt as PromptMessage[]) : null;
+      return { ok: true, keep: 0 };
+    }
+    const fail = (message: string): Resolution => {
+      this.#previous = null;
+      return { ok: false, message };
+    };
+    if (line.prompt !== undefined) return fail("has both prompt and prompt_delta");
+    if (typeof delta !== "object" || delta === null) return fail("prompt_delta must be an object { keep, append }");
+    const { keep, append } = delta as { keep?: unknown; append?: unknown };
+    if (typeof keep !== "number" || !Number.isInteger(keep) || keep < 0) {
+      return fail(`prompt_delta.keep must be a non-negative integer; found ${JSON.stringify(keep) ?? "nothing"}`);
+    }
+    if (!Array.isArray(append)) return fail("prompt_delta.append must be an array of messages");
+    const previous = this.#previous;
+    if (previous === null && keep > 0) {
+      return fail(`prompt_delta keeps ${keep} messages of the previous iteration line, which could not be read`);
+    }
+    const base = previous ?? [];
+    if (keep > base.length) {
+      return fail(`prompt_delta keeps ${keep} messages, but the previous iteration line's prompt has ${base.length}`);
+    }
+    const holder = { prompt: append };
+    if (this.#normalize) normalizePrompt(holder);
+    const prompt = keep === 0 ? (holder.prompt as PromptMessage[]) : base.slice(0, keep).concat(holder.prompt as PromptMessage[]);
+    if (!keepDelta) delete line.prompt_delta;
+    line.prompt = prompt;
+    this.#previous = prompt;
+    return { ok: true, keep };
+  }
+
+  /** A line that is not a usable iteration line came in between: later deltas may not keep messages. */
+  skip(): void {
+    this.#previous = null;
+  }
+}
+
+/**
+ * The line with `prompt_delta` in place of `prompt`, at the same position, so that the other
+ * keys keep their order. The input is not changed.
+ */
+export function withPromptDelta<T extends object>(line: T, delta: PromptDelta): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(line)) {
+    if (key === "prompt") out.prompt_delta = delta;
+    else if (key !== "prompt_delta") out[key] = value;
+  }
+  if (!("prompt_delta" in out)) out.prompt_delta = delta;
+  return out;
+}
+
+/** The line with its rebuilt `prompt` in place of `prompt_delta`. The input is not changed. */
+export function withPrompt<T extends object>(line: T, prompt: readonly PromptMessage[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(line)) {
+    if (key === "prompt_delta") out.prompt = prompt;
+    else if (key !== "prompt") out[key] = value;
+  }
+  if (!("prompt" in out)) out.prompt = prompt;
+  return out;
+}
