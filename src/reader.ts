@@ -143,10 +143,14 @@ export function parseSession(file: string, bytes: Buffer, options: ReadOptions =
     readLine(record, text, line, torn, prompts);
   }
   record.complete = record.summary !== null;
+  // The metadata describes the record handed out: whole prompts unless asked for deltas.
+  const metadata = record.metadata;
+  if (metadata !== null) delete metadata.prompt_encoding;
   if (compact === null) return record;
   // Computed from the rebuilt prompts, so the deltas are the same whichever way the file was written.
   return {
     ...record,
+    metadata: metadata === null ? null : { ...metadata, prompt_encoding: "delta" },
     iterations: record.iterations.map((iteration) => {
       const delta = compact.next(iteration.prompt);
       compact.commit();
