@@ -137,8 +137,8 @@ export class PromptResolver {
     const holder = { prompt: append };
     if (this.#normalize) normalizePrompt(holder);
     const prompt = keep === 0 ? (holder.prompt as PromptMessage[]) : base.slice(0, keep).concat(holder.prompt as PromptMessage[]);
-    if (!keepDelta) delete line.prompt_delta;
-    line.prompt = prompt;
+    if (keepDelta) line.prompt = prompt;
+    else replaceKey(line, "prompt_delta", "prompt", prompt);
     this.#previous = prompt;
     return { ok: true, keep };
   }
@@ -147,6 +147,13 @@ export class PromptResolver {
   skip(): void {
     this.#previous = null;
   }
+}
+
+/** Replaces `from` by `to` in place, at the same position among the keys (as written, so as exported). */
+function replaceKey(line: Record<string, unknown>, from: string, to: string, value: unknown): void {
+  const entries = Object.entries(line);
+  for (const [key] of entries) delete line[key];
+  for (const [key, old] of entries) line[key === from ? to : key] = key === from ? value : old;
 }
 
 /**
