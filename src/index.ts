@@ -56,6 +56,12 @@ export {
   FinalAnswerSchema,
   SamplingInfoSchema,
   ContentPolicyInfoSchema,
+  PromptDeltaSchema,
+  DeltaIterationLineSchema,
+  PROMPT_ENCODING_KEY,
+  type PromptDelta,
+  type PromptEncoding,
+  type DeltaIterationLine,
   type ContentPolicyInfo,
   type MetadataLine,
   type IterationLine,
@@ -83,6 +89,8 @@ export {
   type SessionRef,
   type SessionFilter,
   type SessionState,
+  type ReadOptions,
+  type CompactIterationLine,
 } from "./reader.js";
 export { validateSessionFile, type ExpectedPlace } from "./validate.js";
 export type { ExportOptions } from "./export/options.js";
@@ -97,3 +105,9 @@ export {
 export { toAtlas, atlasJson, type AtlasSessionTrace, type AtlasStepTrace } from "./export/atlas.js";
 export { toMessages, type MessagesRecord, type ChatMessage } from "./export/messages.js";
 export { toRlmLines, toRlmText } from "./export/rlm.js";
+export {
+  convertSessionFile,
+  DEFAULT_LIVE_WINDOW_MS,
+  type ConvertOptions,
+  type ConvertResult,
+} from "./convert.js";
