@@ -127,22 +127,8 @@ export function parseSession(file: string, bytes: Buffer): TrajectoryRecord;
 export function parseSession(file: string, bytes: Buffer, options: ReadOptions & { prompts: "delta" }): TrajectoryRecord<CompactIterationLine>;
 export function parseSession(file: string, bytes: Buffer, options?: ReadOptions): TrajectoryRecord | TrajectoryRecord<CompactIterationLine>;
 export function parseSession(file: string, bytes: Buffer, options: ReadOptions = {}): TrajectoryRecord | TrajectoryRecord<CompactIterationLine> {
-  const prompts = new PromptResolver();
   const compact = options.prompts === "delta" ? new PromptDeltaEncoder() : null;
-  const record: TrajectoryRecord = {
-    path: file,
-    sessionId: parseSessionFileName(path.basename(file)).sessionId,
-    metadata: null,
-    iterations: [],
-    summary: null,
-    complete: false,
-    problems: [],
-  };
-  for (const { line, text, torn } of splitLines(bytes)) {
-    if (text.trim() === "") continue;
-    readLine(record, text, line, torn, prompts);
-  }
-  record.complete = record.summary !== null;
+  const record = parseSessionLines(file, bytes, new PromptResolver());
   // The metadata describes the record handed out: whole prompts unless asked for deltas.
   const metadata = record.metadata;
   if (metadata !== null) delete metadata.prompt_encoding;
@@ -158,6 +144,29 @@ export function parseSession(file: string, bytes: Buffer, options: ReadOptions =
       return { ...rest, prompt_delta: delta } as CompactIterationLine;
     }),
   };
+}
+
+/**
+ * @internal {@link parseSession} with the prompt chain in the caller's hands, for a reader that
+ * takes a file a line at a time (the viewer): `prompts` rebuilds delta prompts across calls.
+ * The metadata keeps its `prompt_encoding`.
+ */
+export function parseSessionLines(file: string, bytes: Buffer, prompts: PromptResolver): TrajectoryRecord {
+  const record: TrajectoryRecord = {
+    path: file,
+    sessionId: parseSessionFileName(path.basename(file)).sessionId,
+    metadata: null,
+    iterations: [],
+    summary: null,
+    complete: false,
+    problems: [],
+  };
+  for (const { line, text, torn } of splitLines(bytes)) {
+    if (text.trim() === "") continue;
+    readLine(record, text, line, torn, prompts);
+  }
+  record.complete = record.summary !== null;
+  return record;
 }
 
 function readLine(record: TrajectoryRecord, text: string, line: number, torn: boolean, prompts: PromptResolver): void {

@@ -143,6 +143,11 @@ export class PromptResolver {
     return { ok: true, keep };
   }
 
+  /** Continue a chain from the prompt of the iteration line before (null: that line was unreadable). */
+  seed(previous: PromptMessage[] | null): void {
+    this.#previous = previous;
+  }
+
   /** A line that is not a usable iteration line came in between: later deltas may not keep messages. */
   skip(): void {
     this.#previous = null;

@@ -6,8 +6,9 @@
  */
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { parseSession, type LineProblem } from "../reader.js";
-import type { IterationLine, MetadataLine, SummaryLine } from "../format.js";
+import { parseSessionLines, type LineProblem } from "../reader.js";
+import type { IterationLine, MetadataLine, PromptMessage, SummaryLine } from "../format.js";
+import { PromptDeltaEncoder, PromptResolver } from "../internal/prompt-delta.js";
 
 /** What the timeline shows of one iteration. */
 export interface IterationOutline {
@@ -25,6 +26,10 @@ export interface IterationOutline {
   completionTokens: number | null;
   /** True when the iteration gave a final answer. */
   final: boolean;
+  /** Messages in the prompt. */
+  promptMessages: number;
+  /** Leading messages of the prompt that the previous iteration's prompt had too: the rest are new. */
+  promptKept: number;
 }
 
 const NEWLINE = 0x0a;
@@ -54,6 +59,16 @@ export class SessionLines {
   #size = -1;
   #mtimeMs = -1;
   #updating: Promise<void> = Promise.resolve();
+  /** Rebuilds delta prompts while the file is indexed, a line at a time. */
+  #resolver = new PromptResolver();
+  /** Works out what each prompt kept of the previous one, whatever the encoding. */
+  #encoder = new PromptDeltaEncoder();
+  /**
+   * The rebuilt prompt of each iteration line, by line number, for a file whose prompts are
+   * deltas: a page of iterations is then served without reading every line before it. The
+   * prompts share their message objects, so this holds each message once.
+   */
+  #deltaPrompts: Map<number, PromptMessage[]> | null = null;
 
   constructor(file: string) {
     this.path = file;
@@ -76,15 +91,14 @@ export class SessionLines {
   }
 
   /** Iterations `offset` to `offset + limit - 1` of the outline, parsed, with their line numbers. */
-  async readIterations(offset: number, limit: number): Promise<{ line: number; data: IterationLine }[]> {
+  async readIterations(offset: number, limit: number): Promise<{ line: number; data: IterationLine; promptKept: number }[]> {
     const wanted = this.outline.slice(offset, offset + limit);
-    const out: { line: number; data: IterationLine }[] = [];
+    const out: { line: number; data: IterationLine; promptKept: number }[] = [];
     const handle = await open(this.path, "r");
     try {
       for (const item of wanted) {
-        const record = parseSession(this.path, await this.#readLine(handle, item.line));
-        const data = record.iterations[0];
-        if (data !== undefined) out.push({ line: item.line, data });
+        const data = this.#parseLine(await this.#readLine(handle, item.line), item.line).iterations[0];
+        if (data !== undefined) out.push({ line: item.line, data, promptKept: item.promptKept });
       }
     } finally {
       await handle.close();
@@ -97,12 +111,30 @@ export class SessionLines {
     if (!Number.isInteger(line) || line < 1 || line > this.#starts.length) return undefined;
     const handle = await open(this.path, "r");
     try {
-      return JSON.parse((await this.#readLine(handle, line)).toString("utf8"));
+      const bytes = await this.#readLine(handle, line);
+      // An iteration line of a delta file is handed out with its prompt rebuilt, as the page shows it.
+      const iteration = this.#deltaPrompts?.has(line) === true ? this.#parseLine(bytes, line).iterations[0] : undefined;
+      return iteration ?? JSON.parse(bytes.toString("utf8"));
     } catch {
       return undefined;
     } finally {
       await handle.close();
     }
+  }
+
+  /** One line read again, its delta prompt rebuilt from the stored prompt of the iteration before. */
+  #parseLine(bytes: Buffer, line: number): ReturnType<typeof parseSessionLines> {
+    const resolver = new PromptResolver();
+    if (this.#deltaPrompts !== null) {
+      const index = this.outline.findIndex((item) => item.line === line);
+      const before = index > 0 ? (this.outline[index - 1] as IterationOutline).line : null;
+      resolver.seed(before === null ? [] : (this.#deltaPrompts.get(before) ?? null));
+    }
+    const record = parseSessionLines(this.path, bytes, resolver);
+    const iteration = record.iterations[0];
+    const stored = this.#deltaPrompts?.get(line);
+    if (iteration !== undefined && stored !== undefined) iteration.prompt = stored;
+    return record;
   }
 
   async #readLine(handle: Awaited<ReturnType<typeof open>>, line: number): Promise<Buffer> {
@@ -132,6 +164,9 @@ export class SessionLines {
     this.#starts = [];
     this.#ends = [];
     this.#parsedTo = 0;
+    this.#resolver = new PromptResolver();
+    this.#encoder = new PromptDeltaEncoder();
+    this.#deltaPrompts = null;
   }
 
   /** Streams [from, to) and takes in every complete line; a partial last line waits for the next update. */
@@ -162,10 +197,15 @@ export class SessionLines {
     this.#ends.push(end);
     const line = this.#starts.length;
     // Blank lines come back as an empty record.
-    const record = parseSession(this.path, bytes);
+    const record = parseSessionLines(this.path, bytes, this.#resolver);
     for (const problem of record.problems) this.problems.push({ line, message: problem.message });
     const iteration = record.iterations[0];
-    if (iteration !== undefined) this.outline.push(outlineOf(iteration, line));
+    if (iteration !== undefined) {
+      const kept = this.#encoder.next(iteration.prompt).keep;
+      this.#encoder.commit();
+      this.outline.push(outlineOf(iteration, line, kept));
+      this.#deltaPrompts?.set(line, iteration.prompt);
+    }
     if (record.summary !== null) {
       this.summary = record.summary;
       this.summaryLine = line;
@@ -174,12 +214,13 @@ export class SessionLines {
       if (this.metadata === null) {
         this.metadata = record.metadata;
         this.metadataLine = line;
+        if (record.metadata.prompt_encoding === "delta") this.#deltaPrompts = new Map();
       } else this.problems.push({ line, message: "a second metadata line (ignored)" });
     }
   }
 }
 
-function outlineOf(iteration: IterationLine, line: number): IterationOutline {
+function outlineOf(iteration: IterationLine, line: number, promptKept: number): IterationOutline {
   let errors = 0;
   let subCalls = 0;
   let blockSeconds = 0;
@@ -201,5 +242,7 @@ function outlineOf(iteration: IterationLine, line: number): IterationOutline {
     promptTokens: iteration.usage?.prompt_tokens ?? null,
     completionTokens: iteration.usage?.completion_tokens ?? null,
     final: iteration.final_answer !== null || blockFinal,
+    promptMessages: iteration.prompt.length,
+    promptKept,
   };
 }

@@ -302,8 +302,9 @@ describe("GET /api/session and its iterations", () => {
       problemCount: 1,
       iterationCount: 2,
       outline: [
-        { line: 2, iteration: 1, timestamp: "2026-01-01T01:01:02.000Z", seconds: 1.5, codeBlocks: 0, errors: 0, subCalls: 0, promptTokens: null, completionTokens: null, final: false },
-        { line: 4, iteration: 2, timestamp: "2026-01-01T01:01:05.000Z", seconds: 1.5, codeBlocks: 0, errors: 0, subCalls: 0, promptTokens: null, completionTokens: null, final: false },
+        { line: 2, iteration: 1, timestamp: "2026-01-01T01:01:02.000Z", seconds: 1.5, codeBlocks: 0, errors: 0, subCalls: 0, promptTokens: null, completionTokens: null, final: false, promptMessages: 2, promptKept: 0 },
+        // The system message carries over; the question is new.
+        { line: 4, iteration: 2, timestamp: "2026-01-01T01:01:05.000Z", seconds: 1.5, codeBlocks: 0, errors: 0, subCalls: 0, promptTokens: null, completionTokens: null, final: false, promptMessages: 2, promptKept: 1 },
       ],
       pendingBytes: '{"type":"itera'.length,
       sizeBytes: ROWS.beta1.sizeBytes,
@@ -321,6 +322,7 @@ describe("GET /api/session and its iterations", () => {
           line: 3,
           data: { ...iteration(2, "2026-01-01T00:00:08.000Z", { final_answer: "42" }), response: LONG.slice(0, 20_000) },
           truncated: { "/response": 50_000 },
+          promptKept: 1,
         },
       ],
     });

@@ -9,11 +9,11 @@ const ITERATION_KEYS = new Set(["type", "iteration", "timestamp", "prompt", "res
 
 /**
  * The card of one iteration from `/api/session/iterations`.
- * @param {{ line: number, data: object, truncated: Record<string, number> }} item
+ * @param {{ line: number, data: object, truncated: Record<string, number>, promptKept?: number }} item
  * @param {string} path the session's path, to fetch whole strings
  */
 export function iterationCard(item, path) {
-  const { line, data, truncated } = item;
+  const { line, data, truncated, promptKept = 0 } = item;
   const text = (value, pointer, cls) => textBlock(value, { cls, fullLength: truncated[pointer], source: { path, line, pointer } });
   const errors = data.code_blocks.filter((b) => b.result.stderr.trim() !== "").length;
   const calls = data.code_blocks.reduce((sum, b) => sum + b.result.rlm_calls.length, 0);
@@ -30,7 +30,7 @@ export function iterationCard(item, path) {
         data.final_answer !== null ? chip("final answer", "chip-good") : null,
         h("span", { class: "muted small" }, fmtTime(data.timestamp))),
     ),
-    promptView(data.prompt, text),
+    promptView(data.prompt, promptKept, text),
     h("div", { class: "block-label" }, "Response"),
     text(data.response, "/response", "response iteration-response"),
     data.code_blocks.map((block, i) => codeBlockView(block, i, text, truncated, path, line)),
@@ -43,18 +43,27 @@ export function iterationCard(item, path) {
   );
 }
 
-function promptView(prompt, text) {
+/** The prompt, its messages new this iteration (not in the previous iteration's prompt) marked and shown first-hand. */
+function promptView(prompt, kept, text) {
   const roles = prompt.reduce((acc, m) => acc.set(m.role, (acc.get(m.role) ?? 0) + 1), new Map());
   const last = prompt[prompt.length - 1];
+  const fresh = prompt.length - kept;
+  const message = (m, i) =>
+    h("div", { class: `message role-${/^(system|user|assistant|tool)$/.test(m.role) ? m.role : "other"}${i >= kept ? " new" : ""}` },
+      h("div", { class: "role" }, m.role, i >= kept && kept > 0 ? h("span", { class: "new-tag" }, "new") : null),
+      text(m.content, `/prompt/${i}/content`, "message-text"));
   return h("details", { class: "prompt" },
     h("summary", null,
       h("span", { class: "block-label inline" }, `Prompt · ${plural(prompt.length, "message")}`),
+      kept > 0 ? h("span", { class: "prompt-new small" }, ` · ${fresh} new`) : null,
       h("span", { class: "muted small" }, ` ${[...roles].map(([role, n]) => `${n} ${role}`).join(", ")}`),
       last ? h("span", { class: "prompt-peek muted small" }, ` · last: ${last.role}: ${last.content.slice(0, 120).replace(/\s+/g, " ")}`) : null),
-    prompt.map((message, i) =>
-      h("div", { class: `message role-${/^(system|user|assistant|tool)$/.test(message.role) ? message.role : "other"}` },
-        h("div", { class: "role" }, message.role),
-        text(message.content, `/prompt/${i}/content`, "message-text"))),
+    kept > 0
+      ? h("details", { class: "prompt-kept" },
+          h("summary", { class: "muted small" }, `${plural(kept, "earlier message")}, as in the previous iteration`),
+          prompt.slice(0, kept).map(message))
+      : null,
+    prompt.slice(kept).map((m, i) => message(m, kept + i)),
   );
 }
 
