@@ -29,16 +29,12 @@ export class PromptDeltaEncoder {
   /** The delta of `prompt` against the last committed prompt. Linear in the prompt's size. */
   next(prompt: readonly PromptMessage[]): PromptDelta {
     const previous = this.#previous;
-    const kept: Kept[] = new Array<Kept>(prompt.length);
+    const limit = Math.min(previous.length, prompt.length);
     let keep = 0;
-    let same = true;
-    for (let i = 0; i < prompt.length; i++) {
-      const message = prompt[i] as PromptMessage;
-      const entry = keptOf(message);
-      kept[i] = entry;
-      if (same && i < previous.length && sameKept(previous[i] as Kept, entry)) keep = i + 1;
-      else same = false;
-    }
+    // Kept messages are compared in place: usually the very same strings, so pointer comparisons.
+    while (keep < limit && sameMessage(previous[keep] as Kept, prompt[keep] as PromptMessage)) keep++;
+    const kept = previous.slice(0, keep);
+    for (let i = keep; i < prompt.length; i++) kept.push(keptOf(prompt[i] as PromptMessage));
     this.#pending = kept;
     return { keep, append: prompt.slice(keep) as PromptMessage[] };
   }
@@ -57,11 +53,14 @@ export class PromptDeltaEncoder {
 }
 
 function keptOf(message: PromptMessage): Kept {
-  const m = message as PromptMessage & Record<string, unknown>;
+  return { role: message.role, content: message.content, text: isPlain(message) ? null : textOf(message) };
+}
+
+/** Exactly `role` and `content`, both strings: compared by those two alone. */
+function isPlain(message: PromptMessage): boolean {
   let n = 0;
-  for (const key in m) if (Object.prototype.hasOwnProperty.call(m, key)) n++;
-  const plain = n === 2 && typeof m.role === "string" && typeof m.content === "string";
-  return { role: m.role, content: m.content, text: plain ? null : textOf(m) };
+  for (const key in message) if (Object.prototype.hasOwnProperty.call(message, key) && ++n > 2) return false;
+  return n === 2 && typeof message.role === "string" && typeof message.content === "string";
 }
 
 function textOf(message: object): string {
@@ -73,9 +72,9 @@ function textOf(message: object): string {
   }
 }
 
-function sameKept(a: Kept, b: Kept): boolean {
-  // Usually the very same strings, so these are pointer comparisons.
-  return a.role === b.role && a.content === b.content && a.text === b.text;
+function sameMessage(kept: Kept, message: PromptMessage): boolean {
+  if (kept.role !== message.role || kept.content !== message.content) return false;
+  return kept.text === null ? isPlain(message) : !isPlain(message) && kept.text === textOf(message);
 }
 
 /** What {@link PromptResolver.take} makes of a line. */
