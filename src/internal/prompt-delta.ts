@@ -153,11 +153,15 @@ export class PromptResolver {
   }
 }
 
-/** Replaces `from` by `to` in place, at the same position among the keys (as written, so as exported). */
+/**
+ * Replaces `from` by `to` in place, at the same position among the keys (as written, so as
+ * exported); `to` goes last when `from` is missing.
+ */
 function replaceKey(line: Record<string, unknown>, from: string, to: string, value: unknown): void {
   const entries = Object.entries(line);
   for (const [key] of entries) delete line[key];
-  for (const [key, old] of entries) line[key === from ? to : key] = key === from ? value : old;
+  for (const [key, old] of entries) if (key !== to) line[key === from ? to : key] = key === from ? value : old;
+  if (!(to in line)) line[to] = value;
 }
 
 /**
@@ -165,22 +169,7 @@ function replaceKey(line: Record<string, unknown>, from: string, to: string, val
  * keys keep their order. The input is not changed.
  */
 export function withPromptDelta<T extends object>(line: T, delta: PromptDelta): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(line)) {
-    if (key === "prompt") out.prompt_delta = delta;
-    else if (key !== "prompt_delta") out[key] = value;
-  }
-  if (!("prompt_delta" in out)) out.prompt_delta = delta;
-  return out;
-}
-
-/** The line with its rebuilt `prompt` in place of `prompt_delta`. The input is not changed. */
-export function withPrompt<T extends object>(line: T, prompt: readonly PromptMessage[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(line)) {
-    if (key === "prompt_delta") out.prompt = prompt;
-    else if (key !== "prompt") out[key] = value;
-  }
-  if (!("prompt" in out)) out.prompt = prompt;
+  const out: Record<string, unknown> = { ...(line as Record<string, unknown>) };
+  replaceKey(out, "prompt", "prompt_delta", delta);
   return out;
 }

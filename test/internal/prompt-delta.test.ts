@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PromptMessage } from "../../src/format.js";
-import { PromptDeltaEncoder, PromptResolver, withPrompt, withPromptDelta } from "../../src/internal/prompt-delta.js";
+import { PromptDeltaEncoder, PromptResolver, withPromptDelta } from "../../src/internal/prompt-delta.js";
 
 const sys = { role: "system", content: "You are in a REPL." };
 const u1 = { role: "user", content: "Fix the validator." };
@@ -101,12 +101,13 @@ describe("PromptResolver", () => {
   });
 });
 
-describe("withPromptDelta / withPrompt", () => {
-  it("swap the two fields in place, keeping the other keys' order", () => {
+describe("withPromptDelta", () => {
+  it("puts prompt_delta where prompt was, keeping the other keys' order; the resolver puts prompt back there", () => {
     const line = { type: "iteration", iteration: 1, prompt: [sys], response: "r" };
     const delta = withPromptDelta(line, { keep: 0, append: [sys] });
     expect(Object.keys(delta)).toEqual(["type", "iteration", "prompt_delta", "response"]);
-    const back = withPrompt(delta, [sys]);
-    expect(JSON.stringify(back)).toBe(JSON.stringify(line));
+    expect(Object.keys(line)).toEqual(["type", "iteration", "prompt", "response"]);
+    new PromptResolver().take(delta);
+    expect(JSON.stringify(delta)).toBe(JSON.stringify(line));
   });
 });
