@@ -5,7 +5,8 @@
  * A file is rewritten atomically: the new text goes to a temporary file beside it, which then
  * replaces it by a rename, and only if the file did not change meanwhile. A session that may
  * still be written to (no summary line, modified recently) is left alone unless forced, since
- * its writer would go on appending to the file the rename replaced.
+ * its writer would go on appending to the file the rename replaced. The new file keeps the
+ * old one's modification time.
  */
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
@@ -68,6 +69,9 @@ export async function convertSessionFile(file: string, to: PromptEncoding, optio
     const handle = await open(temp, "wx", before.mode & 0o7777);
     try {
       await handle.writeFile(out);
+      // The content did not change, so neither does its time: a crashed session stays one that
+      // stopped long ago (the viewer and the live check read mtime), not one written just now.
+      await handle.utimes(before.atime, before.mtime);
       await handle.sync();
     } finally {
       await handle.close();
@@ -83,6 +87,23 @@ export async function convertSessionFile(file: string, to: PromptEncoding, optio
     throw error;
   }
   return done;
+}
+
+/**
+ * The metadata line with `prompt_encoding` set for `"delta"` (where the logger writes it: after
+ * trajlog's own keys, before the caller's) or removed for `"full"`.
+ */
+function withEncoding(metadata: Record<string, unknown>, to: PromptEncoding): Record<string, unknown> {
+  const { [PROMPT_ENCODING_KEY]: _old, ...rest } = metadata;
+  if (to === "full") return rest;
+  const after = ["content_policy", "sampling", "experiment_name"].find((key) => key in rest);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    out[key] = value;
+    if (key === after) out[PROMPT_ENCODING_KEY] = "delta";
+  }
+  if (after === undefined) out[PROMPT_ENCODING_KEY] = "delta";
+  return out;
 }
 
 /**
@@ -115,10 +136,7 @@ function convertText(bytes: Buffer, to: PromptEncoding, problems: LineProblem[])
       continue;
     }
     if (record.type === "metadata" && line === 1) {
-      const metadata = { ...record };
-      if (to === "delta") metadata[PROMPT_ENCODING_KEY] = "delta";
-      else delete metadata[PROMPT_ENCODING_KEY];
-      out.push(JSON.stringify(metadata) + end);
+      out.push(JSON.stringify(withEncoding(record, to)) + end);
       continue;
     }
     if (record.type === "summary") complete = true;

@@ -16,6 +16,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   validate: { summary: "check session files against the format (exit 1 on problems)", load: () => import("./commands/validate.js") },
   export: { summary: "export sessions: opentraces, atlas, messages, rlm", load: () => import("./commands/export.js") },
   view: { summary: "open a local web viewer of a log directory", load: () => import("./commands/view.js") },
+  compact: {
+    summary: "rewrite session files with delta prompts (much smaller for long rollouts)",
+    load: async () => ({ command: (await import("./commands/convert.js")).compact }),
+  },
+  expand: {
+    summary: "rewrite session files with whole prompts",
+    load: async () => ({ command: (await import("./commands/convert.js")).expand }),
+  },
 };
 
 function mainHelp(): string {
