@@ -77,3 +77,16 @@ test("a bad flag or a missing directory exits 2 with one line", async () => {
   expect(bad.code).toBe(2);
   expect(bad.stderr.split("\n").filter(Boolean)).toHaveLength(1);
 });
+
+test("ls, stats and every export format print the same from a delta tree as from the whole-prompt tree", async () => {
+  const same = async (args: string[]): Promise<void> => {
+    const a = await runCli([args[0] as string, golden, ...args.slice(1)]);
+    const b = await runCli([args[0] as string, deltaTree, ...args.slice(1)]);
+    expect(a.code, args.join(" ")).toBe(0);
+    expect(b.stdout.split(deltaTree).join("<dir>"), args.join(" ")).toBe(a.stdout.split(golden).join("<dir>"));
+  };
+  await same(["ls"]);
+  await same(["ls", "--json"]);
+  await same(["stats", "--json"]);
+  for (const format of ["opentraces", "atlas", "messages"]) await same(["export", "--all", "-q", "--format", format]);
+});
