@@ -103,27 +103,13 @@ export function trajlogMiddleware(session: Session, options: TrajlogMiddlewareOp
     specificationVersion: "v4",
     async wrapGenerate({ doGenerate, params }) {
       const started = performance.now();
-      recorder.resolve(params.prompt);
-      let result;
-      try {
-        result = await doGenerate();
-      } catch (err) {
-        recorder.failed(params.prompt, err, seconds(started));
-        throw err;
-      }
+      const result = await recorder.call(params.prompt, started, doGenerate);
       recorder.generated(params.prompt, result, seconds(started));
       return result;
     },
     async wrapStream({ doStream, params }) {
       const started = performance.now();
-      recorder.resolve(params.prompt);
-      let result;
-      try {
-        result = await doStream();
-      } catch (err) {
-        recorder.failed(params.prompt, err, seconds(started));
-        throw err;
-      }
+      const result = await recorder.call(params.prompt, started, doStream);
       const parts = new StreamedCall();
       const reader = result.stream.getReader();
       let done = false;
@@ -238,6 +224,20 @@ class CallRecorder {
   constructor(session: Session, finalAnswer: (outcome: ModelCallOutcome) => string | null | undefined) {
     this.#session = session;
     this.#finalAnswer = finalAnswer;
+  }
+
+  /**
+   * Runs one model call: first writes the held calls whose tool results its prompt carries,
+   * and logs the call if it throws (the error goes on to the caller unchanged).
+   */
+  async call<T>(prompt: unknown, started: number, run: () => PromiseLike<T>): Promise<T> {
+    this.resolve(prompt);
+    try {
+      return await run();
+    } catch (err) {
+      this.failed(prompt, err, seconds(started));
+      throw err;
+    }
   }
 
   /** A new call starts: the results of held calls' tools are in its prompt; write those calls. */

@@ -29,29 +29,28 @@ function usage(input: number, output: number, cacheRead?: number, reasoning?: nu
   };
 }
 
+/** The next scripted answer on each call; a call past the script fails the test. */
+function script<T>(answers: T[]): () => T {
+  let call = 0;
+  return () => {
+    const answer = answers[call++];
+    if (answer === undefined) throw new Error(`the script has no call ${call}`);
+    return answer;
+  };
+}
+
 /** A mock model answering each doGenerate call with the next scripted result. */
 function scriptedModel(results: Array<Omit<GenerateResult, "warnings">>): MockLanguageModelV4 {
-  let call = 0;
-  return new MockLanguageModelV4({
-    modelId: "mock-7b",
-    doGenerate: async () => {
-      const result = results[call++];
-      if (result === undefined) throw new Error(`the script has no call ${call}`);
-      return { ...result, warnings: [] };
-    },
-  });
+  const next = script(results);
+  return new MockLanguageModelV4({ modelId: "mock-7b", doGenerate: async () => ({ ...next(), warnings: [] }) });
 }
 
 /** A mock model streaming each doStream call's scripted parts. */
 function streamingModel(calls: StreamPart[][]): MockLanguageModelV4 {
-  let call = 0;
+  const next = script(calls);
   return new MockLanguageModelV4({
     modelId: "mock-7b",
-    doStream: async () => {
-      const chunks = calls[call++];
-      if (chunks === undefined) throw new Error(`the script has no call ${call}`);
-      return { stream: simulateReadableStream({ chunks: [{ type: "stream-start", warnings: [] }, ...chunks] }) };
-    },
+    doStream: async () => ({ stream: simulateReadableStream({ chunks: [{ type: "stream-start", warnings: [] }, ...next()] }) }),
   });
 }
 
