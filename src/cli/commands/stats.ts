@@ -1,104 +1,31 @@
 /** `trajlog stats <dir>`: per training step, sessions, outcomes, rewards, iterations, time, tokens. */
-import { readSessions, sessionState, type TrajectoryRecord } from "../../reader.js";
+import { stat } from "node:fs/promises";
+import { readSessions } from "../../reader.js";
+import { computeStepStats, isLive, measureRecord, type SessionMeasures, type StepStats } from "../../step-stats.js";
 import type { Command } from "../command.js";
 import { oneDir } from "../positional.js";
 import { cell, formatTable } from "../table.js";
 
-/** The figures of one training step of one experiment. */
-export interface StepStats {
-  experiment: string;
-  training_step: number;
-  sessions: number;
-  completed: number;
-  errored: number;
-  incomplete: number;
-  /** Over sessions that have a reward; null when none has. */
-  reward_mean: number | null;
-  reward_min: number | null;
-  reward_max: number | null;
-  iterations_mean: number;
-  /** Seconds, over iterations that have an `iteration_time`; null when none has. */
-  iteration_time_mean: number | null;
-  /** Root-call usage plus sub-model calls. */
-  input_tokens: number;
-  output_tokens: number;
-}
-
-class StepAccumulator {
-  readonly stats: StepStats;
-  #rewardSum = 0;
-  #rewards = 0;
-  #iterations = 0;
-  #timeSum = 0;
-  #timed = 0;
-
-  constructor(experiment: string, step: number) {
-    this.stats = {
-      experiment,
-      training_step: step,
-      sessions: 0,
-      completed: 0,
-      errored: 0,
-      incomplete: 0,
-      reward_mean: null,
-      reward_min: null,
-      reward_max: null,
-      iterations_mean: 0,
-      iteration_time_mean: null,
-      input_tokens: 0,
-      output_tokens: 0,
-    };
-  }
-
-  add(record: TrajectoryRecord): void {
-    const s = this.stats;
-    s.sessions++;
-    s[sessionState(record)]++;
-    const reward = record.summary?.reward;
-    if (typeof reward === "number") {
-      this.#rewardSum += reward;
-      this.#rewards++;
-      s.reward_min = s.reward_min === null ? reward : Math.min(s.reward_min, reward);
-      s.reward_max = s.reward_max === null ? reward : Math.max(s.reward_max, reward);
-    }
-    for (const iteration of record.iterations) {
-      this.#iterations++;
-      if (iteration.iteration_time !== null) (this.#timeSum += iteration.iteration_time), this.#timed++;
-      s.input_tokens += iteration.usage?.prompt_tokens ?? 0;
-      s.output_tokens += iteration.usage?.completion_tokens ?? 0;
-      for (const block of iteration.code_blocks) {
-        for (const call of block.result.rlm_calls) {
-          s.input_tokens += call.prompt_tokens;
-          s.output_tokens += call.completion_tokens;
-        }
-      }
-    }
-  }
-
-  done(): StepStats {
-    const s = this.stats;
-    s.reward_mean = this.#rewards > 0 ? this.#rewardSum / this.#rewards : null;
-    s.iterations_mean = s.sessions > 0 ? this.#iterations / s.sessions : 0;
-    s.iteration_time_mean = this.#timed > 0 ? this.#timeSum / this.#timed : null;
-    return s;
-  }
-}
-
-/** Per-step figures of every session under `dir`, in experiment and step order. */
+/**
+ * Per-step figures of every session under `dir`, in experiment and step order, worked out by
+ * the step statistics the viewer uses too. An incomplete session written to in the last few
+ * minutes is live, and makes its step partial.
+ */
 export async function collectStepStats(dir: string): Promise<StepStats[]> {
-  const out: StepStats[] = [];
-  let current: StepAccumulator | null = null;
+  const measures: SessionMeasures[] = [];
   for await (const record of readSessions(dir)) {
-    const experiment = record.ref?.experiment ?? "";
-    const step = record.ref?.trainingStep ?? 0;
-    if (current === null || current.stats.experiment !== experiment || current.stats.training_step !== step) {
-      if (current !== null) out.push(current.done());
-      current = new StepAccumulator(experiment, step);
-    }
-    current.add(record);
+    const live = record.summary === null && isLive("incomplete", await mtimeOf(record.path), Date.now());
+    measures.push(measureRecord(record, live));
   }
-  if (current !== null) out.push(current.done());
-  return out;
+  return computeStepStats(measures);
+}
+
+async function mtimeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 /** The `stats` command. */
@@ -109,7 +36,9 @@ export const command: Command = {
 Figures per training step of the sessions under <dir> (a log directory, one experiment, or
 one step_N folder): sessions, completed / errored / incomplete, mean, min and max reward,
 mean iterations per session, mean iteration time (seconds), input and output tokens (root
-calls and sub-model calls).
+calls and sub-model calls). Forced sessions are counted but left out of every figure from
+REWARD MEAN on; FORCED and FORCED MEAN show them apart. A step with a session still being
+written (no summary, modified in the last 5 minutes) is marked "partial": its figures will change.
 
 Options:
   --json      a JSON array of per-step objects instead of the table
@@ -127,23 +56,25 @@ Options:
       return 0;
     }
     const lines = formatTable(
-      ["EXPERIMENT", "STEP", "SESSIONS", "COMPLETED", "ERRORED", "INCOMPLETE", "REWARD MEAN", "MIN", "MAX", "ITERS MEAN", "ITER TIME (s)", "TOKENS IN", "TOKENS OUT"],
+      ["EXPERIMENT", "STEP", "SESSIONS", "COMPLETED", "ERRORED", "INCOMPLETE", "REWARD MEAN", "MIN", "MAX", "ITERS MEAN", "ITER TIME (s)", "TOKENS IN", "TOKENS OUT", "FORCED", "FORCED MEAN"],
       steps.map((s) => [
         s.experiment,
-        String(s.training_step),
+        s.partial ? `${s.step} partial` : String(s.step),
         String(s.sessions),
         String(s.completed),
         String(s.errored),
         String(s.incomplete),
-        cell(s.reward_mean),
-        cell(s.reward_min),
-        cell(s.reward_max),
-        cell(s.iterations_mean, 2),
-        cell(s.iteration_time_mean),
-        String(s.input_tokens),
-        String(s.output_tokens),
+        cell(s.rewardMean),
+        cell(s.rewardMin),
+        cell(s.rewardMax),
+        cell(s.iterationsMean, 2),
+        cell(s.iterationTimeMean),
+        String(s.inputTokens),
+        String(s.outputTokens),
+        String(s.forced),
+        cell(s.forcedRewardMean),
       ]),
-      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]),
     );
     for (const line of lines) io.stdout.write(`${line}\n`);
     return 0;
