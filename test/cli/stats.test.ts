@@ -59,5 +59,5 @@ test("stats: an empty directory says so on stderr, exit 0", async () => {
 test("stats: the selection flags narrow the figures", async () => {
   const run = await runCli(["stats", logDir, "--experiment", "exp-a", "--steps", "1-2", "--json"]);
   expect(run.code).toBe(0);
-  expect((JSON.parse(run.stdout) as { training_step: number; sessions: number }[]).map((s) => [s.training_step, s.sessions])).toEqual([[2, 2]]);
+  expect((JSON.parse(run.stdout) as { experiment: string; step: number; sessions: number }[]).map((s) => [s.experiment, s.step, s.sessions])).toEqual([["exp-a", 2, 2]]);
 });
