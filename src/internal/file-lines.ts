@@ -17,8 +17,11 @@ export interface OverlongLine {
   torn: boolean;
 }
 
-/** Bytes read at a time. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes read at a time, at most (a small file gets a buffer of its own size). Large reads
+ * matter when passing over a huge line: each read is a trip through the thread pool.
+ */
+const DEFAULT_CHUNK_BYTES = 8 << 20;
 const NEWLINE = 0x0a;
 
 /** The UTF-8 length of `text`, computed only when its UTF-16 length leaves it in doubt. */
@@ -31,12 +34,18 @@ function overCap(text: string, cap: number): boolean {
 /**
  * The lines of `file`, a chunk's worth at a time, in order. Lines are decoded as UTF-8 (a
  * whole run of lines per decode, which is much faster than one decode per line). Rejects
- * when the file cannot be opened or read.
+ * when the file cannot be opened or read. `chunkBytes` is for tests of chunk boundaries.
  */
-export async function* readFileLines(file: string, maxLineBytes: number): AsyncGenerator<(RawLine | OverlongLine)[]> {
+export async function* readFileLines(
+  file: string,
+  maxLineBytes: number,
+  chunkBytes = DEFAULT_CHUNK_BYTES,
+): AsyncGenerator<(RawLine | OverlongLine)[]> {
   const handle = await open(file, "r");
   try {
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    // One byte more than the file, so that a file read whole is known to be at its end.
+    const { size } = await handle.stat();
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, size + 1)));
     /** The start of a line that continues into the next chunk (copied: the chunk is reused). */
     let head: Buffer[] = [];
     let headBytes = 0;
@@ -44,7 +53,7 @@ export async function* readFileLines(file: string, maxLineBytes: number): AsyncG
     let skipping = -1;
     let line = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       const data = chunk.subarray(0, bytesRead);
       const out: (RawLine | OverlongLine)[] = [];
