@@ -7,23 +7,14 @@ import { appendFile, chmod, mkdir, mkdtemp, rm, truncate, writeFile } from "node
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { metadataLine } from "../helpers/lines.js";
+import { iterationLine, metadataLine } from "../helpers/lines.js";
 import { lastJson, runFixture } from "../helpers/processes.js";
 import { runCli, spawnCli } from "./run-cli.js";
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
-const ITERATION = {
-  type: "iteration",
-  iteration: 1,
-  timestamp: "2026-02-19T14:30:01.000Z",
-  prompt: [{ role: "user", content: "q" }],
-  response: "r",
-  code_blocks: [],
-  final_answer: null,
-  iteration_time: 1,
-};
+const ITERATION = iterationLine();
 const SUMMARY = { type: "summary", timestamp: "2026-02-19T14:30:05.000Z", reward: 1, total_steps: 1, total_iterations: 1 };
 
 /** A whole, valid session file's text. */
