@@ -25,7 +25,7 @@ const sizeMb = values.smoke ? 4 : Number(values["size-mb"]);
 if (!Number.isFinite(sizeMb) || sizeMb <= 0) {
   throw new TypeError(`--size-mb expects a positive number; received ${JSON.stringify(values["size-mb"])}`);
 }
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
 const log = (text) => values.json || process.stderr.write(`${text}\n`);
 
 const root = await mkdtemp(path.join(os.tmpdir(), "trajlog-bench-export-"));

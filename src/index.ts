@@ -84,15 +84,18 @@ export {
   sessionStart,
   findLatestSession,
   parseSession,
+  DEFAULT_READ_MAX_LINE_BYTES,
+  DEFAULT_READ_MAX_FILE_BYTES,
+  SessionFileTooLargeError,
+  type ReadOptions,
   type TrajectoryRecord,
   type LineProblem,
   type SessionRef,
   type SessionFilter,
   type SessionState,
-  type ReadOptions,
   type CompactIterationLine,
 } from "./reader.js";
-export { validateSessionFile, type ExpectedPlace } from "./validate.js";
+export { validateSessionFile, type ExpectedPlace, type ValidateOptions } from "./validate.js";
 export type { ExportOptions } from "./export/options.js";
 export { toOpenTraces } from "./export/opentraces.js";
 export {

@@ -273,7 +273,7 @@ function buildMessage(input: unknown): PromptMessage {
     content: flattenContent(message.content),
   };
   for (const key of Object.keys(message)) {
-    if (key !== "role" && key !== "content") {
+    if (key !== "role" && key !== "content" && message[key] !== undefined) {
       const safe = toJsonSafe(message[key]);
       if (safe !== undefined) built[key] = safe;
     }

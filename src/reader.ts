@@ -6,13 +6,15 @@
  * JSON or not a line of the format is skipped and listed in `problems`. Only I/O errors on the
  * path the caller named (missing directory, unreadable file) reject.
  */
-import { open, readFile, readdir, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { IterationLine, MetadataLine, PromptDelta, SummaryLine } from "./format.js";
 import { safeSegment } from "./paths.js";
 import { LINE_CHECKS, firstSchemaError, isLineType } from "./internal/line-checks.js";
 import { parseSessionFileName } from "./internal/session-file-name.js";
 import { splitLines } from "./internal/split-lines.js";
+import { formatBytes, readFileLines, type OverlongLine } from "./internal/file-lines.js";
+import { DEFAULT_MAX_LINE_BYTES } from "./content-policy.js";
 import { excerpt } from "./internal/excerpt.js";
 import { PromptDeltaEncoder, PromptResolver } from "./internal/prompt-delta.js";
 
@@ -29,17 +31,6 @@ export interface LineProblem {
  */
 export type CompactIterationLine = Omit<IterationLine, "prompt"> & { prompt_delta: PromptDelta };
 
-/** How to read a session file. */
-export interface ReadOptions {
-  /**
-   * `"full"`: every iteration carries its whole `prompt`, rebuilt where the file stores deltas.
-   * `"delta"`: every iteration carries `prompt_delta` instead (computed where the file stores
-   * whole prompts): the first `keep` messages of the previous iteration's prompt, then `append`.
-   * @default "full"
-   */
-  prompts?: "full" | "delta";
-}
-
 /** One session file, read. */
 export interface TrajectoryRecord<I = IterationLine> {
   /** The file's path, as given. */
@@ -48,7 +39,7 @@ export interface TrajectoryRecord<I = IterationLine> {
   sessionId: string;
   /** Line 1; null when the file has no valid metadata line. */
   metadata: MetadataLine | null;
-  /** Every valid iteration line, in file order, with its whole prompt (see {@link ReadOptions}). */
+  /** Every valid iteration line, in file order, with its whole prompt (see {@link ReadOptions.prompts}). */
   iterations: I[];
   /** The last valid summary line; null for a session that never finished. */
   summary: SummaryLine | null;
@@ -105,35 +96,141 @@ export interface SessionFilter {
   states?: readonly SessionState[];
   /** Only sessions whose reward is at least this (`readSessions` only; no reward never passes). */
   minReward?: number;
+  /** Only sessions whose reward is at most this (`readSessions` only; no reward never passes). */
+  maxReward?: number;
+  /**
+   * true: only sessions logged with `force`; false: none of them (`readSessions` only; a
+   * file without a metadata line counts as not forced).
+   */
+  forced?: boolean;
+}
+
+/**
+ * Longest line the reader takes by default: a little above the logger's default `maxLineBytes`,
+ * so every line the logger writes with its defaults is read, and a hostile one is not.
+ */
+export const DEFAULT_READ_MAX_LINE_BYTES = DEFAULT_MAX_LINE_BYTES + 1024 * 1024;
+
+/**
+ * Largest session file read into memory by default. A session is held whole as a
+ * {@link TrajectoryRecord}; a file larger than this is reported through
+ * {@link ReadOptions.onUnreadable} instead (`validateSessionFile` streams and has no such cap).
+ */
+export const DEFAULT_READ_MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** How files are read, and where a file that cannot be read is reported. */
+export interface ReadOptions {
+  /** A longer line is recorded as a problem and passed over unread. Default {@link DEFAULT_READ_MAX_LINE_BYTES}. */
+  maxLineBytes?: number;
+  /** A larger file is not read (see {@link DEFAULT_READ_MAX_FILE_BYTES}). */
+  maxFileBytes?: number;
+  /**
+   * `"full"`: every iteration carries its whole `prompt`, rebuilt where the file stores deltas.
+   * `"delta"`: every iteration carries `prompt_delta` instead (computed where the file stores
+   * whole prompts): the first `keep` messages of the previous iteration's prompt, then `append`.
+   * @default "full"
+   */
+  prompts?: "full" | "delta";
+  /**
+   * Called for each session file or folder that a scan finds but cannot read (permission
+   * denied, too large, an I/O error), with the reason in a few words; the file is left out.
+   * A file that vanished between the listing and the read is not reported: it is not there.
+   */
+  onUnreadable?: (path: string, reason: string) => void;
+}
+
+/** A session file over {@link ReadOptions.maxFileBytes}. */
+export class SessionFileTooLargeError extends Error {
+  override name = "SessionFileTooLargeError";
+  readonly code = "ETOOLARGE";
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`too large to read whole: ${formatBytes(size)}, over the limit of ${formatBytes(limit)}`);
+  }
 }
 
 const STEP_DIR = /^step_(\d+)$/;
 const NEWLINE = 0x0a;
 
-/** Reads one session file. Rejects only when the file cannot be read. */
-export async function readSession(file: string): Promise<TrajectoryRecord>;
+/**
+ * Reads one session file as a stream: a line over `maxLineBytes` is a problem and is never
+ * held in memory. Delta prompts are rebuilt from the lines before them; one that cannot be (an
+ * earlier line unreadable) is a problem, and its line is skipped rather than shown with a wrong
+ * prompt. Rejects only when the file cannot be read, or is over `maxFileBytes`
+ * ({@link SessionFileTooLargeError}).
+ */
+export async function readSession(file: string, options?: ReadOptions & { prompts?: "full" }): Promise<TrajectoryRecord>;
 export async function readSession(file: string, options: ReadOptions & { prompts: "delta" }): Promise<TrajectoryRecord<CompactIterationLine>>;
 export async function readSession(file: string, options?: ReadOptions): Promise<TrajectoryRecord | TrajectoryRecord<CompactIterationLine>>;
 export async function readSession(file: string, options: ReadOptions = {}): Promise<TrajectoryRecord | TrajectoryRecord<CompactIterationLine>> {
-  return parseSession(file, await readFile(file), options);
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_READ_MAX_FILE_BYTES;
+  const { size } = await stat(file);
+  if (size > maxFileBytes) throw new SessionFileTooLargeError(file, size, maxFileBytes);
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_READ_MAX_LINE_BYTES;
+  const record = emptyRecord(file);
+  const prompts = new PromptResolver();
+  for await (const lines of readFileLines(file, maxLineBytes)) {
+    for (const item of lines) {
+      if ("overlong" in item) {
+        prompts.skip();
+        record.problems.push({ line: item.line, message: overlongMessage(item, maxLineBytes) });
+      } else if (item.text.trim() !== "") readLine(record, item.text, item.line, item.torn, prompts);
+    }
+  }
+  record.complete = record.summary !== null;
+  return finish(record, options);
 }
 
-/**
- * Builds a {@link TrajectoryRecord} from a session file's bytes. Delta prompts are rebuilt from
- * the lines before them; one that cannot be (an earlier line unreadable) is a problem, and its
- * line is skipped rather than shown with a wrong prompt.
- */
-export function parseSession(file: string, bytes: Buffer): TrajectoryRecord;
+/** The problem text of a line over the cap, shared with `validate`. */
+export function overlongMessage(item: OverlongLine, maxLineBytes: number): string {
+  return `line of ${formatBytes(item.overlong)} is over the ${formatBytes(maxLineBytes)} limit${item.torn ? " (and has no newline at the end)" : ""}: skipped unread (raise the limit with --max-line-bytes)`;
+}
+
+function emptyRecord(file: string): TrajectoryRecord {
+  return {
+    path: file,
+    sessionId: parseSessionFileName(path.basename(file)).sessionId,
+    metadata: null,
+    iterations: [],
+    summary: null,
+    complete: false,
+    problems: [],
+  };
+}
+
+/** Builds a {@link TrajectoryRecord} from a session file's bytes, as {@link readSession} does. */
+export function parseSession(file: string, bytes: Buffer, options?: ReadOptions & { prompts?: "full" }): TrajectoryRecord;
 export function parseSession(file: string, bytes: Buffer, options: ReadOptions & { prompts: "delta" }): TrajectoryRecord<CompactIterationLine>;
 export function parseSession(file: string, bytes: Buffer, options?: ReadOptions): TrajectoryRecord | TrajectoryRecord<CompactIterationLine>;
 export function parseSession(file: string, bytes: Buffer, options: ReadOptions = {}): TrajectoryRecord | TrajectoryRecord<CompactIterationLine> {
-  const compact = options.prompts === "delta" ? new PromptDeltaEncoder() : null;
-  const record = parseSessionLines(file, bytes, new PromptResolver());
-  // The metadata describes the record handed out: whole prompts unless asked for deltas.
+  return finish(parseSessionLines(file, bytes, new PromptResolver()), options);
+}
+
+/**
+ * @internal {@link parseSession} with the prompt chain in the caller's hands, for a reader that
+ * takes a file a line at a time (the viewer): `prompts` rebuilds delta prompts across calls.
+ * The metadata keeps its `prompt_encoding`.
+ */
+export function parseSessionLines(file: string, bytes: Buffer, prompts: PromptResolver): TrajectoryRecord {
+  const record = emptyRecord(file);
+  for (const { line, text, torn } of splitLines(bytes)) {
+    if (text.trim() === "") continue;
+    readLine(record, text, line, torn, prompts);
+  }
+  record.complete = record.summary !== null;
+  return record;
+}
+
+/** The record as handed out: its metadata says how its own prompts are carried (whole, unless asked for deltas). */
+function finish(record: TrajectoryRecord, options: ReadOptions): TrajectoryRecord | TrajectoryRecord<CompactIterationLine> {
   const metadata = record.metadata;
   if (metadata !== null) delete metadata.prompt_encoding;
-  if (compact === null) return record;
+  if (options.prompts !== "delta") return record;
   // Computed from the rebuilt prompts, so the deltas are the same whichever way the file was written.
+  const compact = new PromptDeltaEncoder();
   return {
     ...record,
     metadata: metadata === null ? null : { ...metadata, prompt_encoding: "delta" },
@@ -144,29 +241,6 @@ export function parseSession(file: string, bytes: Buffer, options: ReadOptions =
       return { ...rest, prompt_delta: delta } as CompactIterationLine;
     }),
   };
-}
-
-/**
- * @internal {@link parseSession} with the prompt chain in the caller's hands, for a reader that
- * takes a file a line at a time (the viewer): `prompts` rebuilds delta prompts across calls.
- * The metadata keeps its `prompt_encoding`.
- */
-export function parseSessionLines(file: string, bytes: Buffer, prompts: PromptResolver): TrajectoryRecord {
-  const record: TrajectoryRecord = {
-    path: file,
-    sessionId: parseSessionFileName(path.basename(file)).sessionId,
-    metadata: null,
-    iterations: [],
-    summary: null,
-    complete: false,
-    problems: [],
-  };
-  for (const { line, text, torn } of splitLines(bytes)) {
-    if (text.trim() === "") continue;
-    readLine(record, text, line, torn, prompts);
-  }
-  record.complete = record.summary !== null;
-  return record;
 }
 
 function readLine(record: TrajectoryRecord, text: string, line: number, torn: boolean, prompts: PromptResolver): void {
@@ -229,10 +303,10 @@ export function sessionState(record: Pick<TrajectoryRecord, "summary">): Session
  * Order: experiment, training step (numerically), start time, file name. Memory holds one
  * folder listing at a time. Rejects when `dir` does not exist or cannot be listed.
  */
-export async function* scanSessions(dir: string, filter: SessionFilter = {}): AsyncIterable<SessionRef> {
+export async function* scanSessions(dir: string, filter: SessionFilter = {}, options: ReadOptions = {}): AsyncIterable<SessionRef> {
   const root = path.resolve(dir);
   const info = await stat(root);
-  const match = compileFilter(filter);
+  const match = compileFilter(filter, options);
   if (info.isFile()) {
     const ref = await lonelyFileRef(root);
     if (match(ref)) yield ref;
@@ -260,14 +334,14 @@ export async function* scanSessions(dir: string, filter: SessionFilter = {}): As
  * Reads the sessions of a directory one at a time, in {@link scanSessions} order, applying the
  * whole filter. The next file is read while the caller handles the current one.
  */
-export async function* readSessions(dir: string, filter: SessionFilter = {}): AsyncIterable<TrajectoryRecord> {
+export async function* readSessions(dir: string, filter: SessionFilter = {}, options: ReadOptions = {}): AsyncIterable<TrajectoryRecord> {
   const keep = compileRecordFilter(filter);
-  const refs = scanSessions(dir, filter)[Symbol.asyncIterator]();
+  const refs = scanSessions(dir, filter, options)[Symbol.asyncIterator]();
   const next = async (): Promise<TrajectoryRecord | null> => {
     for (;;) {
       const ref = await refs.next();
       if (ref.done === true) return null;
-      const record = await readSessionOrNull(ref.value.path);
+      const record = await readSessionOrNull(ref.value.path, options);
       if (record !== null && keep(record)) {
         record.ref = ref.value;
         return record;
@@ -290,9 +364,9 @@ export async function* readSessions(dir: string, filter: SessionFilter = {}): As
  * decided from file names, reading metadata lines only to break ties within one second.
  * Resolves to null when there is none.
  */
-export async function findLatestSession(dir: string, filter: SessionFilter = {}): Promise<SessionRef | null> {
+export async function findLatestSession(dir: string, filter: SessionFilter = {}, options: ReadOptions = {}): Promise<SessionRef | null> {
   let latest: SessionRef[] = [];
-  for await (const ref of scanSessions(dir, filter)) {
+  for await (const ref of scanSessions(dir, filter, options)) {
     const current = latest[0];
     if (current === undefined || compareStart(ref, current) > 0) latest = [ref];
     else if (compareStart(ref, current) === 0) latest.push(ref);
@@ -325,22 +399,38 @@ export function sessionStart(record: TrajectoryRecord): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** A file vanished or became unreadable mid-scan: skip it, as a session that is not there. */
-async function readSessionOrNull(file: string): Promise<TrajectoryRecord | null> {
+/**
+ * A file that vanished mid-scan is skipped as a session that is not there; one that cannot be
+ * read is skipped and reported.
+ */
+async function readSessionOrNull(file: string, options: ReadOptions): Promise<TrajectoryRecord | null> {
   try {
-    return await readSession(file);
-  } catch {
+    // readSessions hands out whole prompts.
+    return await readSession(file, { ...options, prompts: "full" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") options.onUnreadable?.(file, readErrorReason(error));
     return null;
   }
+}
+
+/** Why a file or folder could not be read, in a few words. */
+export function readErrorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  if (code === "ETOOLARGE") return (error as Error).message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface CompiledFilter {
   (ref: SessionRef): boolean;
   experiment: (name: string) => boolean;
   step: (step: number) => boolean;
+  /** Where folders that cannot be listed are reported. */
+  onUnreadable: ReadOptions["onUnreadable"];
 }
 
-function compileFilter(filter: SessionFilter): CompiledFilter {
+function compileFilter(filter: SessionFilter, options: ReadOptions = {}): CompiledFilter {
   const ids = filter.sessionIds !== undefined ? new Set(filter.sessionIds) : null;
   const experiments = filter.experiments !== undefined
     ? new Set(filter.experiments.flatMap((name) => [name, safeSegment(name)]))
@@ -366,7 +456,7 @@ function compileFilter(filter: SessionFilter): CompiledFilter {
     }
     return true;
   };
-  return Object.assign(match, { experiment, step });
+  return Object.assign(match, { experiment, step, onUnreadable: options.onUnreadable });
 }
 
 function compileRecordFilter(filter: SessionFilter): (record: TrajectoryRecord) => boolean {
@@ -375,10 +465,13 @@ function compileRecordFilter(filter: SessionFilter): (record: TrajectoryRecord) 
   const until = filter.until?.getTime();
   return (record) => {
     if (states !== null && !states.has(sessionState(record))) return false;
-    if (filter.minReward !== undefined) {
+    if (filter.minReward !== undefined || filter.maxReward !== undefined) {
       const reward = record.summary?.reward;
-      if (typeof reward !== "number" || reward < filter.minReward) return false;
+      if (typeof reward !== "number") return false;
+      if (filter.minReward !== undefined && reward < filter.minReward) return false;
+      if (filter.maxReward !== undefined && reward > filter.maxReward) return false;
     }
+    if (filter.forced !== undefined && (record.metadata?.sampling?.forced === true) !== filter.forced) return false;
     if (since !== undefined || until !== undefined) {
       const start = sessionStart(record)?.getTime();
       if (start === undefined) return false;
@@ -396,7 +489,7 @@ async function* scanExperiment(
   match: CompiledFilter,
 ): AsyncIterable<SessionRef> {
   const steps: { name: string; step: number }[] = [];
-  for (const entry of await listDir(dir, dir === root)) {
+  for (const entry of await listDir(dir, dir === root, match.onUnreadable)) {
     const m = entry.isDirectory() ? STEP_DIR.exec(entry.name) : null;
     if (m !== null) steps.push({ name: entry.name, step: Number(m[1]) });
   }
@@ -415,7 +508,7 @@ async function* scanStep(
   match: CompiledFilter,
 ): AsyncIterable<SessionRef> {
   const refs: SessionRef[] = [];
-  for (const entry of await listDir(dir, dir === root)) {
+  for (const entry of await listDir(dir, dir === root, match.onUnreadable)) {
     if (!entry.isFile() || !entry.name.endsWith(".jsonl")) continue;
     const name = parseSessionFileName(entry.name);
     const file = path.join(dir, entry.name);
@@ -473,12 +566,16 @@ async function readFirstLine(file: string): Promise<Record<string, unknown> | nu
   }
 }
 
-/** Lists a folder; the scanned root must exist, a subfolder that vanished mid-scan counts as empty. */
-async function listDir(dir: string, mustExist: boolean): Promise<import("node:fs").Dirent[]> {
+/**
+ * Lists a folder. The scanned root must be listable; a subfolder that vanished mid-scan counts
+ * as empty, one that cannot be listed is reported and counts as empty.
+ */
+async function listDir(dir: string, mustExist: boolean, onUnreadable?: ReadOptions["onUnreadable"]): Promise<import("node:fs").Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if (mustExist) throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") onUnreadable?.(`${dir}${path.sep}`, readErrorReason(error));
     return [];
   }
 }

@@ -3,13 +3,11 @@
  * schema (`LINE_SCHEMAS`), metadata on line 1 only, summary only last, iteration numbers
  * increasing, the file placed where its metadata says.
  */
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { LineType } from "./format.js";
 import { safeSegment } from "./paths.js";
-import type { LineProblem } from "./reader.js";
+import { DEFAULT_READ_MAX_LINE_BYTES, overlongMessage, type LineProblem } from "./reader.js";
 import { LINE_CHECKS, isLineType } from "./internal/line-checks.js";
-import { splitLines } from "./internal/split-lines.js";
+import { readFileLines } from "./internal/file-lines.js";
 import { excerpt } from "./internal/excerpt.js";
 import { PromptResolver } from "./internal/prompt-delta.js";
 
@@ -23,12 +21,30 @@ export interface ExpectedPlace {
 
 /** Schema errors listed per line, at most. */
 const MAX_ERRORS_PER_LINE = 3;
+/** Problems listed per file, at most: a file of garbage must not fill memory with reports. */
+const MAX_PROBLEMS_PER_FILE = 1000;
 
-/** Every problem of one session file, in line order; empty when the file is valid. Rejects only on I/O errors. */
-export async function validateSessionFile(file: string, expected: ExpectedPlace = {}): Promise<LineProblem[]> {
-  const problems: LineProblem[] = [];
-  const bytes = await readFile(file);
-  if (bytes.length === 0) return [{ line: 1, message: "empty file: line 1 must be the metadata line" }];
+/** How {@link validateSessionFile} reads. */
+export interface ValidateOptions {
+  /** A longer line is a problem and is passed over unread. Default: the reader's. */
+  maxLineBytes?: number;
+}
+
+/**
+ * Every problem of one session file, in line order; empty when the file is valid. The file
+ * is streamed: any size is checked in bounded memory. Rejects only on I/O errors.
+ */
+export async function validateSessionFile(file: string, expected: ExpectedPlace = {}, options: ValidateOptions = {}): Promise<LineProblem[]> {
+  const listed: LineProblem[] = [];
+  let unlisted = 0;
+  const problems = {
+    push(problem: LineProblem): void {
+      if (listed.length < MAX_PROBLEMS_PER_FILE) listed.push(problem);
+      else unlisted++;
+    },
+  };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_READ_MAX_LINE_BYTES;
+  let lines = 0;
   let summaryLine = 0;
   let lastIteration = 0;
   let iterations = 0;
@@ -36,10 +52,21 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
   // Every delta must rebuild from the lines before it, as a reader would rebuild it.
   const prompts = new PromptResolver(false);
   let encoding: unknown = "full";
-  for (const { line, text, torn } of splitLines(bytes)) {
+  for await (const batch of readFileLines(file, maxLineBytes)) {
+    for (const item of batch) {
+      lines++;
+      if ("overlong" in item) {
+        prompts.skip();
+        problems.push({ line: item.line, message: overlongMessage(item, maxLineBytes) });
+      } else checkLine(item.line, item.text, item.torn);
+    }
+  }
+  if (lines === 0) return [{ line: 1, message: "empty file: line 1 must be the metadata line" }];
+
+  function checkLine(line: number, text: string, torn: boolean): void {
     if (text.trim() === "") {
       problems.push({ line, message: "blank line" });
-      continue;
+      return;
     }
     let value: unknown;
     try {
@@ -50,13 +77,13 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
         line,
         message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
       });
-      continue;
+      return;
     }
     if (torn) problems.push({ line, message: "no newline at the end of the last line" });
     const type = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
     if (!isLineType(type)) {
       problems.push({ line, message: type === undefined ? 'not a trajectory line: no "type"' : `unknown line type ${JSON.stringify(type)}` });
-      continue;
+      return;
     }
     let rebuilt = true;
     if (type === "iteration") {
@@ -108,7 +135,9 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
       message: `summary says total_iterations ${declaredIterations}, but the file has ${iterations} iteration lines`,
     });
   }
-  return problems.sort((a, b) => a.line - b.line);
+  listed.sort((a, b) => a.line - b.line);
+  if (unlisted > 0) listed.push({ line: lines, message: `${unlisted} more problems in this file, not listed` });
+  return listed;
 }
 
 function schemaErrors(type: LineType, value: unknown): string[] {
@@ -122,7 +151,7 @@ function schemaErrors(type: LineType, value: unknown): string[] {
   return out;
 }
 
-function checkPlace(metadata: Record<string, unknown>, expected: ExpectedPlace, problems: LineProblem[]): void {
+function checkPlace(metadata: Record<string, unknown>, expected: ExpectedPlace, problems: { push(problem: LineProblem): void }): void {
   const step = metadata.training_step;
   if (expected.trainingStep !== undefined && typeof step === "number" && step !== expected.trainingStep) {
     problems.push({ line: 1, message: `training_step is ${step} but the file is under step_${expected.trainingStep}` });
@@ -134,10 +163,4 @@ function checkPlace(metadata: Record<string, unknown>, expected: ExpectedPlace, 
       message: `experiment_name ${JSON.stringify(name)} does not match its folder ${JSON.stringify(expected.experiment)}`,
     });
   }
-}
-
-/** A problem's location as `file:line`, for reports. */
-export function problemLocation(file: string, problem: LineProblem, base: string = process.cwd()): string {
-  const shown = path.isAbsolute(file) ? path.relative(base, file) || file : file;
-  return `${shown.startsWith("..") ? file : shown}:${problem.line}`;
 }

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import type { IterationLine } from "../src/index.js";
 import { makeTempDir, removeTempDir } from "./helpers/processes.js";
-import { listFiles, parseWithPython, readLines } from "./helpers/session-files.js";
+import { listFiles, parseWithPython, readLines, readSession } from "./helpers/session-files.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -34,5 +35,32 @@ describe("examples", () => {
     expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));
     expect(run.stdout).toMatch(/\d+ sessions, \d+ lines, \d+ bytes written under /);
     expect(fs.existsSync(`${dir}/demo-swe`)).toBe(true);
+  });
+
+  it("ai-sdk-tool-loop.mjs logs real AI SDK tool loops: every model call, tool call and result", () => {
+    const dir = makeTempDir();
+    cleanups.push(() => removeTempDir(dir));
+    const run = spawnSync(process.execPath, ["examples/ai-sdk-tool-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const files = listFiles(dir);
+    const printed = run.stdout.split("\n").filter((l) => l.startsWith("  /")).map((l) => l.trim()).sort();
+    expect(printed).toEqual(files);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const { metadata, summary, ...session } = readSession(file);
+      const iterations = session.iterations as IterationLine[];
+      const step = metadata.training_step as number;
+      // add(), then (from step 1 on) check(), then the answer: one iteration per model call.
+      expect(iterations.map((i) => i.code_blocks.map((b) => b.code.replace(/\(.*/, "")))).toEqual(
+        step === 0 ? [["add"], []] : [["add"], ["check"], []],
+      );
+      expect(iterations.map((i) => i.finish_reason)).toEqual(step === 0 ? ["tool-calls", "stop"] : ["tool-calls", "tool-calls", "stop"]);
+      const sum = JSON.parse(iterations[0]?.code_blocks[0]?.result.stdout ?? "null") as { sum: number };
+      expect(iterations.at(-1)?.final_answer).toBe(`The answer is ${sum.sum}.`);
+      expect(iterations.every((i) => (i.usage?.prompt_tokens ?? 0) > 0)).toBe(true);
+      expect(summary).toMatchObject({ reward: 1, total_iterations: iterations.length });
+    }
+    expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));
   });
 });

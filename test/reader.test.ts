@@ -13,7 +13,7 @@ import {
   type SessionRef,
 } from "../src/index.js";
 import { buildLogTree, TREE_SESSIONS } from "./fixtures/log-tree.js";
-import { metadataLine } from "./helpers/lines.js";
+import { iterationLine, metadataLine } from "./helpers/lines.js";
 
 let logDir: string;
 let scratch: string;
@@ -34,16 +34,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 const METADATA = metadataLine({ timestamp: "2026-02-19T14:30:00.000Z", root_model: "m", instance_id: "i", training_step: 0, experiment_name: "e" });
-const ITERATION = {
-  type: "iteration",
-  iteration: 1,
-  timestamp: "2026-02-19T14:30:01.000Z",
-  prompt: [{ role: "user", content: "hi" }],
-  response: "hello",
-  code_blocks: [],
-  final_answer: null,
-  iteration_time: 1,
-};
+const ITERATION = iterationLine(1, { prompt: [{ role: "user", content: "hi" }], response: "hello" });
 
 describe("readSession", () => {
   test("reads a whole session file", async () => {

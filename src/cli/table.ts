@@ -1,7 +1,10 @@
 /** Plain-text tables for terminal output. */
+import { escapeControl } from "./terminal-text.js";
 
-/** Rows padded into aligned columns; columns listed in `right` are right-aligned. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number> = new Set()): string[] {
+/** Rows padded into aligned columns, control characters escaped; columns listed in `right` are right-aligned. */
+export function formatTable(header: readonly string[], cells: readonly (readonly string[])[], right: ReadonlySet<number> = new Set()): string[] {
+  // Escaped before measuring, so a control character in a cell neither acts nor skews a column.
+  const rows = cells.map((r) => r.map(escapeControl));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]): string =>
     cells

@@ -44,6 +44,9 @@ export const MAX_SKETCHES = 500;
 /** Problems listed for a session; the count says how many there are. */
 const MAX_PROBLEMS = 100;
 
+/** How the sample statistics treat forced sessions: left out and shown apart, or included. */
+export const FORCED_MODES = ["apart", "include"] as const;
+
 /** The API, by path. */
 export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
   /** Changes whenever anything in the log directory changed: the page polls it to refresh. */
@@ -51,14 +54,16 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
     sendJson(res, { generation: index.generation });
   },
 
-  /** Experiments with per-step reward and iteration statistics. */
-  "/api/overview": async ({ index }, _query, res) => {
+  /** Experiments with per-step statistics; forced sessions apart unless `forced=include`. */
+  "/api/overview": async ({ index }, query, res) => {
     const rows = index.rows();
+    const includeForced = query.oneOf("forced", FORCED_MODES, "apart") === "include";
+    const now = Date.now();
     sendJson(res, {
       logDir: index.logDir,
       generation: index.generation,
       sessions: rows.length,
-      experiments: experimentOverview(rows, (row) => index.status(row)),
+      experiments: experimentOverview(rows, (row) => index.measures(row, now), { includeForced }),
     });
   },
 

@@ -10,6 +10,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { scanSessions, type SessionRef } from "../reader.js";
 import { readSessionRow, type SessionRow } from "./session-row.js";
+import { DEFAULT_LIVE_WINDOW_MS, isLive, type SessionMeasures } from "../step-stats.js";
 
 /** A session's state as the viewer shows it: an incomplete session is live or unfinished. */
 export type SessionStatus = "completed" | "errored" | "live" | "unfinished";
@@ -28,8 +29,6 @@ export interface SessionIndexOptions {
 
 /** Default time between two scans, in milliseconds. */
 export const DEFAULT_POLL_MS = 1000;
-/** Default window, in milliseconds, within which an incomplete session counts as live. */
-export const DEFAULT_LIVE_WINDOW_MS = 5 * 60 * 1000;
 /** Files stat'ed or read at once during a scan. */
 const PARALLEL = 32;
 /**
@@ -85,7 +84,12 @@ export class SessionIndex {
   /** Whether a session is completed, errored, live (incomplete, recently written) or unfinished. */
   status(row: SessionRow, now: number = Date.now()): SessionStatus {
     if (row.state !== "incomplete") return row.state;
-    return now - row.mtimeMs <= this.#liveWindowMs ? "live" : "unfinished";
+    return isLive(row.state, row.mtimeMs, now, this.#liveWindowMs) ? "live" : "unfinished";
+  }
+
+  /** What the step statistics need of a row, with its live state now. */
+  measures(row: SessionRow, now: number = Date.now()): SessionMeasures {
+    return { ...row, live: isLive(row.state, row.mtimeMs, now, this.#liveWindowMs) };
   }
 
   /**
@@ -184,7 +188,7 @@ export class SessionIndex {
     try {
       const info = await stat(ref.path);
       if (known !== undefined && known.sizeBytes === info.size && known.mtimeMs === info.mtimeMs) return known;
-      return await readSessionRow(ref, info.size, info.mtimeMs);
+      return await readSessionRow(ref, info.size, info.mtimeMs, known);
     } catch {
       return null;
     }

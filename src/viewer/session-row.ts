@@ -2,9 +2,11 @@
  * One session as the viewer's tables show it, built from the first and last lines of its file
  * only, so that indexing 10,000 sessions, or one of 100 MB, reads a few kilobytes per file.
  */
+import { createReadStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { parseSession, sessionState, type SessionRef, type SessionState, type TrajectoryRecord } from "../reader.js";
 import type { FinalAnswer, IterationLine } from "../format.js";
+import { addIteration, emptyIterationMeasures, isForced, type IterationMeasures } from "../step-stats.js";
 
 /** What the viewer shows of a session in its tables. */
 export interface SessionRow {
@@ -21,6 +23,14 @@ export interface SessionRow {
   iterations: number;
   reward: number | null;
   state: SessionState;
+  /** Logged with `force`, outside the sample: left out of the sample statistics. */
+  forced: boolean;
+  /** Tokens of the root calls' usage plus the sub-model calls. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Sum of `iteration_time` over the iterations that have one, and how many have one. */
+  iterationSeconds: number;
+  timedIterations: number;
   /** Start time, ISO 8601. */
   startedAt: string | null;
   /** Time of the last line written, ISO 8601. */
@@ -45,18 +55,33 @@ const CHUNK = 64 * 1024;
 /** Lines longer than this at the head or tail are not looked at (the row just lacks them). */
 const MAX_EDGE_LINE = 16 * 1024 * 1024;
 
-/** Builds the row of a session file of known size and modification time. */
-export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs: number): Promise<SessionRow> {
+/**
+ * For a row of a large file: its iteration measures and the offset after the last line they
+ * count, so that the next row of the same growing file reads only what was appended.
+ */
+const measuredUpTo = new WeakMap<SessionRow, { to: number; counted: IterationMeasures }>();
+
+/**
+ * Builds the row of a session file of known size and modification time. `previous` is the
+ * file's last row, if any: a large file that only grew is then measured from where it stopped.
+ */
+export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs: number, previous?: SessionRow): Promise<SessionRow> {
   const whole = sizeBytes <= WHOLE_READ_BYTES;
   const record = whole ? parseSession(ref.path, await readFile(ref.path)) : await readEdges(ref.path, sizeBytes);
   const last = record.iterations[record.iterations.length - 1];
   const metadata = record.metadata;
-  const iterations = whole
-    ? record.iterations.length
-    : (record.summary?.total_iterations ?? last?.iteration ?? 0);
+  let counted = emptyIterationMeasures();
+  let measuredTo = 0;
+  if (whole) {
+    for (const iteration of record.iterations) addIteration(counted, iteration);
+  } else {
+    const known = previous === undefined || previous.sizeBytes > sizeBytes ? undefined : measuredUpTo.get(previous);
+    ({ counted, to: measuredTo } = await measureLines(ref.path, known?.to ?? 0, sizeBytes, known?.counted));
+  }
+  const iterations = counted.iterations;
   const startedAt = metadata?.timestamp ?? ref.startedAt;
   const endedAt = record.summary?.timestamp ?? last?.timestamp ?? startedAt;
-  return {
+  const row: SessionRow = {
     relPath: ref.relPath,
     sessionId: ref.sessionId,
     experiment: ref.experiment,
@@ -66,6 +91,11 @@ export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs
     iterations,
     reward: record.summary?.reward ?? null,
     state: sessionState(record),
+    forced: isForced(record),
+    inputTokens: counted.inputTokens,
+    outputTokens: counted.outputTokens,
+    iterationSeconds: counted.iterationSeconds,
+    timedIterations: counted.timedIterations,
     startedAt,
     endedAt,
     durationSeconds: secondsBetween(startedAt, endedAt),
@@ -74,6 +104,49 @@ export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs
     sizeBytes,
     mtimeMs,
   };
+  if (!whole) measuredUpTo.set(row, { to: measuredTo, counted });
+  return row;
+}
+
+/**
+ * Adds the iteration lines of bytes [from, size) to `base`, one line in memory at a time; a
+ * last line without its newline is still being written and waits for the next call.
+ */
+async function measureLines(
+  file: string,
+  from: number,
+  size: number,
+  base: IterationMeasures = emptyIterationMeasures(),
+): Promise<{ counted: IterationMeasures; to: number }> {
+  const counted = { ...base };
+  if (size <= from) return { counted, to: from };
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let position = from;
+  let to = from;
+  for await (const chunk of createReadStream(file, { start: from, end: size - 1, highWaterMark: CHUNK })) {
+    const bytes = chunk as Buffer;
+    let at = 0;
+    for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, at)) {
+      const tooLong = pendingBytes + nl - at > MAX_EDGE_LINE;
+      if (!tooLong) {
+        pending.push(bytes.subarray(at, nl + 1));
+        const iteration = parseSession(file, Buffer.concat(pending)).iterations[0];
+        if (iteration !== undefined) addIteration(counted, iteration);
+      }
+      pending = [];
+      pendingBytes = 0;
+      at = nl + 1;
+      to = position + at;
+    }
+    // A line longer than any the logger writes is skipped rather than held.
+    if (at < bytes.length && pendingBytes <= MAX_EDGE_LINE) {
+      pending.push(bytes.subarray(at));
+      pendingBytes += bytes.length - at;
+    }
+    position += bytes.length;
+  }
+  return { counted, to };
 }
 
 /** The answer an iteration gave: its `final_answer`, else a code block's. */

@@ -51,7 +51,7 @@ describe("trajlog export --redact", () => {
       expect(run.code).toBe(0);
       for (const secret of [OPENAI, AWS_ID, GITHUB]) expect(run.stdout).not.toContain(secret);
       expect(run.stdout).toContain("[REDACTED:openai_key]");
-      expect(run.stderr).toMatch(new RegExp(`^${REDACTED.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\nRedacted \\d+ secrets, truncated 0 fields\\nExported 1 sessions \\(1 steps\\) to stdout\\n$`));
+      expect(run.stderr).toMatch(new RegExp(`^${REDACTED.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\nRedacted \\d+ secrets, truncated 0 fields\\nExported 1 session \\(1 iteration\\) to stdout\\n$`));
     }
   });
 

@@ -59,5 +59,5 @@ test("ls: a missing directory exits 2 with one line", async () => {
 test("ls --help", async () => {
   const run = await runCli(["ls", "--help"]);
   expect(run.code).toBe(0);
-  expect(run.stdout).toMatch(/^Usage: trajlog ls <dir> \[--json\]\n/);
+  expect(run.stdout).toMatch(/^Usage: trajlog ls <dir> \[selection\] \[--json\]\n/);
 });

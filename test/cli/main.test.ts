@@ -21,7 +21,7 @@ test("--version prints the package version", async () => {
 });
 
 test.each([
-  ["stats", "Usage: trajlog stats <dir> [--json]\n"],
+  ["stats", "Usage: trajlog stats <dir> [selection] [--json]\n"],
   ["validate", "Usage: trajlog validate <dir|file> [--quiet]\n"],
 ])("%s --help", async (name, start) => {
   const run = await runCli([name, "-h"]);

@@ -1,11 +1,16 @@
-/** Runs the built `trajlog` bin (dist/cli/main.js) as a real child process. */
+/**
+ * Running `trajlog`: in-process through `run(argv, io)` (fast: most tests), or as the built
+ * bin (dist/cli/bin.js) in a real child process, for what only a process shows (exit codes,
+ * signals, EPIPE, another uid).
+ */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { existsSync } from "node:fs";
-import type { Readable, Writable } from "node:stream";
+import { Writable, type Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { run } from "../../src/cli/run.js";
 
 /** The bin, as `npm run build` leaves it. */
-export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
 
 /** What a run printed and how it ended. */
 export interface CliRun {
@@ -14,10 +19,29 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `node dist/cli/main.js ...args`; stdin is closed. */
-export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliRun> {
+/** A stream that keeps what is written to it. */
+class Collector extends Writable {
+  text = "";
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** Runs `trajlog ...args` in this process. `stop` resolves to end a long-running command. */
+export async function runCli(args: readonly string[], options: { stop?: Promise<void> } = {}): Promise<CliRun> {
+  const stdout = new Collector();
+  const stderr = new Collector();
+  const stop = options.stop;
+  const code = await run(args, { stdout, stderr, ...(stop === undefined ? {} : { waitForStop: () => stop }) });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs `node dist/cli/bin.js ...args` as a child process; stdin is closed. */
+export function spawnCli(args: readonly string[], options: { uid?: number } = {}): Promise<CliRun> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  return collect(spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] }));
+  const ids = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid };
+  return collect(spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], ...ids }));
 }
 
 /** Runs python3 on a script with arguments; resolves to its exit code and output. */

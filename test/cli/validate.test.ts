@@ -3,24 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { buildLogTree, TREE_SESSIONS } from "../fixtures/log-tree.js";
-import { metadataLine } from "../helpers/lines.js";
+import { iterationLine, metadataLine } from "../helpers/lines.js";
 import { runCli } from "./run-cli.js";
 
 let logDir: string;
 let bad: string;
 
 const META = metadataLine({ training_step: 3, experiment_name: "exp-x" });
-const ITER = (n: number, extra: Record<string, unknown> = {}) => ({
-  type: "iteration",
-  iteration: n,
-  timestamp: "2026-02-19T14:30:01.000Z",
-  prompt: [{ role: "user", content: "q" }],
-  response: "r",
-  code_blocks: [],
-  final_answer: null,
-  iteration_time: 1,
-  ...extra,
-});
+const ITER = iterationLine;
 const SUMMARY = { type: "summary", timestamp: "2026-02-19T14:30:05.000Z", reward: 1, total_steps: 2, total_iterations: 2 };
 
 beforeAll(async () => {

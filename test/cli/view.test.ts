@@ -49,7 +49,7 @@ test("view: bad flags and arguments exit 2 naming what was wrong", async () => {
     runCli(["view", path.join(logDir, "missing")]),
   ]);
   expect(runs).toEqual([
-    { code: 2, stdout: "", stderr: 'trajlog view: --port expects an integer >= 0; received "http" (see trajlog view --help)\n' },
+    { code: 2, stdout: "", stderr: 'trajlog view: --port expects an integer from 0 to 65535; received "http" (see trajlog view --help)\n' },
     { code: 2, stdout: "", stderr: 'trajlog view: --port expects an integer from 0 to 65535; received "65536" (see trajlog view --help)\n' },
     { code: 2, stdout: "", stderr: 'trajlog view: --host expects an address such as 127.0.0.1 or 0.0.0.0; received "" (see trajlog view --help)\n' },
     { code: 2, stdout: "", stderr: "trajlog view: missing <dir>: trajlog view <dir> (see trajlog view --help)\n" },

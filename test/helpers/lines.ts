@@ -34,3 +34,18 @@ export function metadataFields(fields: MetadataFields = {}): SpecFields {
 export function metadataLine(fields: MetadataFields = {}): MetadataLine {
   return { type: "metadata", ...metadataFields(fields) };
 }
+
+/** A minimal valid iteration line: iteration `n`, one user message, no code, one second. */
+export function iterationLine(n = 1, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: "iteration",
+    iteration: n,
+    timestamp: "2026-02-19T14:30:01.000Z",
+    prompt: [{ role: "user", content: "q" }],
+    response: "r",
+    code_blocks: [],
+    final_answer: null,
+    iteration_time: 1,
+    ...extra,
+  };
+}

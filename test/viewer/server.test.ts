@@ -153,6 +153,9 @@ const row = (rel: string, fields: Record<string, unknown>) => ({
   mtimeMs: expect.any(Number),
   model: "m-1",
   error: null,
+  forced: false,
+  inputTokens: 0,
+  outputTokens: 0,
   ...fields,
 });
 
@@ -160,23 +163,27 @@ const ROWS = {
   alpha0: row(FILES.alpha0, {
     experiment: "exp", trainingStep: 0, instanceId: "alpha", iterations: 2, reward: 1, state: "completed", status: "completed",
     startedAt: T0, endedAt: "2026-01-01T00:00:10.000Z", durationSeconds: 10, finalAnswer: "42",
+    inputTokens: 10, outputTokens: 3, iterationSeconds: 3, timedIterations: 2,
   }),
   beta0: row(FILES.beta0, {
     experiment: "exp", trainingStep: 0, instanceId: "beta", iterations: 1, reward: 0, state: "errored", status: "errored",
     startedAt: "2026-01-01T00:01:00.000Z", endedAt: "2026-01-01T00:01:05.000Z", durationSeconds: 5, finalAnswer: null,
-    error: "Error: boom",
+    error: "Error: boom", inputTokens: 10, outputTokens: 3, iterationSeconds: 1.5, timedIterations: 1,
   }),
   alpha1: row(FILES.alpha1, {
     experiment: "exp", trainingStep: 1, instanceId: "alpha", iterations: 1, reward: 0.5, state: "completed", status: "completed",
     startedAt: "2026-01-01T01:00:00.000Z", endedAt: "2026-01-01T01:00:04.000Z", durationSeconds: 4, finalAnswer: "43",
+    iterationSeconds: 1.5, timedIterations: 1,
   }),
   beta1: row(FILES.beta1, {
     experiment: "exp", trainingStep: 1, instanceId: "beta", iterations: 2, reward: null, state: "incomplete", status: "live",
     startedAt: "2026-01-01T01:01:00.000Z", endedAt: "2026-01-01T01:01:05.000Z", durationSeconds: 5, finalAnswer: null,
+    iterationSeconds: 3, timedIterations: 2,
   }),
   gamma: row(FILES.gamma, {
     experiment: "other", trainingStep: 3, instanceId: "gamma", iterations: 0, reward: null, state: "completed", status: "completed",
     startedAt: "2026-01-02T00:00:00.000Z", endedAt: "2026-01-02T00:00:01.000Z", durationSeconds: 1, finalAnswer: null,
+    iterationSeconds: 0, timedIterations: 0,
   }),
 };
 
@@ -203,6 +210,14 @@ describe("static files", () => {
   });
 });
 
+/** A step's figures that most steps of this tree share. */
+const STEP = {
+  sessions: 0, completed: 0, errored: 0, incomplete: 0, live: 0, partial: false, forced: 0, sampled: 0, rewarded: 0,
+  rewardMean: null, rewardMin: null, rewardMax: null, rewardStd: null, rewardQuantiles: null, forcedRewardMean: null, errorRate: 0,
+  iterationsMean: 0, iterationTimeMean: 1.5, inputTokens: 0, outputTokens: 0, inputTokensMean: 0, outputTokensMean: 0,
+  groups: 0, zeroVarianceGroups: 0, zeroVarianceShare: null,
+};
+
 describe("GET /api/overview", () => {
   it("gives per-experiment, per-step statistics", async () => {
     const { status, body } = await getJson("/api/overview");
@@ -220,8 +235,16 @@ describe("GET /api/overview", () => {
           firstStartedAt: T0,
           lastEndedAt: "2026-01-01T01:01:05.000Z",
           steps: [
-            { step: 0, sessions: 2, completed: 1, errored: 1, live: 0, unfinished: 0, rewarded: 2, rewardMean: 0.5, rewardMin: 0, rewardMax: 1, iterationsMean: 1.5 },
-            { step: 1, sessions: 2, completed: 1, errored: 0, live: 1, unfinished: 0, rewarded: 1, rewardMean: 0.5, rewardMin: 0.5, rewardMax: 0.5, iterationsMean: 1.5 },
+            {
+              ...STEP, experiment: "exp", step: 0, sessions: 2, completed: 1, errored: 1, sampled: 2, rewarded: 2, rewardMean: 0.5, rewardMin: 0, rewardMax: 1,
+              rewardStd: Math.SQRT1_2, rewardQuantiles: { p10: 0.1, p25: 0.25, p50: 0.5, p75: 0.75, p90: 0.9 }, errorRate: 0.5, iterationsMean: 1.5,
+              inputTokens: 20, outputTokens: 6, inputTokensMean: 10, outputTokensMean: 3,
+            },
+            // beta1 is still being written: the step is partial.
+            {
+              ...STEP, experiment: "exp", step: 1, sessions: 2, completed: 1, incomplete: 1, live: 1, partial: true, sampled: 2, rewarded: 1,
+              rewardMean: 0.5, rewardMin: 0.5, rewardMax: 0.5, rewardQuantiles: { p10: 0.5, p25: 0.5, p50: 0.5, p75: 0.5, p90: 0.5 }, iterationsMean: 1.5,
+            },
           ],
         },
         {
@@ -232,7 +255,7 @@ describe("GET /api/overview", () => {
           firstStartedAt: "2026-01-02T00:00:00.000Z",
           lastEndedAt: "2026-01-02T00:00:01.000Z",
           steps: [
-            { step: 3, sessions: 1, completed: 1, errored: 0, live: 0, unfinished: 0, rewarded: 0, rewardMean: null, rewardMin: null, rewardMax: null, iterationsMean: 0 },
+            { ...STEP, experiment: "other", step: 3, sessions: 1, completed: 1, sampled: 1, iterationsMean: 0, iterationTimeMean: null },
           ],
         },
       ],
@@ -539,6 +562,7 @@ describe("a large session", () => {
       row(rel, {
         experiment: "exp", trainingStep: 5, instanceId: "big", iterations: 300, reward: 0.75, state: "completed", status: "completed",
         startedAt: T0, endedAt: "2026-01-01T00:10:00.000Z", durationSeconds: 600, finalAnswer: null,
+        iterationSeconds: 450, timedIterations: 300,
       }),
     ]);
     const response = await fetch(new URL(`/api/session/iterations?path=${encodeURIComponent(rel)}&offset=290&limit=50`, viewer.url));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { readSessionRow, WHOLE_READ_BYTES, type SessionRow } from "../../src/viewer/session-row.js";
@@ -22,12 +22,13 @@ const iteration = (n: number, extra: object = {}) => ({
   prompt: [{ role: "user", content: "p".repeat(60_000) }], response: "r", code_blocks: [], final_answer: null, iteration_time: 1, ...extra,
 });
 
-async function rowOf(name: string, text: string): Promise<SessionRow> {
+async function rowOf(name: string, text: string, previous?: SessionRow): Promise<SessionRow> {
   const file = path.join(dir, name);
-  await writeFile(file, text);
+  if (previous === undefined) await writeFile(file, text);
+  else await appendFile(file, text);
   const info = await stat(file);
   const ref: SessionRef = { path: file, relPath: `e/step_2/${name}`, sessionId: name.replace(/\.jsonl$/, ""), experiment: "e", trainingStep: 2, startedAt: null };
-  return readSessionRow(ref, info.size, info.mtimeMs);
+  return readSessionRow(ref, info.size, info.mtimeMs, previous);
 }
 
 const lines = (values: object[]) => values.map((v) => `${JSON.stringify(v)}\n`).join("");
@@ -40,7 +41,7 @@ describe("readSessionRow on a large file", () => {
     expect(text.length).toBeGreaterThan(WHOLE_READ_BYTES);
     expect(await rowOf("done.jsonl", text)).toEqual({
       relPath: "e/step_2/done.jsonl", sessionId: "done", experiment: "e", trainingStep: 2, instanceId: "inst/1", model: "m",
-      iterations: 31, reward: 0.5, state: "errored", startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:01:00.000Z",
+      iterations: 31, reward: 0.5, state: "errored", forced: false, inputTokens: 0, outputTokens: 0, iterationSeconds: 31, timedIterations: 31, startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:01:00.000Z",
       durationSeconds: 60, finalAnswer: "the answer", error: "boom", sizeBytes: Buffer.byteLength(text), mtimeMs: expect.any(Number),
     });
   });
@@ -51,7 +52,7 @@ describe("readSessionRow on a large file", () => {
     expect(text.length).toBeGreaterThan(WHOLE_READ_BYTES);
     expect(await rowOf("live.jsonl", text)).toEqual({
       relPath: "e/step_2/live.jsonl", sessionId: "live", experiment: "e", trainingStep: 2, instanceId: "inst/1", model: "m",
-      iterations: 25, reward: null, state: "incomplete", startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:00:25.000Z",
+      iterations: 25, reward: null, state: "incomplete", forced: false, inputTokens: 0, outputTokens: 0, iterationSeconds: 25, timedIterations: 25, startedAt: "2026-01-01T00:00:00.000Z", endedAt: "2026-01-01T00:00:25.000Z",
       durationSeconds: 25, finalAnswer: null, error: null, sizeBytes: Buffer.byteLength(text), mtimeMs: expect.any(Number),
     });
   });
@@ -64,5 +65,22 @@ describe("readSessionRow on a large file", () => {
     expect(big.length).toBeGreaterThan(WHOLE_READ_BYTES);
     const strip = ({ relPath, sessionId, sizeBytes, mtimeMs, ...rest }: SessionRow) => rest;
     expect(strip(await rowOf("big.jsonl", big))).toEqual(strip(await rowOf("small.jsonl", small)));
+  });
+
+  it("measures a growing file from where it stopped: tokens, time and forced as a whole read gives them", async () => {
+    const usage = (n: number) => ({ usage: { prompt_tokens: 100 * n, completion_tokens: n } });
+    const forcedMeta = { ...META, sampling: { rate: 0.1, by: "rollout", forced: true } };
+    const first = lines([forcedMeta, ...Array.from({ length: 20 }, (_, i) => iteration(i + 1, usage(i + 1)))]);
+    const torn = '{"type":"iteration","iteration":21,';
+    const before = await rowOf("grow.jsonl", first + torn);
+    expect([before.iterations, before.inputTokens, before.outputTokens, before.forced]).toEqual([20, 21_000, 210, true]);
+    const rest = `${lines([iteration(21, usage(21)), iteration(22, { ...usage(22), iteration_time: null })]).slice(torn.length)}${lines([
+      { type: "summary", timestamp: "2026-01-01T00:01:00.000Z", reward: 1, total_steps: 22, total_iterations: 22 },
+    ])}`;
+    const after = await rowOf("grow.jsonl", rest, before);
+    const whole = await rowOf("grow-whole.jsonl", first + torn + rest);
+    const strip = ({ relPath, sessionId, mtimeMs, ...r }: SessionRow) => r;
+    expect(strip(after)).toEqual(strip(whole));
+    expect([after.iterations, after.inputTokens, after.outputTokens, after.iterationSeconds, after.timedIterations]).toEqual([22, 25_300, 253, 21, 21]);
   });
 });

@@ -19,6 +19,7 @@ export function rewardChart(steps, onPick, height = 220) {
     list.map((s) => s.rewardMin),
     list.map((s) => s.rewardMax),
     list.map((s) => s.sessions),
+    list.map((s) => (s.partial ? s.rewardMean : null)),
   ];
   return chart(
     {
@@ -39,6 +40,7 @@ export function rewardChart(steps, onPick, height = 220) {
           points: { show: false },
           value: (_u, v) => (v === null ? "—" : String(v)),
         },
+        partialSeries(),
       ],
       bands: [{ series: [3, 2], fill: "rgba(79,70,229,0.10)" }],
       axes: [
@@ -70,6 +72,22 @@ export function iterationsChart(steps, onPick, height = 220) {
     steps,
     onPick,
   );
+}
+
+/**
+ * Hollow amber rings over the points of partial steps (sessions still running), so that a
+ * mean that will still move is not read as final. Data: the value at partial steps, else null.
+ */
+function partialSeries(scale = "y") {
+  return {
+    label: "partial step",
+    scale,
+    stroke: "#d97706",
+    width: 0,
+    paths: () => null,
+    points: { show: true, size: 13, width: 2, stroke: "#d97706", fill: "rgba(0,0,0,0)" },
+    value: (_u, v) => (v === null ? "—" : "still running"),
+  };
 }
 
 function axis(extra) {

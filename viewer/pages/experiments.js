@@ -92,12 +92,14 @@ function stepsTable(experiment) {
     hi: Math.max(1, ...rewarded.map((s) => s.rewardMax)),
   };
   const rows = experiment.steps.map((s) =>
-    h("tr", { class: "clickable", "data-step": s.step, onclick: () => (location.hash = sessionsLink({ experiment: experiment.experiment, step: s.step })) },
-      h("td", { class: "num" }, h("a", { href: sessionsLink({ experiment: experiment.experiment, step: s.step }) }, `step ${s.step}`)),
+    h("tr", { class: `clickable ${s.partial ? "partial" : ""}`, "data-step": s.step, onclick: () => (location.hash = sessionsLink({ experiment: experiment.experiment, step: s.step })) },
+      h("td", { class: "num" }, h("a", { href: sessionsLink({ experiment: experiment.experiment, step: s.step }) }, `step ${s.step}`),
+        s.partial ? [" ", partialBadge()] : null),
       h("td", { class: "num" }, fmtInt(s.sessions)),
       h("td", { class: "num" }, fmtInt(s.completed)),
       h("td", { class: "num" }, s.errored > 0 ? h("span", { class: "bad" }, fmtInt(s.errored)) : "0"),
-      h("td", { class: "num" }, s.live + s.unfinished > 0 ? `${s.live} live · ${s.unfinished} unfinished` : "0"),
+      h("td", { class: "num" }, s.incomplete > 0 ? `${s.live} live · ${s.incomplete - s.live} unfinished` : "0"),
+      h("td", { class: "num", "data-testid": "forced" }, s.forced > 0 ? `${fmtInt(s.forced)} · mean ${fmtMean(s.forcedRewardMean)}` : "0"),
       h("td", { class: "num" }, rewardCell(s.rewardMean === null ? null : Number(s.rewardMean.toFixed(3)))),
       h("td", { class: "reward-bar-cell" }, rewardBar(s, bounds)),
       h("td", { class: "num" }, fmtMean(s.iterationsMean)),
@@ -106,11 +108,17 @@ function stepsTable(experiment) {
   return h("table", { class: "table steps-table" },
     h("thead", null, h("tr", null,
       h("th", { class: "num" }, "Step"), h("th", { class: "num" }, "Sessions"), h("th", { class: "num" }, "Completed"),
-      h("th", { class: "num" }, "Errored"), h("th", { class: "num" }, "Incomplete"), h("th", { class: "num" }, "Mean reward"),
-      h("th", null, "Min – max"), h("th", { class: "num" }, "Mean iterations"),
+      h("th", { class: "num" }, "Errored"), h("th", { class: "num" }, "Incomplete"),
+      h("th", { class: "num", title: "forced sessions: counted, but left out of every figure to the right" }, "Forced (apart)"),
+      h("th", { class: "num" }, "Mean reward"), h("th", null, "Min – max"), h("th", { class: "num" }, "Mean iterations"),
     )),
     h("tbody", null, rows),
   );
+}
+
+/** "partial": the step has sessions still running, its figures will change. */
+function partialBadge() {
+  return h("span", { class: "badge status-live", title: "sessions of this step are still running: its figures will change" }, "partial");
 }
 
 /** The min–max range and mean of a step's rewards, drawn on a track from `lo` to `hi`. */

@@ -9,11 +9,12 @@ import type { ExportOptions } from "../../export/options.js";
 import { redactRecord } from "../../export/redact-record.js";
 import { toRlmText } from "../../export/rlm.js";
 import { limitedIterations } from "../../internal/session-facts.js";
-import { UsageError, type Command, type CommandIO } from "../command.js";
-import { intFlag, numberFlag } from "../flag-values.js";
+import { UsageError, defineCommand, type CommandIO } from "../command.js";
+import { integer, number, oneOf, text } from "../flag-values.js";
+import { switchFlag, valueFlag } from "../flags.js";
 import { TextOutput } from "../output.js";
 import { oneDir } from "../positional.js";
-import { SELECTION_HELP, SELECTION_OPTIONS, parseSelection, selectSessions } from "../selection.js";
+import { PAGING_FLAGS, READ_FLAGS, SELECTION_FLAGS, SelectionRun, parseSelection, readOptions } from "../selection.js";
 
 const FORMATS = ["opentraces", "atlas", "messages", "rlm"] as const;
 type Format = (typeof FORMATS)[number];
@@ -21,7 +22,7 @@ type Format = (typeof FORMATS)[number];
 /** How often progress is reported on stderr. */
 const PROGRESS_INTERVAL_MS = 2000;
 
-/** Printed once at the start of every export. */
+/** Printed once at the start of every export (not under `-q`). */
 export const PRIVACY_WARNING =
   "trajlog export: session content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
 
@@ -29,81 +30,65 @@ export const PRIVACY_WARNING =
 export const REDACTED_WARNING =
   "trajlog export: known secret patterns are redacted, the rest of the content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
 
-/** The `export` command. */
-export const command: Command = {
-  summary: "export sessions as opentraces (default), atlas, chat messages, or RLM visualizer copies",
-  help: `Usage: trajlog export <dir> [selection] [--format F] [-o PATH] [options]
+const OUTPUT = { group: "Output" } as const;
 
-Exports the selected sessions under <dir> (a log directory, one experiment, or one step_N
+/** The `export` command. */
+export const command = defineCommand({
+  name: "export",
+  summary: "export sessions as opentraces (default), atlas, chat messages, or RLM visualizer copies",
+  usage: "<dir> [selection] [--format F] [-o PATH] [options]",
+  description: `Exports the selected sessions under <dir> (a log directory, one experiment, or one step_N
 folder), one JSON line per session, to -o FILE or stdout. Progress and the final count go to
-stderr; stdout carries only data.
+stderr; stdout carries only data. A file that cannot be read is named on stderr, counted in
+the final line, and the exit code is 1.
 
 Formats:
-  --format opentraces    opentraces TraceRecord, schema 0.3.0 (default)
-  --format atlas         AtlasSessionTrace, as the ATLAS trainers' load_runtime_traces reads it
-  --format messages      {"messages": [...], "reward", "session_id"}: last prompt + last response
-  --format rlm           copies the RLM visualizer loads, written under -o DIR as
-                         <experiment>/step_N/<session>.jsonl (no summary line)
-
-${SELECTION_HELP}
-
-Options:
-  -o, --output PATH      output file (directory for --format rlm); default stdout
-  --trajectory-limit N   export at most the first N iterations of each session
-  --success-threshold X  a reward above X counts as success (opentraces outcome.success); default 0
-  --redact               apply the logger's content policy on the way out: known secret patterns
-                         become [REDACTED:<kind>], strings over 1 MiB and lines over 8 MiB are cut
-  -q, --quiet            no progress and no final count on stderr
-  -h, --help             show this help
-
-Examples:
-  trajlog export logs --all -o traces.jsonl
-  trajlog export logs/my-exp --steps 10-20 --only-completed --format atlas > atlas.jsonl
-  trajlog export logs --min-reward 1 --format messages -o sft.jsonl
-  trajlog export logs/my-exp/step_3 --all --format rlm -o viz/`,
-  options: {
-    ...SELECTION_OPTIONS,
-    format: { type: "string", short: "f", default: "opentraces" },
-    output: { type: "string", short: "o" },
-    "trajectory-limit": { type: "string" },
-    "success-threshold": { type: "string" },
-    redact: { type: "boolean" },
-    quiet: { type: "boolean", short: "q" },
+  opentraces    opentraces TraceRecord, schema 0.3.0
+  atlas         AtlasSessionTrace, as the ATLAS trainers' load_runtime_traces reads it
+  messages      {"messages": [...], "reward", "session_id"}: last prompt + last response
+  rlm           copies the RLM visualizer loads, written under -o DIR as
+                <experiment>/step_N/<session>.jsonl (no summary line)`,
+  flags: {
+    ...PAGING_FLAGS,
+    ...SELECTION_FLAGS,
+    format: valueFlag("F", oneOf(FORMATS), "opentraces, atlas, messages or rlm (see Formats above)", { ...OUTPUT, short: "f", default: "opentraces" as Format }),
+    output: valueFlag("PATH", text("a file or directory path"), "output file (directory for --format rlm); - or absent: stdout", { ...OUTPUT, short: "o" }),
+    "trajectory-limit": valueFlag("N", integer(1), "export at most the first N iterations of each session", OUTPUT),
+    "success-threshold": valueFlag("X", number, "a reward above X counts as success (opentraces outcome.success)", { ...OUTPUT, default: 0 }),
+    redact: switchFlag("apply the logger's content policy on the way out: known secret patterns\nbecome [REDACTED:<kind>], strings over 1 MiB and lines over 8 MiB are cut", OUTPUT),
+    ...READ_FLAGS,
   },
-  async run({ values, positionals }, io) {
+  sections: { Selection: "flags combine with AND; with none, the latest session is exported" },
+  examples: [
+    "trajlog export logs --all -o traces.jsonl",
+    "trajlog export logs/my-exp --steps 10-20 --only-completed --format atlas > atlas.jsonl",
+    "trajlog export logs --min-reward 1 --no-forced --format messages -o sft.jsonl",
+    "trajlog export logs/my-exp/step_3 --all --format rlm -o viz/",
+  ],
+  async run({ flags, positionals, io, report }) {
     const dir = oneDir(positionals, "export");
-    const format = values.format as string;
-    if (!(FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(`--format expects one of ${FORMATS.join(", ")}; received ${JSON.stringify(format)}`);
-    }
-    const selection = parseSelection(values);
+    const format = flags.format;
+    const parsed = parseSelection(flags, true);
     const options: ExportOptions = {};
-    if (typeof values["trajectory-limit"] === "string") {
-      options.trajectoryLimit = intFlag("--trajectory-limit", values["trajectory-limit"], 1);
-    }
-    if (typeof values["success-threshold"] === "string") {
-      options.successThreshold = numberFlag("--success-threshold", values["success-threshold"]);
-    }
-    const output = typeof values.output === "string" ? values.output : undefined;
+    if (flags["trajectory-limit"] !== undefined) options.trajectoryLimit = flags["trajectory-limit"];
+    options.successThreshold = flags["success-threshold"];
+    const output = flags.output;
     if (format === "rlm" && (output === undefined || output === "-")) {
       throw new UsageError("--format rlm writes files: give the output directory with -o DIR");
     }
     await stat(dir); // A missing directory fails here, before any output is created.
-    const quiet = values.quiet === true;
-    const redact = values.redact === true;
+    const redact = flags.redact;
 
-    io.stderr.write(`${redact ? REDACTED_WARNING : PRIVACY_WARNING}\n`);
-    if (selection.ignored.length > 0) {
-      io.stderr.write(`trajlog export: --session given; ignoring ${selection.ignored.join(", ")}\n`);
-    }
-    const sink = format === "rlm" ? await RlmSink.open(output as string) : await LineSink.open(format as LineFormat, output, io);
-    const counts = { sessions: 0, iterations: 0, noIterations: 0, badLines: 0, badFiles: 0, redactions: 0, truncations: 0 };
-    const missing = new Set(selection.filter.sessionIds ?? []);
+    report.note(redact ? REDACTED_WARNING : PRIVACY_WARNING);
+    if (parsed.ignored.length > 0) report.note(`trajlog export: --session given; ignoring ${parsed.ignored.join(", ")}`);
+    const selection = new SelectionRun(dir, parsed, report, readOptions(flags));
+    const sink = format === "rlm" ? await RlmSink.open(output as string) : await LineSink.open(format, output, io);
+    const counts = { iterations: 0, noIterations: 0, badLines: 0, badFiles: 0, redactions: 0, truncations: 0 };
+    let sessions = 0;
     let lastProgress = Date.now();
     try {
-      for await (const read of selectSessions(dir, selection)) {
+      for await (const read of selection.records()) {
         let record = read;
-        missing.delete(record.sessionId);
         if (redact) {
           const cleaned = redactRecord(read);
           record = cleaned.record;
@@ -115,8 +100,8 @@ Examples:
           counts.badLines += record.problems.length;
           counts.badFiles++;
           const first = record.problems[0];
-          io.stderr.write(
-            `warning: ${record.ref?.relPath ?? record.path}: skipped ${record.problems.length} corrupt line${record.problems.length === 1 ? "" : "s"} (line ${first?.line}: ${first?.message})\n`,
+          report.problem(
+            `warning: ${record.ref?.relPath ?? record.path}: skipped ${record.problems.length} corrupt line${record.problems.length === 1 ? "" : "s"} (line ${first?.line}: ${first?.message})`,
           );
         }
         const written = await sink.write(record, options);
@@ -124,33 +109,38 @@ Examples:
           counts.noIterations++;
           continue;
         }
-        counts.sessions++;
+        sessions++;
         counts.iterations += limitedIterations(record, options.trajectoryLimit).length;
-        if (!quiet && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+        if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
           lastProgress = Date.now();
-          io.stderr.write(`exported ${counts.sessions} sessions, ${counts.iterations} iterations...\n`);
+          report.note(`exported ${sessions} sessions, ${counts.iterations} iterations...`);
         }
         if (sink.stopped) break;
       }
     } finally {
       await sink.close();
     }
-    for (const id of missing) io.stderr.write(`warning: no session ${JSON.stringify(id)} under ${dir}\n`);
+    selection.finish();
     if (counts.noIterations > 0) {
-      io.stderr.write(`${counts.noIterations} session${counts.noIterations === 1 ? "" : "s"} without iterations left out (nothing to write as messages)\n`);
+      report.note(`${counts.noIterations} session${counts.noIterations === 1 ? "" : "s"} without iterations left out (nothing to write as messages)`);
     }
     if (counts.badLines > 0) {
-      io.stderr.write(
-        `Skipped ${counts.badLines} corrupt line${counts.badLines === 1 ? "" : "s"} in ${counts.badFiles} session${counts.badFiles === 1 ? "" : "s"} (trajlog validate lists them)\n`,
+      report.problem(
+        `Skipped ${counts.badLines} corrupt line${counts.badLines === 1 ? "" : "s"} in ${counts.badFiles} session${counts.badFiles === 1 ? "" : "s"} (trajlog validate lists them)`,
       );
     }
-    if (redact && !quiet) {
-      io.stderr.write(`Redacted ${counts.redactions} secret${counts.redactions === 1 ? "" : "s"}, truncated ${counts.truncations} field${counts.truncations === 1 ? "" : "s"}\n`);
+    if (redact) {
+      report.note(`Redacted ${counts.redactions} secret${counts.redactions === 1 ? "" : "s"}, truncated ${counts.truncations} field${counts.truncations === 1 ? "" : "s"}`);
     }
-    if (!quiet) io.stderr.write(`Exported ${counts.sessions} sessions (${counts.iterations} steps) to ${sink.label}\n`);
-    return 0;
+    const done = `Exported ${sessions} session${sessions === 1 ? "" : "s"} (${counts.iterations} iteration${counts.iterations === 1 ? "" : "s"}) to ${sink.label}`;
+    if (selection.unreadable === 0) {
+      report.note(done);
+      return 0;
+    }
+    report.problem(selection.leftOut(done));
+    return 1;
   },
-};
+});
 
 type LineFormat = Exclude<Format, "rlm">;
 

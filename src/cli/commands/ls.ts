@@ -1,7 +1,9 @@
 /** `trajlog ls <dir>`: experiments, steps and sessions, with instance, iterations, reward, state. */
-import { readSessions, sessionState, type TrajectoryRecord } from "../../reader.js";
-import type { Command } from "../command.js";
+import { sessionState, type TrajectoryRecord } from "../../reader.js";
+import { defineCommand } from "../command.js";
+import { switchFlag } from "../flags.js";
 import { oneDir } from "../positional.js";
+import { READ_FLAGS, SELECTION_FLAGS, SelectionRun, parseSelection, readOptions } from "../selection.js";
 import { cell, formatTable } from "../table.js";
 
 interface Row {
@@ -17,29 +19,33 @@ interface Row {
 }
 
 /** The `ls` command. */
-export const command: Command = {
+export const command = defineCommand({
+  name: "ls",
   summary: "list experiments, steps and sessions (instance, iterations, reward, state)",
-  help: `Usage: trajlog ls <dir> [--json]
-
-Lists the sessions under <dir> (a log directory, one experiment, or one step_N folder),
-grouped by experiment and training step, in start order.
-
-Options:
-  --json      one JSON object per session instead of the table
-  -h, --help  show this help`,
-  options: { json: { type: "boolean" } },
-  async run({ values, positionals }, io) {
+  usage: "<dir> [selection] [--json]",
+  description: `Lists the sessions under <dir> (a log directory, one experiment, or one step_N folder),
+grouped by experiment and training step, in start order. A file that cannot be read is named
+on stderr and the exit code is 1.`,
+  flags: {
+    ...SELECTION_FLAGS,
+    json: switchFlag("one JSON object per session instead of the table"),
+    ...READ_FLAGS,
+  },
+  sections: { Selection: "flags combine with AND; with none, every session" },
+  examples: ["trajlog ls logs", "trajlog ls logs --experiment my-exp --steps 10-20 --only-errored", "trajlog ls logs --instance django__django-11099 --json"],
+  async run({ flags, positionals, io, report }) {
     const dir = oneDir(positionals, "ls");
+    const selection = new SelectionRun(dir, parseSelection(flags), report, readOptions(flags));
     let group: { experiment: string; step: number; rows: Row[] } | null = null;
     let experiment: string | null = null;
-    let sessions = 0;
     const flush = (): void => {
       if (group === null) return;
       if (group.experiment !== experiment) {
-        io.stdout.write(`${experiment === null ? "" : "\n"}${group.experiment}\n`);
+        if (experiment !== null) report.out("");
+        report.out(group.experiment);
         experiment = group.experiment;
       }
-      io.stdout.write(`  step_${group.step}  (${group.rows.length} session${group.rows.length === 1 ? "" : "s"})\n`);
+      report.out(`  step_${group.step}  (${group.rows.length} session${group.rows.length === 1 ? "" : "s"})`);
       const lines = formatTable(
         ["SESSION", "INSTANCE", "ITERATIONS", "REWARD", "STATE"],
         group.rows.map((r) => [
@@ -51,12 +57,11 @@ Options:
         ]),
         new Set([2, 3]),
       );
-      for (const line of lines) io.stdout.write(`    ${line}\n`);
+      for (const line of lines) report.out(`    ${line}`);
     };
-    for await (const record of readSessions(dir)) {
+    for await (const record of selection.records()) {
       const row = rowOf(record);
-      sessions++;
-      if (values.json === true) {
+      if (flags.json) {
         io.stdout.write(`${JSON.stringify(row)}\n`);
         continue;
       }
@@ -67,10 +72,12 @@ Options:
       group.rows.push(row);
     }
     flush();
-    if (sessions === 0) io.stderr.write(`No sessions under ${dir}\n`);
-    return 0;
+    selection.finish();
+    if (selection.unreadable === 0) return 0;
+    report.problem(selection.leftOut(`Listed ${selection.selected} session${selection.selected === 1 ? "" : "s"}`));
+    return 1;
   },
-};
+});
 
 function rowOf(record: TrajectoryRecord): Row {
   return {

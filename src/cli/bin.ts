@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `trajlog` executable. */
+import { main } from "./main.js";
+
+await main();
