@@ -63,4 +63,35 @@ describe("examples", () => {
     }
     expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));
   });
+
+  it("openai-agents-rollouts.mjs logs real Agents SDK runs: one session per trace, sub-agent calls inside tool calls", () => {
+    const dir = makeTempDir();
+    cleanups.push(() => removeTempDir(dir));
+    const run = spawnSync(process.execPath, ["examples/openai-agents-rollouts.mjs", dir], { encoding: "utf8", timeout: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const files = listFiles(dir);
+    expect(run.stdout).toContain(`${files.length} of 16 sessions logged`);
+    const instancesAt = (step: number) =>
+      new Set(files.filter((f) => f.includes(`/agents-arith/step_${step}/`)).map((f) => readLines(f)[0]?.instance_id));
+    expect(instancesAt(0).size).toBeGreaterThan(0);
+    expect(instancesAt(1)).toEqual(instancesAt(0));
+    for (const file of files) {
+      const { metadata, summary, ...session } = readSession(file);
+      const iterations = session.iterations as IterationLine[];
+      const step = metadata.training_step as number;
+      expect(iterations.map((i) => i.code_blocks.map((b) => b.code.replace(/\(.*/, "")))).toEqual(
+        step === 0 ? [["add"], []] : [["add"], ["check"], []],
+      );
+      if (step === 1) {
+        const check = iterations[1]?.code_blocks[0];
+        expect(check?.result.stdout).toBe("correct");
+        expect(check?.result.rlm_calls.map((c) => [c.root_model, c.response])).toEqual([["checker-1b", "correct"]]);
+      }
+      expect(iterations.every((i) => i.agent === "solver" && (i.usage?.prompt_tokens ?? 0) > 0)).toBe(true);
+      expect(iterations.at(-1)?.final_answer).toMatch(/^The answer is -?\d+\.$/);
+      expect(summary).toMatchObject({ reward: 1, total_iterations: iterations.length });
+    }
+    expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));
+  });
 });
