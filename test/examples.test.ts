@@ -8,14 +8,19 @@ import { listFiles, parseWithPython, readLines, readSession } from "./helpers/se
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
+/** Runs an example into a fresh directory; it must exit 0 and print nothing on stderr. */
+function runExample(script: string) {
+  const dir = makeTempDir();
+  cleanups.push(() => removeTempDir(dir));
+  const run = spawnSync(process.execPath, [`examples/${script}`, dir], { encoding: "utf8", timeout: 60_000 });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  return { dir, run, files: listFiles(dir) };
+}
+
 describe("examples", () => {
   it("rollout-loop.mjs writes real, complete session files and prints where they went", () => {
-    const dir = makeTempDir();
-    cleanups.push(() => removeTempDir(dir));
-    const run = spawnSync(process.execPath, ["examples/rollout-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const files = listFiles(dir);
+    const { dir, run, files } = runExample("rollout-loop.mjs");
     const printed = run.stdout.split("\n").filter((l) => l.startsWith("  /")).map((l) => l.trim()).sort();
     expect(printed).toEqual(files);
     for (const step of [0, 1, 2]) {
@@ -38,12 +43,7 @@ describe("examples", () => {
   });
 
   it("ai-sdk-tool-loop.mjs logs real AI SDK tool loops: every model call, tool call and result", () => {
-    const dir = makeTempDir();
-    cleanups.push(() => removeTempDir(dir));
-    const run = spawnSync(process.execPath, ["examples/ai-sdk-tool-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const files = listFiles(dir);
+    const { run, files } = runExample("ai-sdk-tool-loop.mjs");
     const printed = run.stdout.split("\n").filter((l) => l.startsWith("  /")).map((l) => l.trim()).sort();
     expect(printed).toEqual(files);
     expect(files.length).toBeGreaterThan(0);
@@ -65,12 +65,7 @@ describe("examples", () => {
   });
 
   it("openai-agents-rollouts.mjs logs real Agents SDK runs: one session per trace, sub-agent calls inside tool calls", () => {
-    const dir = makeTempDir();
-    cleanups.push(() => removeTempDir(dir));
-    const run = spawnSync(process.execPath, ["examples/openai-agents-rollouts.mjs", dir], { encoding: "utf8", timeout: 60_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const files = listFiles(dir);
+    const { run, files } = runExample("openai-agents-rollouts.mjs");
     expect(run.stdout).toContain(`${files.length} of 16 sessions logged`);
     const instancesAt = (step: number) =>
       new Set(files.filter((f) => f.includes(`/agents-arith/step_${step}/`)).map((f) => readLines(f)[0]?.instance_id));

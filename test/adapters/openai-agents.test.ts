@@ -29,6 +29,7 @@ import { NULL_SESSION, TrajectoryLogger } from "../../src/index.js";
 import { TrajlogTracingProcessor } from "../../src/adapters/openai-agents.js";
 import { makeTempDir, removeTempDir } from "../helpers/processes.js";
 import { listFiles, readSession } from "../helpers/session-files.js";
+import { anySeconds, anyTimestamp, expectedBlock, expectedIteration } from "../helpers/adapter-lines.js";
 
 let logDir: string;
 beforeAll(() => setTracingDisabled(false)); // the SDK turns tracing off under NODE_ENV=test
@@ -119,13 +120,9 @@ const flaky = tool({
   },
 });
 
-const at = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/);
-const seconds = expect.any(Number);
-function block(code: string, stdout: string, extra: Record<string, unknown> = {}) {
-  return {
-    code,
-    result: { stdout, stderr: "", locals: {}, execution_time: seconds, rlm_calls: [], final_answer: null, ...extra },
-  };
+/** A code block of a tool call, timed by its span. */
+function block(code: string, stdout: string, result: Record<string, unknown> = {}) {
+  return expectedBlock(code, stdout, { execution_time: anySeconds, ...result });
 }
 
 function setUp(sampleRate = 1) {
@@ -207,26 +204,17 @@ describe("a run with tools, an agent as a tool and a handoff (model stubbed at t
       item("tool", { type: "function_call_result", name: "transfer_to_reviewer", callId: "c5", status: "completed", output: { type: "text", text: '{"assistant":"reviewer"}' } }),
     ];
     expect(iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [system, user],
         response: "Adding first.",
         code_blocks: [block('add({"a":2,"b":3})', "5"), block('env({"name":"GH_TOKEN"})', "GH_TOKEN=[REDACTED:github_token]")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 40, completion_tokens: 12 },
         agent: "solver",
         model: "solver-model",
         usage_details: { cache_read_input_tokens: 32 },
-      },
-      {
-        type: "iteration",
-        iteration: 2,
-        timestamp: at,
+      }),
+      expectedIteration(2, {
         prompt: [system, user, ...turn1],
-        response: "",
         code_blocks: [
           block('check_sum({"input":"is 2 + 3 = 5?"})', "Yes, 5 is right.", {
             rlm_calls: [
@@ -236,7 +224,7 @@ describe("a run with tools, an agent as a tool and a handoff (model stubbed at t
                 response: "Yes, 5 is right.",
                 prompt_tokens: 15,
                 completion_tokens: 5,
-                execution_time: seconds,
+                execution_time: anySeconds,
               },
             ],
           }),
@@ -244,43 +232,30 @@ describe("a run with tools, an agent as a tool and a handoff (model stubbed at t
             stderr: 'Error running tool (non-fatal)\n{"tool_name":"flaky","error":"Tool execution failed. Error details are redacted."}',
           }),
         ],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 80, completion_tokens: 9 },
         agent: "solver",
         model: "solver-model",
         usage_details: { cache_read_input_tokens: 0 },
-      },
-      {
-        type: "iteration",
-        iteration: 3,
-        timestamp: at,
+      }),
+      expectedIteration(3, {
         prompt: [system, user, ...turn1, ...turn2],
-        response: "",
         code_blocks: [block('handoff("reviewer")', "solver handed off to reviewer")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 120, completion_tokens: 4 },
         agent: "solver",
         model: "solver-model",
         usage_details: { cache_read_input_tokens: 0 },
-      },
-      {
-        type: "iteration",
-        iteration: 4,
-        timestamp: at,
+      }),
+      expectedIteration(4, {
         prompt: [{ role: "system", content: "Give the final answer." }, user, ...turn1, ...turn2, ...turn3],
         response: "FINAL: 5",
-        code_blocks: [],
         final_answer: "FINAL: 5",
-        iteration_time: seconds,
         usage: { prompt_tokens: 150, completion_tokens: 3 },
         agent: "reviewer",
         model: "reviewer-model",
         usage_details: { cache_read_input_tokens: 0 },
-      },
+      }),
     ]);
-    expect(summary).toEqual({ type: "summary", timestamp: at, reward: 1, total_steps: 4, total_iterations: 4 });
+    expect(summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: 1, total_steps: 4, total_iterations: 4 });
   });
 });
 
@@ -350,25 +325,16 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
     const system = { role: "system", content: "Use the tools." };
     const user = { role: "user", content: "20 + 22?" };
     expect(iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [system, user],
-        response: "",
         code_blocks: [block('add({"a":20,"b":22})', "42")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 50, completion_tokens: 9 },
         agent: "calc",
         model: "gpt-test-2026",
         reasoning: "Use add.",
         usage_details: { cache_read_input_tokens: 40, reasoning_tokens: 5 },
-      },
-      {
-        type: "iteration",
-        iteration: 2,
-        timestamp: at,
+      }),
+      expectedIteration(2, {
         prompt: [
           system,
           user,
@@ -377,16 +343,14 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
           { role: "tool", content: expect.stringContaining('"type":"function_call_result","name":"add","callId":"call_1"') },
         ],
         response: "42",
-        code_blocks: [],
         final_answer: "42",
-        iteration_time: seconds,
         usage: { prompt_tokens: 70, completion_tokens: 2 },
         agent: "calc",
         model: "gpt-test-2026",
         usage_details: { cache_read_input_tokens: 50, reasoning_tokens: 0 },
-      },
+      }),
     ]);
-    expect(summary).toEqual({ type: "summary", timestamp: at, reward: null, total_steps: 2, total_iterations: 2 });
+    expect(summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: null, total_steps: 2, total_iterations: 2 });
   });
 
   it("Chat Completions: generation spans become iterations with the chat messages as sent", async () => {
@@ -430,24 +394,15 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
     const system = { role: "system", content: "Use the tools." };
     const user = { role: "user", content: "1 + 1?" };
     expect(readSession(listFiles(logDir)[0] as string).iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [system, user],
-        response: "",
         code_blocks: [block('add({"a":1,"b":1})', "2")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 30, completion_tokens: 7 },
         agent: "calc",
         model: "gpt-test",
         usage_details: { cache_read_input_tokens: 16 },
-      },
-      {
-        type: "iteration",
-        iteration: 2,
-        timestamp: at,
+      }),
+      expectedIteration(2, {
         prompt: [
           system,
           user,
@@ -455,13 +410,11 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
           { role: "tool", content: "2", tool_call_id: "call_1" },
         ],
         response: "2",
-        code_blocks: [],
         final_answer: "2",
-        iteration_time: seconds,
         usage: { prompt_tokens: 45, completion_tokens: 1 },
         agent: "calc",
         model: "gpt-test",
-      },
+      }),
     ]);
   });
 });
@@ -525,7 +478,7 @@ describe("which traces are logged", () => {
     expect(seen).toEqual([{ finalOutput: "done", error: null, iterations: 1 }]);
     const { metadata, summary } = readSession(listFiles(logDir)[0] as string);
     expect(metadata).toMatchObject({ instance_id: "task-w1", training_step: 9 });
-    expect(summary).toEqual({ type: "summary", timestamp: at, reward: 0.5, total_steps: 1, total_iterations: 1, judge: "exact-match" });
+    expect(summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: 0.5, total_steps: 1, total_iterations: 1, judge: "exact-match" });
   });
 
   it("rejects a bad logger or option, naming it", () => {
