@@ -4,7 +4,8 @@
  * so the loop never branches on whether it is being logged.
  */
 import path from "node:path";
-import type { Logger } from "pino";
+import type { DiagnosticsLogger } from "./diagnostics.js";
+import type { InputReport } from "./input-report.js";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
 import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
 import type { MetadataLine } from "./format.js";
@@ -50,7 +51,9 @@ export interface SessionContext {
   writer: Writer;
   sink: FileSink;
   metadata: MetadataLine;
-  diagnostics: () => Logger;
+  diagnostics: () => DiagnosticsLogger;
+  /** Where keys and values the lines cannot hold are reported. */
+  input: InputReport;
   /** Applied to every line; its counts go to the logger's stats. */
   policy: ContentPolicy;
   counts: RedactionCounts;
@@ -61,7 +64,8 @@ export class TrajectorySession implements Session {
   readonly sampled = true;
   readonly #writer: Writer;
   readonly #sink: FileSink;
-  readonly #diagnostics: () => Logger;
+  readonly #diagnostics: () => DiagnosticsLogger;
+  readonly #input: InputReport;
   readonly #policy: ContentPolicy;
   readonly #counts: RedactionCounts;
   /** This session's serialized prompt messages; dropped once the session is finalized. */
@@ -76,6 +80,7 @@ export class TrajectorySession implements Session {
     this.#writer = context.writer;
     this.#sink = context.sink;
     this.#diagnostics = context.diagnostics;
+    this.#input = context.input;
     this.#policy = context.policy;
     this.#counts = context.counts;
     this.#writer.append(this.#sink, this.#policy.serialize(context.metadata, this.#counts), true);
@@ -114,7 +119,7 @@ export class TrajectorySession implements Session {
     this.#lastIteration = iteration;
     // The disk is not keeping up: the line would be dropped whatever it holds, so not built.
     if (this.#writer.refuseIfFull(this.#sink)) return;
-    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date()), this.#counts, this.#prompts);
+    const line = this.#policy.serialize(buildIterationLine(input, iteration, new Date(), this.#input), this.#counts, this.#prompts);
     if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
   }
 
@@ -136,7 +141,7 @@ export class TrajectorySession implements Session {
       totalSteps = input.totalSteps;
     }
     this.#prompts = undefined;
-    const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date());
+    const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date(), this.#input);
     this.#writer.append(this.#sink, this.#policy.serialize(line, this.#counts), true);
     this.#finalized = this.#writer.end(this.#sink);
     return this.#finalized;

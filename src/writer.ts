@@ -16,7 +16,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "pino";
+import type { DiagnosticsLogger } from "./diagnostics.js";
 import { descriptorBudget } from "./internal/fd-limit.js";
 import { makeDir, makeDirSync } from "./internal/make-dir.js";
 
@@ -27,7 +27,7 @@ export interface WriterOptions {
   /** Cap on file descriptors held open at once; lowered to half the process's soft limit. */
   maxOpenFiles: number;
   /** Where the writer reports I/O problems. */
-  diagnostics: () => Logger;
+  diagnostics: () => DiagnosticsLogger;
 }
 
 /** Counters of what the writer did. */
@@ -133,7 +133,7 @@ export const NO_WRITES: Readonly<WriterStats> = Object.freeze({
 export class Writer {
   readonly #maxBuffer: number;
   #maxOpen: number;
-  readonly #diagnostics: () => Logger;
+  readonly #diagnostics: () => DiagnosticsLogger;
   readonly #sinks = new Set<FileSink>();
   /** Sinks holding a descriptor, least recently used first. */
   readonly #lru = new Map<FileSink, true>();
