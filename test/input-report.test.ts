@@ -3,22 +3,16 @@
  * about once per logger, with the documented field it most likely stands for, and counted in
  * stats(). Constructor options are config and throw instead.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TrajectoryLogger } from "../src/index.js";
 import { START_SESSION_INPUT, startSessionKeysKnown } from "../src/input-fields.js";
 import { captureLogger } from "./helpers/diagnostics.js";
-import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { tempDirs } from "./helpers/processes.js";
 import { listSessionFiles, readSession } from "./helpers/session-files.js";
 import { statsWith } from "./helpers/stats.js";
 
 const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function dir(): string {
-  const made = makeTempDir();
-  cleanups.push(() => removeTempDir(made));
-  return made;
-}
+const dir = tempDirs();
 
 /** A diagnostics record of an unknown key, as the caller's pino logger receives it. */
 function unknownKey(method: string, key: string, msg: string, suggestion?: string): Record<string, unknown> {

@@ -2,16 +2,22 @@
  * Token usage in the shapes the model SDKs return, handed over as is, lands in the file with
  * one meaning: prompt tokens include cached ones; cache reads and writes are kept when given.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TrajectoryLogger, type UsageInput } from "../src/index.js";
 import { captureLogger } from "./helpers/diagnostics.js";
-import { makeTempDir, removeTempDir } from "./helpers/processes.js";
+import { tempDirs } from "./helpers/processes.js";
 import { listSessionFiles, readSession } from "./helpers/session-files.js";
 import { statsWith } from "./helpers/stats.js";
 
 const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+const dir = tempDirs();
+
+/** A logger writing every rollout to a fresh directory, its diagnostics captured. */
+function capturedLogger(): { logDir: string; logger: TrajectoryLogger; records: () => Array<Record<string, unknown>> } {
+  const logDir = dir();
+  const { logger: diagnostics, records } = captureLogger();
+  return { logDir, logger: new TrajectoryLogger({ logDir, sampleRate: 1, logger: diagnostics }), records };
+}
 
 /** Logs one iteration with `usage` on the root call and on one sub-model call; returns the file's lines. */
 async function logUsage(usage: unknown): Promise<{
@@ -19,10 +25,7 @@ async function logUsage(usage: unknown): Promise<{
   records: () => Array<Record<string, unknown>>;
   logger: TrajectoryLogger;
 }> {
-  const dir = makeTempDir();
-  cleanups.push(() => removeTempDir(dir));
-  const { logger: diagnostics, records } = captureLogger();
-  const logger = new TrajectoryLogger({ logDir: dir, sampleRate: 1, logger: diagnostics });
+  const { logDir, logger, records } = capturedLogger();
   const session = logger.startSession({ instanceId: "i", trainingStep: 0, modelName: "m" });
   session.logIteration({
     prompt: "p",
@@ -33,7 +36,7 @@ async function logUsage(usage: unknown): Promise<{
   });
   await session.finalize({ reward: 1 });
   await logger.close();
-  const [file] = listSessionFiles(dir);
+  const [file] = listSessionFiles(logDir);
   const iteration = readSession(file!).iterations[0]!;
   return { iteration, records, logger };
 }
@@ -213,16 +216,13 @@ describe("reward", () => {
     records: Array<Record<string, unknown>>;
     logger: TrajectoryLogger;
   }> {
-    const dir = makeTempDir();
-    cleanups.push(() => removeTempDir(dir));
-    const { logger: diagnostics, records } = captureLogger();
-    const logger = new TrajectoryLogger({ logDir: dir, sampleRate: 1, logger: diagnostics });
+    const { logDir, logger, records } = capturedLogger();
     for (const [i, reward] of rewards.entries()) {
       const session = logger.startSession({ instanceId: `i${i}`, trainingStep: 0, modelName: "m" });
       await session.finalize({ reward: reward as number });
     }
     await logger.close();
-    const summaries = listSessionFiles(dir).map((file) => readSession(file).summary!);
+    const summaries = listSessionFiles(logDir).map((file) => readSession(file).summary!);
     return { summaries, records: records(), logger };
   }
 

@@ -5,17 +5,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { humanLine } from "../../src/internal/default-diagnostics.js";
-import { FIXTURES, makeTempDir, removeTempDir } from "../helpers/processes.js";
+import { FIXTURES, tempDirs } from "../helpers/processes.js";
 
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function dir(): string {
-  const made = makeTempDir();
-  cleanups.push(() => removeTempDir(made));
-  return made;
-}
+const dir = tempDirs();
 
 const LATE = "trajlog: logIteration() called after finalize(); ignored (the file is complete)";
 const FORSE = "trajlog: `forse` is not a field of startSession; did you mean `force`? (not written)";
