@@ -26,6 +26,27 @@ export const PromptMessageSchema = Type.Object({
 /** One chat message sent to the model. */
 export type PromptMessage = Static<typeof PromptMessageSchema>;
 
+/**
+ * Token counts of one model call. `prompt_tokens` counts every input token, those read from
+ * or written to the provider's prompt cache included; the cache counts say how many of them
+ * were, and are present only when the model's SDK reported them.
+ */
+export const UsageSchema = Type.Object(
+  {
+    prompt_tokens: Count,
+    completion_tokens: Count,
+    cache_read_tokens: Type.Optional(
+      Type.Integer({ minimum: 0, description: "prompt tokens read from the prompt cache" }),
+    ),
+    cache_creation_tokens: Type.Optional(
+      Type.Integer({ minimum: 0, description: "prompt tokens written to the prompt cache" }),
+    ),
+  },
+  { description: "token usage of a model call, when the caller knows it" },
+);
+/** Token counts of one model call. */
+export type Usage = Static<typeof UsageSchema>;
+
 /** A sub-model call made while a code block ran. */
 export const RlmCallSchema = Type.Object({
   root_model: Type.String(),
@@ -33,6 +54,8 @@ export const RlmCallSchema = Type.Object({
   response: Type.String(),
   prompt_tokens: Count,
   completion_tokens: Count,
+  cache_read_tokens: Type.Optional(UsageSchema.properties.cache_read_tokens),
+  cache_creation_tokens: Type.Optional(UsageSchema.properties.cache_creation_tokens),
   execution_time: Seconds,
 });
 /** A sub-model call made while a code block ran. */
@@ -119,12 +142,7 @@ export const IterationLineSchema = Type.Object({
   code_blocks: Type.Array(CodeBlockSchema),
   final_answer: FinalAnswerSchema,
   iteration_time: Nullable(Seconds),
-  usage: Type.Optional(
-    Type.Object(
-      { prompt_tokens: Count, completion_tokens: Count },
-      { description: "token usage of the root model call, when the caller knows it" },
-    ),
-  ),
+  usage: Type.Optional(UsageSchema),
 });
 /** One line per iteration (REPL step). */
 export type IterationLine = Static<typeof IterationLineSchema> & Record<string, unknown>;

@@ -9,6 +9,8 @@ export {
   type TrajectoryLoggerStats,
 } from "./logger.js";
 export { TrajectorySession, NullSession, NULL_SESSION, type Session } from "./session.js";
+export type { DiagnosticsLogger } from "./diagnostics.js";
+export type { InputStats } from "./input-report.js";
 export {
   BernoulliSampler,
   type BernoulliSamplerOptions,
@@ -52,6 +54,7 @@ export {
   CodeBlockSchema,
   CodeBlockResultSchema,
   RlmCallSchema,
+  UsageSchema,
   PromptMessageSchema,
   FinalAnswerSchema,
   SamplingInfoSchema,
@@ -71,6 +74,7 @@ export {
   type CodeBlock,
   type CodeBlockResult,
   type RlmCall,
+  type Usage,
   type PromptMessage,
   type FinalAnswer,
   type SamplingInfo,

@@ -17,8 +17,13 @@ import {
   type SamplingInfo,
   type SummaryLine,
 } from "./format.js";
+import { CODE_BLOCK_INPUT, CODE_RESULT_INPUT, ITERATION_INPUT, RLM_CALL_INPUT, SUMMARY_INPUT } from "./input-fields.js";
+import type { InputReport } from "./input-report.js";
 import { asText, toJsonSafe, toJsonSafeCopy } from "./internal/json-safe.js";
 import { flattenContent } from "./internal/normalize-prompt.js";
+import { normalizeUsage, parseNumber, tokenCount, type UsageInput } from "./usage.js";
+
+export type { UsageInput } from "./usage.js";
 
 /** A chat message as the loop has it; non-string content (e.g. an array of parts) is flattened. */
 export interface PromptMessageInput {
@@ -36,10 +41,12 @@ export interface RlmCallInput {
   rootModel?: string;
   prompt?: unknown;
   response?: unknown;
-  /** @default 0 */
+  /** @default 0, or what `usage` says */
   promptTokens?: number;
-  /** @default 0 */
+  /** @default 0, or what `usage` says */
   completionTokens?: number;
+  /** The call's token usage in any SDK's shape (see {@link UsageInput}); cache counts are kept. */
+  usage?: UsageInput;
   /** Seconds. @default 0 */
   executionTime?: number;
 }
@@ -66,12 +73,6 @@ export interface CodeBlockInput {
   result?: CodeResultInput;
 }
 
-/** Token usage of the root model call. */
-export interface UsageInput {
-  promptTokens?: number;
-  completionTokens?: number;
-}
-
 /** Everything `logIteration` accepts. */
 export interface IterationInput {
   /** 1-based step number. @default the previous iteration's number + 1 */
@@ -90,7 +91,10 @@ export interface IterationInput {
   finalAnswer?: FinalAnswer | undefined;
   /** Seconds the iteration took. @default null */
   iterationTime?: number | null;
-  /** Token usage of the root call, written as `usage`. */
+  /**
+   * Token usage of the root call, written as `usage`: the object the model's SDK returned
+   * (OpenAI, Anthropic, Vercel AI SDK) or `{ promptTokens, completionTokens }`.
+   */
   usage?: UsageInput;
   /** Extra keys for the line; they never replace a field of the format. */
   extra?: Record<string, unknown>;
@@ -98,8 +102,11 @@ export interface IterationInput {
 
 /** Everything `finalize` accepts. */
 export interface SummaryInput {
-  /** The rollout's reward; non-finite values are written as null. @default null */
-  reward?: number | null;
+  /**
+   * The rollout's reward: a finite number, or a numeric string (`"1.0"`), which is parsed.
+   * Anything else is written as null and warned about. @default null
+   */
+  reward?: number | string | null;
   /** Steps the rollout took, as the caller counts them. @default the number of iterations logged */
   totalSteps?: number;
   /** Set when the rollout failed; written as `error` (an `Error` keeps name, message, stack). */
@@ -167,14 +174,28 @@ export function buildMetadataLine(input: MetadataInput): MetadataLine {
 /**
  * One iteration line. `iteration` has been validated by the caller. The line may share
  * objects and arrays with `input` (copy-on-write): serialize it, never mutate it.
+ * Keys and values the line cannot hold are reported to `report` (a logger's; none in tests
+ * and benchmarks that build lines alone).
  */
-export function buildIterationLine(input: IterationInput, iteration: number, timestamp: Date): IterationLine {
+export function buildIterationLine(
+  input: IterationInput,
+  iteration: number,
+  timestamp: Date,
+  report?: InputReport,
+): IterationLine {
+  report?.checkKeys(input, ITERATION_INPUT, "logIteration", "");
   const blocks: CodeBlock[] = [];
-  if (input.codeBlocks !== undefined && input.codeBlocks !== null) {
-    for (const block of input.codeBlocks) blocks.push(buildCodeBlock(block));
+  if (Array.isArray(input.codeBlocks)) {
+    for (const block of input.codeBlocks as readonly CodeBlockInput[]) {
+      blocks.push(buildCodeBlock(block, report, "codeBlocks[]."));
+    }
+  } else if (input.codeBlocks !== undefined && input.codeBlocks !== null) {
+    report?.invalidValue("logIteration", "codeBlocks", input.codeBlocks, "an array of { code, result }", "[]");
   }
   if (input.code !== undefined || input.result !== undefined) {
-    blocks.push(buildCodeBlock({ code: input.code ?? "", ...(input.result ? { result: input.result } : {}) }));
+    blocks.push(
+      buildCodeBlock({ code: input.code ?? "", ...(input.result ? { result: input.result } : {}) }, report, ""),
+    );
   }
   const line: IterationLine = {
     type: "iteration",
@@ -184,13 +205,11 @@ export function buildIterationLine(input: IterationInput, iteration: number, tim
     response: asText(input.response),
     code_blocks: blocks,
     final_answer: buildFinalAnswer(input.finalAnswer),
-    iteration_time: secondsOrNull(input.iterationTime),
+    iteration_time: seconds(input.iterationTime, null, report, "iterationTime"),
   };
   if (input.usage !== undefined && input.usage !== null) {
-    line.usage = {
-      prompt_tokens: countOf(input.usage.promptTokens),
-      completion_tokens: countOf(input.usage.completionTokens),
-    };
+    const usage = normalizeUsage(input.usage, report, "logIteration", "usage.");
+    if (usage !== null) line.usage = usage;
   }
   addExtra(line, input.extra);
   return line;
@@ -203,11 +222,13 @@ export function buildSummaryLine(
   totalIterations: number,
   droppedLines: number,
   timestamp: Date,
+  report?: InputReport,
 ): SummaryLine {
+  report?.checkKeys(input, SUMMARY_INPUT, "finalize", "");
   const line: SummaryLine = {
     type: "summary",
     timestamp: timestamp.toISOString(),
-    reward: typeof input.reward === "number" && Number.isFinite(input.reward) ? input.reward : null,
+    reward: rewardOf(input.reward, report),
     total_steps: totalSteps,
     total_iterations: totalIterations,
   };
@@ -281,11 +302,18 @@ function buildMessage(input: unknown): PromptMessage {
   return built;
 }
 
-function buildCodeBlock(block: CodeBlockInput): CodeBlock {
+function buildCodeBlock(input: CodeBlockInput, report: InputReport | undefined, prefix: string): CodeBlock {
+  // A block that is not an object is taken as its code, so nothing it holds is lost.
+  const block = typeof input === "object" && input !== null ? input : { code: asText(input) };
+  if (report !== undefined && prefix !== "") report.checkKeys(block, CODE_BLOCK_INPUT, "logIteration", prefix);
   const result: CodeResultInput = block.result ?? {};
+  if (report !== undefined && typeof result === "object" && result !== null) {
+    report.checkKeys(result, CODE_RESULT_INPUT, "logIteration", `${prefix}result.`);
+  }
   const rlmCalls: RlmCall[] = [];
   if (Array.isArray(result.rlmCalls)) {
-    for (const call of result.rlmCalls as readonly RlmCallInput[]) rlmCalls.push(buildRlmCall(call));
+    const callPrefix = `${prefix}result.rlmCalls[].`;
+    for (const call of result.rlmCalls as readonly RlmCallInput[]) rlmCalls.push(buildRlmCall(call, report, callPrefix));
   }
   const locals = toJsonSafe(result.locals ?? {});
   return {
@@ -296,26 +324,43 @@ function buildCodeBlock(block: CodeBlockInput): CodeBlock {
       locals: typeof locals === "object" && locals !== null && !Array.isArray(locals)
         ? (locals as Record<string, unknown>)
         : { value: locals },
-      execution_time: secondsOr0(result.executionTime),
+      execution_time: seconds(result.executionTime, 0, report, `${prefix}result.executionTime`),
       rlm_calls: rlmCalls,
       final_answer: result.finalAnswer === undefined || result.finalAnswer === null ? null : asText(result.finalAnswer),
     },
   };
 }
 
-function buildRlmCall(call: RlmCallInput): RlmCall {
-  const c = (call ?? {}) as RlmCallInput;
+function buildRlmCall(call: RlmCallInput, report: InputReport | undefined, prefix: string): RlmCall {
+  const c = (typeof call === "object" && call !== null ? call : {}) as RlmCallInput;
+  report?.checkKeys(c, RLM_CALL_INPUT, "logIteration", prefix);
   const prompt = typeof c.prompt === "string" ? c.prompt : toJsonSafe(c.prompt ?? "");
-  return {
+  const usage = c.usage === undefined || c.usage === null ? null : normalizeUsage(c.usage, report, "logIteration", `${prefix}usage.`);
+  const built: RlmCall = {
     root_model: asText(c.rootModel),
     prompt: (typeof prompt === "string" || (typeof prompt === "object" && prompt !== null)
       ? prompt
       : asText(prompt)) as RlmCall["prompt"],
     response: asText(c.response),
-    prompt_tokens: countOf(c.promptTokens),
-    completion_tokens: countOf(c.completionTokens),
-    execution_time: secondsOr0(c.executionTime),
+    prompt_tokens:
+      tokenCount(c.promptTokens, report, "logIteration", `${prefix}promptTokens`) ?? usage?.prompt_tokens ?? 0,
+    completion_tokens:
+      tokenCount(c.completionTokens, report, "logIteration", `${prefix}completionTokens`) ?? usage?.completion_tokens ?? 0,
+    execution_time: seconds(c.executionTime, 0, report, `${prefix}executionTime`),
   };
+  if (usage?.cache_read_tokens !== undefined) built.cache_read_tokens = usage.cache_read_tokens;
+  if (usage?.cache_creation_tokens !== undefined) built.cache_creation_tokens = usage.cache_creation_tokens;
+  return built;
+}
+
+/** A reward the summary can hold: a finite number, a numeric string parsed; else null, reported. */
+function rewardOf(reward: unknown, report: InputReport | undefined): number | null {
+  if (typeof reward === "number" && Number.isFinite(reward)) return reward;
+  if (reward === undefined || reward === null) return null;
+  const n = typeof reward === "string" ? parseNumber(reward) : typeof reward === "bigint" ? Number(reward) : Number.NaN;
+  if (Number.isFinite(n)) return n;
+  report?.invalidValue("finalize", "reward", reward, "a finite number or a numeric string", "null");
+  return null;
 }
 
 function buildFinalAnswer(answer: unknown): FinalAnswer {
@@ -348,14 +393,20 @@ function objectOrNull(value: unknown): Record<string, unknown> | null {
     : null;
 }
 
-function countOf(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
-}
-
-function secondsOr0(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
-}
-
-function secondsOrNull(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+/**
+ * A duration in seconds: a non-negative finite number or a numeric string; `fallback` when
+ * absent, and when unusable (reported).
+ */
+function seconds<T extends number | null>(
+  value: unknown,
+  fallback: T,
+  report: InputReport | undefined,
+  path: string,
+): number | T {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  if (value === undefined || value === null) return fallback;
+  const n = typeof value === "string" ? parseNumber(value) : Number.NaN;
+  if (Number.isFinite(n) && n >= 0) return n;
+  report?.invalidValue("logIteration", path, value, "a non-negative number of seconds", String(fallback));
+  return fallback;
 }

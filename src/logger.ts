@@ -3,7 +3,6 @@
  * logged and hands each one a session.
  */
 import path from "node:path";
-import { pino, type Logger } from "pino";
 import { BernoulliSampler, type SampleBy, type Sampler, type SamplingContext } from "./sampler.js";
 import { NULL_SESSION, TrajectorySession, type Session } from "./session.js";
 import { NO_WRITES, Writer, type WriterStats } from "./writer.js";
@@ -13,6 +12,11 @@ import { trackExit, untrackExit } from "./internal/exit-hook.js";
 import { describe } from "./internal/describe.js";
 import { pseudoFileSystemOf } from "./internal/pseudo-fs.js";
 import type { PromptEncoding } from "./format.js";
+import { defaultDiagnostics } from "./internal/default-diagnostics.js";
+import { closestName, looseName } from "./internal/closest-name.js";
+import type { DiagnosticsLogger } from "./diagnostics.js";
+import { LOGGER_OPTIONS, START_SESSION_INPUT, startSessionKeysKnown, suggestField } from "./input-fields.js";
+import { InputReport, type InputStats } from "./input-report.js";
 import { createContentPolicy, type ContentPolicy, type RedactOptions, type RedactionCounts } from "./content-policy.js";
 
 /** Environment variable that forces every rollout of the run to be logged (`1`, `true`, `yes`). */
@@ -43,8 +47,12 @@ export interface TrajectoryLoggerOptions {
   sampleBy?: SampleBy;
   /** A custom sampling policy; replaces `sampleRate`, `seed` and `sampleBy`. */
   sampler?: Sampler;
-  /** A pino logger for trajlog's own diagnostics. @default pino on stderr, level "warn" */
-  logger?: Logger;
+  /**
+   * Where trajlog reports its own problems: a pino logger (a child with
+   * `component: "trajlog"` is used), or anything with `warn(context, message)`.
+   * @default stderr, level "warn": one readable line per warning on a terminal, JSON otherwise
+   */
+  logger?: DiagnosticsLogger;
   /**
    * Cap on serialized lines waiting in memory for the disk. When it is reached, new
    * iteration lines are dropped whole and counted in `stats().linesDropped`; metadata and
@@ -107,7 +115,7 @@ export interface StartSessionOptions {
 }
 
 /** Counters returned by {@link TrajectoryLogger.stats}. */
-export interface TrajectoryLoggerStats extends WriterStats {
+export interface TrajectoryLoggerStats extends WriterStats, InputStats {
   /** `startSession` calls. */
   sessionsStarted: number;
   /** Sessions that got a file (sampled or forced). */
@@ -152,8 +160,10 @@ export class TrajectoryLogger {
   readonly #forceAll: boolean;
   readonly #maxBufferBytes: number;
   readonly #maxOpenFiles: number;
-  readonly #callerLogger: Logger | undefined;
-  #diagnostics: Logger | null = null;
+  readonly #callerLogger: DiagnosticsLogger | undefined;
+  #diagnostics: DiagnosticsLogger | null = null;
+  /** Keys and values handed over that the lines cannot hold: warned once, counted. */
+  readonly #input = new InputReport(() => this.#diag());
   #writer: Writer | null = null;
   #closed = false;
   #warnedClosed = false;
@@ -166,6 +176,7 @@ export class TrajectoryLogger {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`trajlog: TrajectoryLogger options must be an object; received ${describe(options)}`);
     }
+    rejectUnknownOptions(options);
     const logDir = optionalString("logDir", options.logDir) ?? "logs";
     this.logDir = path.resolve(logDir);
     const pseudo = pseudoFileSystemOf(this.logDir);
@@ -237,7 +248,14 @@ export class TrajectoryLogger {
     if (rate !== undefined) options.sampleRate = sampleRate("log_trajectory_sample_rate", rate);
     if (seed !== undefined) options.seed = seed as string | number;
     if (by !== undefined) options.sampleBy = by as SampleBy;
-    return new TrajectoryLogger({ ...options, ...overrides });
+    const logger = new TrajectoryLogger({ ...options, ...overrides });
+    for (const [key, meant] of configNearMisses(config)) {
+      logger.#diag().warn(
+        { key, suggestion: meant },
+        `trajlog: config key \`${key}\` is not read by fromConfig; did you mean \`${meant}\`?`,
+      );
+    }
+    return logger;
   }
 
   /**
@@ -262,6 +280,8 @@ export class TrajectoryLogger {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`trajlog: startSession expects an object; received ${describe(options)}`);
     }
+    // Every rollout, logged or not: a mistyped `force` would otherwise never show.
+    if (!startSessionKeysKnown(options)) this.#input.checkKeys(options, START_SESSION_INPUT, "startSession", "");
     const { instanceId, trainingStep } = options;
     if (typeof instanceId !== "string" || instanceId.length === 0) {
       throw new TypeError(`trajlog: "instanceId" must be a non-empty string; received ${describe(instanceId)}`);
@@ -314,6 +334,7 @@ export class TrajectoryLogger {
       sink,
       metadata,
       diagnostics: this.#diag,
+      input: this.#input,
       policy: this.contentPolicy,
       counts: this.#contentCounts,
       promptEncoding: this.promptEncoding,
@@ -346,17 +367,21 @@ export class TrajectoryLogger {
       redactions: content.redactions,
       redactionsByKind: { ...content.byKind },
       truncations: content.truncations,
+      ...this.#input.stats(),
       ...writer,
     };
   }
 
-  readonly #diag = (): Logger => {
-    this.#diagnostics ??=
-      this.#callerLogger?.child({ component: "trajlog" }) ??
-      pino(
-        { name: "trajlog", level: process.env[LOG_LEVEL_ENV] ?? "warn" },
-        pino.destination({ dest: 2, sync: true }),
-      );
+  readonly #diag = (): DiagnosticsLogger => {
+    if (this.#diagnostics === null) {
+      const caller = this.#callerLogger;
+      this.#diagnostics =
+        caller === undefined
+          ? defaultDiagnostics(process.env[LOG_LEVEL_ENV])
+          : typeof caller.child === "function"
+            ? caller.child({ component: "trajlog" })
+            : caller;
+    }
     return this.#diagnostics;
   };
 
@@ -401,7 +426,51 @@ export class TrajectoryLogger {
   #warnClosed(): void {
     if (this.#warnedClosed) return;
     this.#warnedClosed = true;
-    this.#diag().warn("trajlog: startSession() after close(); the session is not logged");
+    this.#diag().warn({}, "trajlog: startSession() after close(); the session is not logged");
+  }
+}
+
+/** Loose names (see `looseName`) of config keys that mean a setting fromConfig reads under another name. */
+const CONFIG_ALIASES: Record<string, string> = {
+  samplerate: "log_trajectory_sample_rate",
+  trajectorysamplerate: "log_trajectory_sample_rate",
+  logsamplerate: "log_trajectory_sample_rate",
+  sampleby: "log_trajectory_sample_by",
+  trajectorysampleby: "log_trajectory_sample_by",
+  trajectoryseed: "log_trajectory_seed",
+};
+
+/**
+ * Config keys that look like a setting fromConfig reads but are not spelt as it reads them
+ * (`logdir`, `sample_rate`, `log_trajectory_samplerate`), each with the spelling meant.
+ * A config holds the whole experiment's settings, so other keys are not trajlog's to judge.
+ */
+function configNearMisses(config: Record<string, unknown>): Array<[string, string]> {
+  const spellings: string[] = Object.values(CONFIG_KEYS).flat();
+  const misses: Array<[string, string]> = [];
+  for (const key of Object.keys(config)) {
+    if (spellings.includes(key)) continue;
+    const meant = CONFIG_ALIASES[looseName(key)] ?? closestName(key, spellings);
+    if (meant === null) continue;
+    // Answer in the config's own style: snake_case keys get the snake_case spelling.
+    const pair = Object.values(CONFIG_KEYS).find((names) => (names as readonly string[]).includes(meant));
+    misses.push([key, pair !== undefined && !/[A-Z]/.test(key) && key.includes("_") ? pair[1] : meant]);
+  }
+  return misses;
+}
+
+/**
+ * Options are config: one trajlog does not know throws at once, before any rollout runs,
+ * like a bad value does (`sample_rate`, `logdir` would otherwise be ignored in silence).
+ */
+function rejectUnknownOptions(options: object): void {
+  for (const key in options) {
+    if (LOGGER_OPTIONS.known.has(key)) continue;
+    const suggestion = suggestField(LOGGER_OPTIONS, key);
+    const hint = suggestion !== null ? `did you mean ${suggestion.includes("(") ? suggestion : `"${suggestion}"`}? ` : "";
+    throw new TypeError(
+      `trajlog: option "${key}" is not a TrajectoryLogger option; ${hint}received ${describe((options as Record<string, unknown>)[key])}; options are ${LOGGER_OPTIONS.fields.join(", ")}`,
+    );
   }
 }
 

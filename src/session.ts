@@ -4,7 +4,8 @@
  * so the loop never branches on whether it is being logged.
  */
 import path from "node:path";
-import type { Logger } from "pino";
+import type { DiagnosticsLogger } from "./diagnostics.js";
+import type { InputReport } from "./input-report.js";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
 import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
 import type { MetadataLine, PromptEncoding } from "./format.js";
@@ -51,7 +52,9 @@ export interface SessionContext {
   writer: Writer;
   sink: FileSink;
   metadata: MetadataLine;
-  diagnostics: () => Logger;
+  diagnostics: () => DiagnosticsLogger;
+  /** Where keys and values the lines cannot hold are reported. */
+  input: InputReport;
   /** Applied to every line; its counts go to the logger's stats. */
   policy: ContentPolicy;
   counts: RedactionCounts;
@@ -64,7 +67,8 @@ export class TrajectorySession implements Session {
   readonly sampled = true;
   readonly #writer: Writer;
   readonly #sink: FileSink;
-  readonly #diagnostics: () => Logger;
+  readonly #diagnostics: () => DiagnosticsLogger;
+  readonly #input: InputReport;
   readonly #policy: ContentPolicy;
   readonly #counts: RedactionCounts;
   /** This session's serialized prompt messages (`"full"` encoding); dropped once the session is finalized. */
@@ -81,6 +85,7 @@ export class TrajectorySession implements Session {
     this.#writer = context.writer;
     this.#sink = context.sink;
     this.#diagnostics = context.diagnostics;
+    this.#input = context.input;
     this.#policy = context.policy;
     this.#counts = context.counts;
     if (context.promptEncoding === "delta") this.#deltas = new PromptDeltaEncoder();
@@ -121,7 +126,7 @@ export class TrajectorySession implements Session {
     this.#lastIteration = iteration;
     // The disk is not keeping up: the line would be dropped whatever it holds, so not built.
     if (this.#writer.refuseIfFull(this.#sink)) return;
-    const built = buildIterationLine(input, iteration, new Date());
+    const built = buildIterationLine(input, iteration, new Date(), this.#input);
     const deltas = this.#deltas;
     if (deltas === undefined) {
       const line = this.#policy.serialize(built, this.#counts, this.#prompts);
@@ -155,7 +160,7 @@ export class TrajectorySession implements Session {
     }
     this.#prompts = undefined;
     this.#deltas = undefined;
-    const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date());
+    const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date(), this.#input);
     this.#writer.append(this.#sink, this.#policy.serialize(line, this.#counts), true);
     this.#finalized = this.#writer.end(this.#sink);
     return this.#finalized;

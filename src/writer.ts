@@ -16,7 +16,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "pino";
+import type { DiagnosticsLogger } from "./diagnostics.js";
 import { descriptorBudget } from "./internal/fd-limit.js";
 import { makeDir, makeDirSync } from "./internal/make-dir.js";
 
@@ -27,7 +27,7 @@ export interface WriterOptions {
   /** Cap on file descriptors held open at once; lowered to half the process's soft limit. */
   maxOpenFiles: number;
   /** Where the writer reports I/O problems. */
-  diagnostics: () => Logger;
+  diagnostics: () => DiagnosticsLogger;
 }
 
 /** Counters of what the writer did. */
@@ -66,6 +66,14 @@ const MAX_RENAMES = 8;
  */
 export const MAX_WRITES_IN_FLIGHT = 2;
 
+/**
+ * Text logged in one turn of the event loop and not yet encoded, across files, in UTF-16
+ * units: past it, it is encoded at once rather than on the next turn. Encoding a string first
+ * makes a flat copy of it (JSON text is built in pieces), so this bounds what the exit flush
+ * can add to memory however much one turn logged.
+ */
+const MAX_UNENCODED_UNITS = 4 * 1024 * 1024;
+
 /** One session file as the writer sees it. Created by {@link Writer.createFile}. */
 export class FileSink {
   /** Absolute path; changes only if the first choice already existed. */
@@ -83,6 +91,8 @@ export class FileSink {
   queuedChars = 0;
   /** @internal Lines in the queue. */
   queuedLines = 0;
+  /** @internal UTF-16 units of the lines queued as logged, not yet encoded. */
+  unencoded = 0;
   /** @internal */ fd = -1;
   /** @internal */ created = false;
   /** @internal */ busy = false;
@@ -133,7 +143,7 @@ export const NO_WRITES: Readonly<WriterStats> = Object.freeze({
 export class Writer {
   readonly #maxBuffer: number;
   #maxOpen: number;
-  readonly #diagnostics: () => Logger;
+  readonly #diagnostics: () => DiagnosticsLogger;
   readonly #sinks = new Set<FileSink>();
   /** Sinks holding a descriptor, least recently used first. */
   readonly #lru = new Map<FileSink, true>();
@@ -157,6 +167,8 @@ export class Writer {
     writeErrors: 0,
   };
   #buffered = 0;
+  /** The sum of the files' `unencoded`. */
+  #unencoded = 0;
 
   constructor(options: WriterOptions) {
     this.#maxBuffer = options.maxBufferBytes;
@@ -198,8 +210,13 @@ export class Writer {
     sink.queuedChars += size;
     sink.queuedLines++;
     sink.enqueued++;
+    sink.unencoded += size;
     this.#buffered += size;
+    this.#unencoded += size;
     this.#schedule(sink);
+    // Lines are queued as logged only until the next turn; a loop logging much more than
+    // usual in one turn has them encoded now, the work the next turn would have done.
+    if (this.#unencoded > MAX_UNENCODED_UNITS) for (const pending of this.#pending) this.#encodeQueued(pending);
     return true;
   }
 
@@ -316,13 +333,10 @@ export class Writer {
         sink.inflight = null;
       }
       if (sink.queue.length > 0) {
-        const buf = this.#queuedBytes(sink);
-        writeAllSync(fd, buf, pos);
-        pos += buf.length;
-        this.#written(sink, sink.queuedLines, buf.length, sink.queuedChars);
-        sink.queue = [];
-        sink.queuedChars = 0;
-        sink.queuedLines = 0;
+        const bytes = writeLinesSync(fd, sink.queue, pos);
+        pos += bytes;
+        this.#written(sink, sink.queuedLines, bytes, sink.queuedChars);
+        this.#clearQueue(sink);
       }
       sink.pos = pos;
     } catch (err) {
@@ -421,6 +435,17 @@ export class Writer {
     queue.push(buf);
     sink.queuedChars += buf.length - chars;
     this.#buffered += buf.length - chars;
+    sink.unencoded -= chars;
+    this.#unencoded -= chars;
+  }
+
+  /** Empties the queue once its lines are written, or lost. */
+  #clearQueue(sink: FileSink): void {
+    sink.queue = [];
+    sink.queuedChars = 0;
+    sink.queuedLines = 0;
+    this.#unencoded -= sink.unencoded;
+    sink.unencoded = 0;
   }
 
   /** The whole queue as one Buffer, at its exact size; the queue itself is left to the caller. */
@@ -514,9 +539,7 @@ export class Writer {
     sink.inflightPos = sink.pos;
     sink.inflightLines = sink.queuedLines;
     sink.inflightChars = sink.queuedChars;
-    sink.queue = [];
-    sink.queuedChars = 0;
-    sink.queuedLines = 0;
+    this.#clearQueue(sink);
     sink.busy = true;
     this.#writesInFlight++;
     this.#lru.delete(sink);
@@ -676,9 +699,7 @@ export class Writer {
     const lost = sink.queuedLines + (sink.inflight === null ? 0 : sink.inflightLines);
     this.#stats.linesFailed += lost;
     this.#buffered -= sink.queuedChars + (sink.inflight === null ? 0 : sink.inflightChars);
-    sink.queue = [];
-    sink.queuedChars = 0;
-    sink.queuedLines = 0;
+    this.#clearQueue(sink);
     sink.inflight = null;
     sink.failed = true;
     sink.settled = sink.enqueued;
@@ -747,10 +768,56 @@ function piecesSize(line: LinePieces): number {
   return size;
 }
 
-function writeAllSync(fd: number, buf: Buffer, position: number): void {
+/**
+ * Writes queued lines, in order, from `position`, without ever holding them all in one piece:
+ * text is encoded into the scratch space and written a scratch-full at a time, and encoded
+ * Buffers are written as they are (small ones packed in with the text). Used at exit, when the
+ * buffer may be full: joining 64 MiB of lines, or encoding them all at once, would double or
+ * triple the process's memory just as it ends, and a memory-limited container would kill it
+ * there with nothing written. Returns the bytes written.
+ */
+function writeLinesSync(fd: number, lines: ReadonlyArray<string | LinePieces | Buffer>, position: number): number {
+  const out = scratch;
+  let used = 0;
+  let total = 0;
+  const writeOut = (): void => {
+    writeAllSync(fd, out, position + total, used);
+    total += used;
+    used = 0;
+  };
+  const putBytes = (bytes: Buffer): void => {
+    if (bytes.length <= out.length - used) {
+      used += bytes.copy(out, used);
+      return;
+    }
+    if (used > 0) writeOut();
+    writeAllSync(fd, bytes, position + total);
+    total += bytes.length;
+  };
+  const putText = (text: string): void => {
+    for (let from = 0; ; ) {
+      const { read, written } = utf8.encodeInto(from === 0 ? text : text.slice(from), out.subarray(used));
+      used += written;
+      from += read;
+      if (from >= text.length) return;
+      writeOut();
+    }
+  };
+  for (const line of lines) {
+    if (typeof line === "string") putText(line);
+    else if (Buffer.isBuffer(line)) putBytes(line);
+    else for (const piece of line) typeof piece === "string" ? putText(piece) : putBytes(piece);
+  }
+  if (used > 0) writeOut();
+  return total;
+}
+
+const utf8 = new TextEncoder();
+
+function writeAllSync(fd: number, buf: Buffer, position: number, length: number = buf.length): void {
   let offset = 0;
-  while (offset < buf.length) {
-    const n = fs.writeSync(fd, buf, offset, buf.length - offset, position + offset);
+  while (offset < length) {
+    const n = fs.writeSync(fd, buf, offset, length - offset, position + offset);
     if (n <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
     offset += n;
   }

@@ -8,14 +8,19 @@ import { listFiles, parseWithPython, readLines, readSession } from "./helpers/se
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
+/** Runs an example into a fresh directory; it must exit 0 and print nothing on stderr. */
+function runExample(script: string) {
+  const dir = makeTempDir();
+  cleanups.push(() => removeTempDir(dir));
+  const run = spawnSync(process.execPath, [`examples/${script}`, dir], { encoding: "utf8", timeout: 60_000 });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  return { dir, run, files: listFiles(dir) };
+}
+
 describe("examples", () => {
   it("rollout-loop.mjs writes real, complete session files and prints where they went", () => {
-    const dir = makeTempDir();
-    cleanups.push(() => removeTempDir(dir));
-    const run = spawnSync(process.execPath, ["examples/rollout-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const files = listFiles(dir);
+    const { dir, run, files } = runExample("rollout-loop.mjs");
     const printed = run.stdout.split("\n").filter((l) => l.startsWith("  /")).map((l) => l.trim()).sort();
     expect(printed).toEqual(files);
     for (const step of [0, 1, 2]) {
@@ -38,12 +43,7 @@ describe("examples", () => {
   });
 
   it("ai-sdk-tool-loop.mjs logs real AI SDK tool loops: every model call, tool call and result", () => {
-    const dir = makeTempDir();
-    cleanups.push(() => removeTempDir(dir));
-    const run = spawnSync(process.execPath, ["examples/ai-sdk-tool-loop.mjs", dir], { encoding: "utf8", timeout: 60_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const files = listFiles(dir);
+    const { run, files } = runExample("ai-sdk-tool-loop.mjs");
     const printed = run.stdout.split("\n").filter((l) => l.startsWith("  /")).map((l) => l.trim()).sort();
     expect(printed).toEqual(files);
     expect(files.length).toBeGreaterThan(0);
@@ -59,6 +59,32 @@ describe("examples", () => {
       const sum = JSON.parse(iterations[0]?.code_blocks[0]?.result.stdout ?? "null") as { sum: number };
       expect(iterations.at(-1)?.final_answer).toBe(`The answer is ${sum.sum}.`);
       expect(iterations.every((i) => (i.usage?.prompt_tokens ?? 0) > 0)).toBe(true);
+      expect(summary).toMatchObject({ reward: 1, total_iterations: iterations.length });
+    }
+    expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));
+  });
+
+  it("openai-agents-rollouts.mjs logs real Agents SDK runs: one session per trace, sub-agent calls inside tool calls", () => {
+    const { run, files } = runExample("openai-agents-rollouts.mjs");
+    expect(run.stdout).toContain(`${files.length} of 16 sessions logged`);
+    const instancesAt = (step: number) =>
+      new Set(files.filter((f) => f.includes(`/agents-arith/step_${step}/`)).map((f) => readLines(f)[0]?.instance_id));
+    expect(instancesAt(0).size).toBeGreaterThan(0);
+    expect(instancesAt(1)).toEqual(instancesAt(0));
+    for (const file of files) {
+      const { metadata, summary, ...session } = readSession(file);
+      const iterations = session.iterations as IterationLine[];
+      const step = metadata.training_step as number;
+      expect(iterations.map((i) => i.code_blocks.map((b) => b.code.replace(/\(.*/, "")))).toEqual(
+        step === 0 ? [["add"], []] : [["add"], ["check"], []],
+      );
+      if (step === 1) {
+        const check = iterations[1]?.code_blocks[0];
+        expect(check?.result.stdout).toBe("correct");
+        expect(check?.result.rlm_calls.map((c) => [c.root_model, c.response])).toEqual([["checker-1b", "correct"]]);
+      }
+      expect(iterations.every((i) => i.agent === "solver" && (i.usage?.prompt_tokens ?? 0) > 0)).toBe(true);
+      expect(iterations.at(-1)?.final_answer).toMatch(/^The answer is -?\d+\.$/);
       expect(summary).toMatchObject({ reward: 1, total_iterations: iterations.length });
     }
     expect(parseWithPython(files)).toBe(files.reduce((n, f) => n + readLines(f).length, 0));

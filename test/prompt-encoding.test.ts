@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   atlasJson,
   readSession,
+  TrajectoryLogger,
   readSessions,
   toAtlas,
   toMessages,
@@ -121,4 +122,10 @@ describe('prompts: "delta"', () => {
       expect(record.iterations).toEqual(whole.iterations.slice(0, n));
     }
   });
+});
+
+test('a bad "prompts" option throws at once, naming the option, what it takes and what it got', () => {
+  expect(() => new TrajectoryLogger({ prompts: "compact" as never })).toThrow(
+    new TypeError('trajlog: option "prompts" must be "full" or "delta"; received "compact" (string)'),
+  );
 });

@@ -12,6 +12,7 @@ import { NULL_SESSION, TrajectoryLogger } from "../../src/index.js";
 import { trajlogMiddleware } from "../../src/adapters/ai-sdk.js";
 import { makeTempDir, removeTempDir } from "../helpers/processes.js";
 import { listFiles, readSession } from "../helpers/session-files.js";
+import { anySeconds, anyTimestamp, expectedBlock, expectedIteration } from "../helpers/adapter-lines.js";
 
 type GenerateResult = Awaited<ReturnType<MockLanguageModelV4["doGenerate"]>>;
 type StreamPart = Awaited<ReturnType<MockLanguageModelV4["doStream"]>>["stream"] extends ReadableStream<infer P> ? P : never;
@@ -80,13 +81,10 @@ function logged(sampleRate = 1) {
   return { logger, session };
 }
 
-/** A code block as trajlog writes it, from the parts a test cares about. */
+/** A code block of a tool call; an AI SDK tool's time is not seen, so it stays 0. */
 function block(code: string, stdout: string, stderr = "") {
-  return { code, result: { stdout, stderr, locals: {}, execution_time: 0, rlm_calls: [], final_answer: null } };
+  return expectedBlock(code, stdout, { stderr });
 }
-
-const at = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/);
-const seconds = expect.any(Number);
 
 describe("generateText with a tool loop", () => {
   it("writes one iteration per model call: prompt as sent, response, tool calls with results, usage, final answer", async () => {
@@ -159,47 +157,31 @@ describe("generateText with a tool loop", () => {
         '{"type":"tool-result","toolCallId":"call-3","toolName":"fetch","output":{"type":"error-text","value":"Error: network is off: https://example.com"}}',
     };
     expect(file.iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [system, user],
         response: "Adding, and reading the key.",
         code_blocks: [block('add({"a":2,"b":3})', '{"sum":5}'), block('env({"name":"OPENAI_API_KEY"})', "OPENAI_API_KEY=[REDACTED:openai_key]")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 40, completion_tokens: 12 },
         finish_reason: "tool-calls",
         reasoning: "Two tools at once.",
         usage_details: { cache_read_input_tokens: 32, reasoning_tokens: 4 },
-      },
-      {
-        type: "iteration",
-        iteration: 2,
-        timestamp: at,
+      }),
+      expectedIteration(2, {
         prompt: [system, user, step1, results1],
-        response: "",
         code_blocks: [block('fetch({"url":"https://example.com"})', "", "Error: network is off: https://example.com")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 90, completion_tokens: 8 },
         finish_reason: "tool-calls",
-      },
-      {
-        type: "iteration",
-        iteration: 3,
-        timestamp: at,
+      }),
+      expectedIteration(3, {
         prompt: [system, user, step1, results1, step2, results2],
         response: "The sum is 5.",
-        code_blocks: [],
         final_answer: "The sum is 5.",
-        iteration_time: seconds,
         usage: { prompt_tokens: 120, completion_tokens: 6 },
         finish_reason: "stop",
         usage_details: { cache_read_input_tokens: 90 },
-      },
+      }),
     ]);
-    expect(file.summary).toEqual({ type: "summary", timestamp: at, reward: 1, total_steps: 3, total_iterations: 3 });
+    expect(file.summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: 1, total_steps: 3, total_iterations: 3 });
     // The key in the tool output (iteration 1) and in the prompts that carried it back (iterations 2, 3).
     expect(logger.stats().redactionsByKind).toEqual({ openai_key: 3 });
   });
@@ -225,19 +207,13 @@ describe("generateText with a tool loop", () => {
       await middleware.finalize({ reward: 0 }, give ? { toolResults: result.steps } : undefined);
       await logger.close();
       const [iteration] = readSession(listFiles(dir)[0] as string).iterations;
-      expect(iteration).toEqual({
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expect(iteration).toEqual(expectedIteration(1, {
         prompt: [{ role: "user", content: "1+1" }],
-        response: "",
         code_blocks: [give ? block('add({"a":1,"b":1})', '{"sum":2}') : block('add({"a":1,"b":1})', "")],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 5, completion_tokens: 5 },
         finish_reason: "tool-calls",
         ...(give ? {} : { unresolved_tool_calls: ["c1"] }),
-      });
+      }));
     }
   });
 
@@ -257,17 +233,10 @@ describe("generateText with a tool loop", () => {
     await logger.close();
     const file = readSession(session.path as string);
     expect(file.iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [{ role: "user", content: "hi" }],
-        response: "",
-        code_blocks: [],
-        final_answer: null,
-        iteration_time: seconds,
         error: { name: "Error", message: "rate limited", stack: expect.any(String) },
-      },
+      }),
     ]);
   });
 });
@@ -318,23 +287,15 @@ describe("streamText", () => {
     const file = readSession(session.path as string);
     const user = { role: "user", content: "What is 20 + 22?" };
     expect(file.iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [user],
         response: "Let me add.",
         code_blocks: [block('add({"a":20,"b":22})', '{"sum":42}')],
-        final_answer: null,
-        iteration_time: seconds,
         usage: { prompt_tokens: 30, completion_tokens: 9 },
         finish_reason: "tool-calls",
         reasoning: "Need the sum.",
-      },
-      {
-        type: "iteration",
-        iteration: 2,
-        timestamp: at,
+      }),
+      expectedIteration(2, {
         prompt: [
           user,
           {
@@ -351,13 +312,11 @@ describe("streamText", () => {
           },
         ],
         response: "It is 42.\nDone.",
-        code_blocks: [],
         final_answer: "It is 42.\nDone.",
-        iteration_time: seconds,
         usage: { prompt_tokens: 50, completion_tokens: 7 },
         finish_reason: "stop",
         usage_details: { cache_read_input_tokens: 30 },
-      },
+      }),
     ]);
     expect(file.summary).toMatchObject({ reward: 1, total_iterations: 2 });
   });
@@ -389,18 +348,12 @@ describe("streamText", () => {
     await session.finalize();
     await logger.close();
     expect(readSession(session.path as string).iterations).toEqual([
-      {
-        type: "iteration",
-        iteration: 1,
-        timestamp: at,
+      expectedIteration(1, {
         prompt: [{ role: "user", content: "go" }],
         response: "first second ",
-        code_blocks: [],
-        final_answer: null,
-        iteration_time: seconds,
         finish_reason: null,
         stopped: "cancelled by the consumer",
-      },
+      }),
     ]);
   });
 });

@@ -25,6 +25,7 @@ describe("optional framework peers", () => {
 
   it("each adapter entry point loads no package at all (framework types only)", () => {
     expect(packagesLoadedBy("trajlog/ai-sdk")).toEqual([]);
+    expect(packagesLoadedBy("trajlog/openai-agents")).toEqual([]);
   });
 
   it("the fixture does see a framework when one is imported", () => {

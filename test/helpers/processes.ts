@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
@@ -59,6 +60,20 @@ function shellQuote(arg: string): string {
 /** A fresh directory under the OS temp dir; remove it with {@link removeTempDir}. */
 export function makeTempDir(prefix = "trajlog-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * For a test file: a function making fresh temp dirs, each removed after the test that made
+ * it. Call at the top level of the file (it registers an `afterEach`).
+ */
+export function tempDirs(prefix?: string): () => string {
+  const made: string[] = [];
+  afterEach(() => made.splice(0).forEach(removeTempDir));
+  return () => {
+    const dir = makeTempDir(prefix);
+    made.push(dir);
+    return dir;
+  };
 }
 
 /** Removes a temp dir made by {@link makeTempDir}. */

@@ -3,10 +3,25 @@
  * complete JSON except at most the last line of a file (a write cut short), and each file
  * still holds one session in order. After SIGTERM at an arbitrary moment, nothing is torn.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomInt } from "node:crypto";
 import path from "node:path";
+import seedrandom from "seedrandom";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { finished, makeTempDir, removeTempDir, startFixture } from "../helpers/processes.js";
 import { listSessionFiles, parseFile, readSession } from "../helpers/session-files.js";
+
+// The kill moments are random, from a seed printed when a test fails: rerun with
+// TRAJLOG_CRASH_SEED=<seed> to kill at the same moments again.
+const SEED = process.env.TRAJLOG_CRASH_SEED ?? String(randomInt(2 ** 31));
+const random = seedrandom(SEED);
+
+/** A random moment while the child is writing, in ms; the seed is printed if the test fails. */
+function killDelay(): number {
+  onTestFailed(() => {
+    console.error(`crash test kill moments from seed ${SEED}: rerun with TRAJLOG_CRASH_SEED=${SEED}`);
+  });
+  return Math.floor(random() * 300);
+}
 
 let root: string;
 beforeAll(() => {
@@ -20,8 +35,7 @@ describe("SIGKILL mid-run", () => {
     const child = startFixture("crash-child.mjs", [logDir]);
     const ended = finished(child);
     await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
-    // A random moment while the child is writing.
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+    await new Promise((resolve) => setTimeout(resolve, killDelay()));
     child.kill("SIGKILL");
     const result = await ended;
     expect(result.signal).toBe("SIGKILL");
@@ -47,7 +61,7 @@ describe("SIGTERM mid-run (from outside, no handler of the app)", () => {
     const child = startFixture("crash-child.mjs", [logDir]);
     const ended = finished(child);
     await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+    await new Promise((resolve) => setTimeout(resolve, killDelay()));
     child.kill("SIGTERM");
     const result = await ended;
     expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: "SIGTERM", stderr: "" });

@@ -18,13 +18,20 @@ export function fmtMean(x) {
   return x === null || x === undefined ? "—" : x.toFixed(2);
 }
 
-/** Seconds as "850 ms", "4.2 s", "3 m 05 s", "2 h 04 m". */
+/**
+ * Seconds as "850 ms", "4.2 s", "3 m 05 s", "2 h 04 m". Rounded once, to the unit shown, before
+ * it is split into parts, so 119.6 s is "2 m 00 s" and never "1 m 60 s".
+ */
 export function fmtSeconds(s) {
   if (s === null || s === undefined) return "—";
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} m ${String(Math.round(s % 60)).padStart(2, "0")} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} m`;
+  const ms = Math.round(s * 1000);
+  if (ms < 1000) return `${ms} ms`;
+  if (s < 9.95) return `${s.toFixed(1)} s`;
+  const seconds = Math.round(s);
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} m ${String(seconds % 60).padStart(2, "0")} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} m`;
 }
 
 /** An ISO time as "2026-03-02 09:04:12" in UTC, the time zone of the files. */
