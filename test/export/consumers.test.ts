@@ -32,10 +32,11 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+/** Runs an export; progress lines (printed every 2 s, so only on a slow machine) are left out of stderr. */
 async function exportTo(name: string, args: readonly string[]) {
   const out = path.join(work, name);
   const run = await runCli(["export", logDir, "--all", "-o", out, ...args]);
-  return { out, run };
+  return { out, run: { ...run, stderr: run.stderr.replace(/^exported \d+ sessions, \d+ iterations\.\.\.\n/gm, "") } };
 }
 
 async function pythonJson(script: string, args: readonly string[]) {
