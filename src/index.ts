@@ -109,9 +109,29 @@ export {
   type TraceRecord,
   type Step as OpenTracesStep,
 } from "./export/opentraces-schema.js";
-export { toAtlas, atlasJson, type AtlasSessionTrace, type AtlasStepTrace } from "./export/atlas.js";
+export {
+  toAtlas,
+  atlasJson,
+  ATLAS_PRIOR_RESULT_MAX_BYTES,
+  ATLAS_PRIOR_RESULTS_MAX_BYTES,
+  type AtlasSessionTrace,
+  type AtlasStepTrace,
+  type AtlasRewardBreakdown,
+} from "./export/atlas.js";
 export { toMessages, type MessagesRecord, type ChatMessage } from "./export/messages.js";
 export { toRlmLines, toRlmText } from "./export/rlm.js";
+export {
+  toHfTraceLines,
+  toHfTraceText,
+  HF_TRACES_HARNESS,
+  type HfSessionHeader,
+  type HfMessage,
+  type HfMessageLine,
+  type HfToolCall,
+} from "./export/hf-traces.js";
+export { parsePriceTable, estimateCost, type PriceTable, type ModelPrice, type CostEstimate } from "./export/prices.js";
+export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat, type ExportFormatName } from "./export/formats.js";
+export { sessionReward, missingReward, isForced, type MissingReward } from "./internal/session-facts.js";
 export {
   convertSessionFile,
   DEFAULT_LIVE_WINDOW_MS,

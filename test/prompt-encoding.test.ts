@@ -14,6 +14,7 @@ import {
   toMessages,
   toOpenTraces,
   toRlmText,
+  toHfTraceText,
   validateSessionFile,
   type TrajectoryRecord,
 } from "../src/index.js";
@@ -88,6 +89,7 @@ describe('prompts: "delta"', () => {
       expect(atlasJson(toAtlas(record, { relPath }))).toBe(atlasJson(toAtlas(whole, { relPath })));
       expect(JSON.stringify(toMessages(record))).toBe(JSON.stringify(toMessages(whole)));
       expect(toRlmText(record)).toBe(toRlmText(whole));
+      expect(toHfTraceText(record)).toBe(toHfTraceText(whole));
     }
   });
 

@@ -1,15 +1,34 @@
 /**
  * `--format opentraces`: a session as one opentraces TraceRecord (schema 0.3.0).
- * Each iteration becomes a `main` step whose code blocks are `repl` tool calls with their
- * observations, followed by one `subagent` step per sub-model call its code made.
+ *
+ * The trace alternates as agent traces do: each iteration's new user / REPL messages become a
+ * `user` step, its model call a `main` agent step whose code blocks are `repl` tool calls with
+ * their observations, followed by one `subagent` step per sub-model call its code made. The
+ * final answer is the last agent step (`agent_role: "final_answer"`) and `outcome.description`.
+ * What a Step has no field for (the iteration's number and time, locals, extra keys, sub-model
+ * prompts) goes to `metadata.step_details`, keyed by step index.
  */
 import { createHash } from "node:crypto";
 import type { IterationLine, MetadataLine } from "../format.js";
 import { sessionState, type TrajectoryRecord } from "../reader.js";
 import { VERSION } from "../version.js";
-import { errorText, limitedIterations, recordedPath, taskText } from "../internal/session-facts.js";
+import {
+  answerText,
+  errorText,
+  isForced,
+  iterationExtras,
+  iterationStart,
+  lastFinalAnswer,
+  limitedIterations,
+  missingReward,
+  recordedPath,
+  sessionReward,
+  taskText,
+} from "../internal/session-facts.js";
 import { uuidFromName } from "../internal/uuid.js";
 import type { ExportOptions } from "./options.js";
+import { estimateCost } from "./prices.js";
+import { deltaText, promptDeltas } from "./prompt-delta.js";
 import {
   OPENTRACES_SCHEMA_VERSION,
   type Metrics,
@@ -30,34 +49,57 @@ export function toOpenTraces(record: TrajectoryRecord, options: ExportOptions = 
   const model = metadata?.root_model ?? null;
   const systemPrompts: Record<string, string> = {};
   const steps: Step[] = [];
-  let inputTokens = 0;
-  let outputTokens = 0;
-  for (const iteration of iterations) {
+  const details: Record<string, Record<string, unknown>> = {};
+  const deltas = promptDeltas(iterations);
+  let answer: { text: string; timestamp: string } | null = null;
+  for (const [i, iteration] of iterations.entries()) {
+    const input = deltaText(deltas[i]?.messages ?? []);
+    if (input !== null) {
+      const start = iterationStart(iteration);
+      steps.push({ step_index: steps.length + 1, role: "user", content: input, ...(start !== null ? { timestamp: start } : {}) });
+    }
     const mainIndex = steps.length + 1;
     const main = mainStep(iteration, mainIndex, model, systemPrompts);
     steps.push(main);
-    inputTokens += main.token_usage?.input_tokens ?? 0;
-    outputTokens += main.token_usage?.output_tokens ?? 0;
+    details[String(mainIndex)] = mainDetails(iteration, main);
     for (const block of iteration.code_blocks) {
       for (const call of block.result.rlm_calls) {
+        const index = steps.length + 1;
         steps.push({
-          step_index: steps.length + 1,
+          step_index: index,
           role: "agent",
           call_type: "subagent",
           agent_role: "sub_query",
           parent_step: mainIndex,
           model: call.root_model,
           content: call.response,
+          // Calls carry durations, not start times: they ran within this iteration, logged at its timestamp.
+          timestamp: iteration.timestamp,
           token_usage: { input_tokens: call.prompt_tokens, output_tokens: call.completion_tokens },
         });
-        inputTokens += call.prompt_tokens;
-        outputTokens += call.completion_tokens;
+        details[String(index)] = { prompt: call.prompt, execution_time: call.execution_time };
       }
     }
+    const text = answerText(iteration.final_answer);
+    if (text !== null) answer = { text, timestamp: iteration.timestamp };
+  }
+  if (answer !== null) {
+    const { text, timestamp } = answer;
+    steps.push({ step_index: steps.length + 1, role: "agent", call_type: "main", agent_role: "final_answer", model, content: text, timestamp });
   }
 
   const task = taskText(record);
   const outcome = outcomeOf(record, options.successThreshold ?? 0);
+  const metrics = metricsOf(record, iterations, steps);
+  const unpriced: string[] = [];
+  if (options.prices !== undefined) {
+    const cost = estimateCost(
+      steps.filter((s) => s.token_usage !== undefined).map((s) => ({ model: s.model, usage: s.token_usage ?? {} })),
+      options.prices,
+    );
+    metrics.estimated_cost_usd = cost.usd;
+    unpriced.push(...cost.unpricedModels);
+  }
   return {
     schema_version: OPENTRACES_SCHEMA_VERSION,
     trace_id: uuidFromName(record.sessionId),
@@ -70,7 +112,7 @@ export function toOpenTraces(record: TrajectoryRecord, options: ExportOptions = 
     ...(Object.keys(systemPrompts).length > 0 ? { system_prompts: systemPrompts } : {}),
     steps,
     ...(outcome !== null ? { outcome } : {}),
-    metrics: metricsOf(record, iterations, steps.length, inputTokens, outputTokens),
+    metrics,
     ...(options.redactionsApplied !== undefined
       ? {
           security: {
@@ -82,7 +124,7 @@ export function toOpenTraces(record: TrajectoryRecord, options: ExportOptions = 
         }
       : {}),
     lifecycle: record.summary !== null ? "final" : "provisional",
-    metadata: metadataOf(record, options, iterations.length),
+    metadata: metadataOf(record, options, iterations.length, details, unpriced),
   };
 }
 
@@ -133,6 +175,25 @@ function mainStep(
   return step;
 }
 
+/** What a main step has no field for: the iteration, its time, its code's locals and final answers, its extra keys. */
+function mainDetails(iteration: IterationLine, main: Step): Record<string, unknown> {
+  const out: Record<string, unknown> = { iteration: iteration.iteration, iteration_time: iteration.iteration_time };
+  const locals: Record<string, unknown> = {};
+  const blockAnswers: Record<string, string> = {};
+  iteration.code_blocks.forEach((block, b) => {
+    const id = main.tool_calls?.[b]?.tool_call_id ?? String(b);
+    if (Object.keys(block.result.locals).length > 0) locals[id] = block.result.locals;
+    if (block.result.final_answer !== null) blockAnswers[id] = block.result.final_answer;
+  });
+  if (Object.keys(locals).length > 0) out.locals = locals;
+  if (Object.keys(blockAnswers).length > 0) out.block_final_answers = blockAnswers;
+  if (iteration.final_answer !== null) out.final_answer = iteration.final_answer;
+  const extras = iterationExtras(iteration);
+  delete extras.usage; // token_usage carries it
+  for (const [key, value] of Object.entries(extras)) if (!(key in out)) out[key] = value;
+  return out;
+}
+
 function agentName(metadata: MetadataLine | null): string {
   for (const key of ["agent_name", "agent"]) {
     const value = metadata?.[key];
@@ -144,7 +205,7 @@ function agentName(metadata: MetadataLine | null): string {
 function outcomeOf(record: TrajectoryRecord, threshold: number): Outcome | null {
   const summary = record.summary;
   if (summary === null) return null;
-  const reward = summary.reward;
+  const reward = sessionReward(record);
   const success = reward === null ? null : reward > threshold;
   let terminal: Outcome["terminal_state"] = null;
   if (sessionState(record) === "errored") terminal = "error";
@@ -158,23 +219,25 @@ function outcomeOf(record: TrajectoryRecord, threshold: number): Outcome | null 
   }
   const outcome: Outcome = {
     success,
+    // The reward comes from the RL environment: the signal is its, not a deterministic check's.
+    signal_source: "rl_environment",
     signal_confidence: "derived",
     terminal_state: terminal,
     reward,
     reward_source: "rl_environment",
   };
-  const error = errorText(record);
-  if (error !== null) outcome.description = error;
+  const description = lastFinalAnswer(record.iterations) ?? errorText(record);
+  if (description !== null) outcome.description = description;
   return outcome;
 }
 
-function metricsOf(
-  record: TrajectoryRecord,
-  iterations: readonly IterationLine[],
-  totalSteps: number,
-  inputTokens: number,
-  outputTokens: number,
-): Metrics {
+function metricsOf(record: TrajectoryRecord, iterations: readonly IterationLine[], steps: readonly Step[]): Metrics {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const step of steps) {
+    inputTokens += step.token_usage?.input_tokens ?? 0;
+    outputTokens += step.token_usage?.output_tokens ?? 0;
+  }
   let duration: number | null = null;
   const start = record.metadata?.timestamp;
   const end = record.summary?.timestamp;
@@ -186,17 +249,25 @@ function metricsOf(
     }
   }
   return {
-    total_steps: totalSteps,
+    total_steps: steps.length,
     total_input_tokens: inputTokens,
     total_output_tokens: outputTokens,
     total_cache_read_tokens: 0,
     total_cache_creation_tokens: 0,
     total_duration_s: duration,
     cache_hit_rate: null,
+    // Known only from a price table (ExportOptions.prices); never guessed.
+    estimated_cost_usd: null,
   };
 }
 
-function metadataOf(record: TrajectoryRecord, options: ExportOptions, exported: number): Record<string, unknown> {
+function metadataOf(
+  record: TrajectoryRecord,
+  options: ExportOptions,
+  exported: number,
+  stepDetails: Record<string, Record<string, unknown>>,
+  unpricedModels: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const metadata = record.metadata;
   if (metadata !== null) {
@@ -210,7 +281,15 @@ function metadataOf(record: TrajectoryRecord, options: ExportOptions, exported: 
   out.path = recordedPath(record, options.relPath);
   out.total_steps = record.summary?.total_steps ?? null;
   out.state = sessionState(record);
+  out.forced = isForced(record);
+  const missing = missingReward(record);
+  if (missing !== null) out.missing_reward = missing;
+  const error = errorText(record);
+  if (error !== null) out.error = error;
+  if (options.prices === undefined) out.cost_note = "estimated_cost_usd is null: no price table was given (trajlog export --prices FILE)";
+  else if (unpricedModels.length > 0) out.cost_note = `estimated_cost_usd is null: no price for ${unpricedModels.join(", ")}`;
   if (exported < record.iterations.length) out.truncated_iterations = record.iterations.length - exported;
   if (record.problems.length > 0) out.skipped_lines = record.problems.length;
+  out.step_details = stepDetails;
   return out;
 }

@@ -1,4 +1,5 @@
 /** Options shared by the export formats. */
+import type { PriceTable } from "./prices.js";
 
 /** How a session is turned into output records. */
 export interface ExportOptions {
@@ -13,4 +14,9 @@ export interface ExportOptions {
    * `security`. @default none: the content was not scanned at export
    */
   redactionsApplied?: number;
+  /**
+   * Prices for opentraces `metrics.estimated_cost_usd`. @default none: the cost is left null,
+   * since the logs hold tokens, not prices
+   */
+  prices?: PriceTable;
 }

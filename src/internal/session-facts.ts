@@ -1,7 +1,7 @@
 /** Facts about a session that several export formats derive the same way. */
 import path from "node:path";
 import type { FinalAnswer, IterationLine } from "../format.js";
-import type { TrajectoryRecord } from "../reader.js";
+import { sessionState, type TrajectoryRecord } from "../reader.js";
 
 /** The task: `task` of the metadata line when it is a string, else the first user message of the first prompt. */
 export function taskText(record: TrajectoryRecord): string | null {
@@ -46,4 +46,59 @@ export function errorText(record: TrajectoryRecord): string | null {
     if (typeof message === "string") return typeof name === "string" ? `${name}: ${message}` : message;
   }
   return JSON.stringify(error);
+}
+
+/**
+ * Why a session has no reward a trainer could learn from: it never finished (no summary
+ * line), it errored without a reward, or it finished without one. Exports that need a number
+ * never make one up for these.
+ */
+export type MissingReward = "unfinished" | "errored" | "no reward given";
+
+/** The session's reward when the summary gives a finite number, else null. */
+export function sessionReward(record: Pick<TrajectoryRecord, "summary">): number | null {
+  const reward = record.summary?.reward;
+  return typeof reward === "number" && Number.isFinite(reward) ? reward : null;
+}
+
+/** Why the session has no reward; null when it has one. */
+export function missingReward(record: Pick<TrajectoryRecord, "summary">): MissingReward | null {
+  if (sessionReward(record) !== null) return null;
+  if (record.summary === null) return "unfinished";
+  return sessionState(record) === "errored" ? "errored" : "no reward given";
+}
+
+/**
+ * True when the session was logged because it was forced (`force: true` or `TRAJLOG_FORCE`),
+ * not because sampling chose it: it is not part of the sample.
+ */
+export function isForced(record: Pick<TrajectoryRecord, "metadata">): boolean {
+  return record.metadata?.sampling?.forced === true;
+}
+
+/** The fields of an iteration line the format defines; anything else is the caller's extra. */
+const ITERATION_FIELDS = new Set([
+  "type",
+  "iteration",
+  "timestamp",
+  "prompt",
+  "response",
+  "code_blocks",
+  "final_answer",
+  "iteration_time",
+]);
+
+/** The keys of an iteration line beyond the format's own (`usage` and the caller's `extra`). */
+export function iterationExtras(iteration: IterationLine): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(iteration)) if (!ITERATION_FIELDS.has(key)) out[key] = iteration[key];
+  return out;
+}
+
+/** When the iteration started: its timestamp less its `iteration_time`; null when the time is not known. */
+export function iterationStart(iteration: IterationLine): string | null {
+  if (iteration.iteration_time === null) return null;
+  const end = Date.parse(iteration.timestamp);
+  if (Number.isNaN(end)) return null;
+  return new Date(end - Math.round(iteration.iteration_time * 1000)).toISOString();
 }

@@ -51,14 +51,17 @@ describe("trajlog export --redact", () => {
       expect(run.code).toBe(0);
       for (const secret of [OPENAI, AWS_ID, GITHUB]) expect(run.stdout).not.toContain(secret);
       expect(run.stdout).toContain("[REDACTED:openai_key]");
-      expect(run.stderr).toMatch(new RegExp(`^${REDACTED.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\nRedacted \\d+ secrets, truncated 0 fields\\nExported 1 session \\(1 iteration\\) to stdout\\n$`));
+      const cost = format === "opentraces" ? "estimated_cost_usd left null: no price table given \\(--prices FILE\\)\\n" : "";
+      expect(run.stderr).toMatch(new RegExp(`^${REDACTED.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\nRedacted \\d+ secrets, truncated 0 fields\\n${cost}Exported 1 session \\(1 iteration\\) to stdout\\n$`));
     }
   });
 
   test("opentraces records say how many secrets the export replaced, and still validate", async () => {
     const run = await runCli(["export", logDir, "--all", "--redact", "-q"]);
     const [record] = jsonLines(run.stdout) as Array<Record<string, unknown>>;
-    const stdout = (record?.steps as Array<{ observations?: Array<{ content: string }> }>)[0]?.observations?.[0]?.content;
+    const steps = record?.steps as Array<{ role: string; content: string; observations?: Array<{ content: string }> }>;
+    expect(steps[0]).toMatchObject({ role: "user", content: "use [REDACTED:openai_key] to call the API" });
+    const stdout = steps[1]?.observations?.[0]?.content;
     expect(stdout).toBe("AWS_ACCESS_KEY_ID=[REDACTED:aws_key]\nGITHUB_TOKEN=[REDACTED:github_token]\n");
     const security = record?.security as { redactions_applied: number };
     expect(security).toEqual({

@@ -11,6 +11,7 @@ import { jsonLines, runCli, runPython } from "./run-cli.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 const PRIVACY = "trajlog export: session content is exported raw (prompts, responses, code, outputs, locals); review it before sharing.";
+const NO_PRICES = "estimated_cost_usd left null: no price table given (--prices FILE)";
 
 let logDir: string;
 let work: string;
@@ -41,7 +42,7 @@ describe("golden files", () => {
   test("opentraces: every session, each line valid against schema 0.3.0 and read by Python", async () => {
     const run = await runCli(["export", logDir, "--all"]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe(`${PRIVACY}\nExported 7 sessions (10 iterations) to stdout\n`);
+    expect(run.stderr).toBe(`${PRIVACY}\n${NO_PRICES}\nExported 7 sessions (10 iterations) to stdout\n`);
     await expect(run.stdout).toMatchFileSnapshot("../fixtures/golden/opentraces.jsonl");
     const records = jsonLines(run.stdout);
     expect(records.map((r) => (r as { session_id: string }).session_id)).toEqual([...TREE_SESSIONS]);
@@ -51,15 +52,17 @@ describe("golden files", () => {
     expect(await pythonReads(run.stdout)).toEqual({ code: 0, stdout: "7\n", stderr: "" });
   });
 
-  test("atlas: golden, and the trainers' loader rules accept it", async () => {
+  test("atlas: golden, and the trainers' loader rules accept it; sessions without a reward are left out", async () => {
     const out = path.join(work, "atlas.jsonl");
     const run = await runCli(["export", logDir, "--all", "--format", "atlas", "-o", out]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(`${PRIVACY}\nExported 7 sessions (10 iterations) to ${out}\n`);
+    expect(run.stderr).toBe(
+      `${PRIVACY}\nleft out 2 sessions without a reward: 1 errored, 1 unfinished (--include-unrewarded writes them, marked with score null and missing_reward)\nExported 5 sessions (8 iterations) to ${out}\n`,
+    );
     const text = await readFile(out, "utf8");
     await expect(text).toMatchFileSnapshot("../fixtures/golden/atlas.jsonl");
-    expect(await pythonReads(text)).toEqual({ code: 0, stdout: "7\n", stderr: "" });
+    expect(await pythonReads(text)).toEqual({ code: 0, stdout: "5\n", stderr: "" });
     const loaded = await runPython([path.join(FIXTURES, "atlas_loader.py"), out]);
     expect(loaded.stderr).toBe("");
     const row = (session: number, step_id: number, tool: string | null, reward: number, prior: number, task: string) => ({
@@ -69,31 +72,34 @@ describe("golden files", () => {
       tool,
       reward,
       prior_steps: prior,
+      forced: false,
     });
     const django = "Make UsernameValidator reject trailing newlines.";
     const sympy = "Why does Symbol have __dict__?";
     expect(JSON.parse(loaded.stdout)).toEqual({
-      sessions: 7,
+      sessions: 5,
       rows: [
         row(0, 1, "repl", 1, 0, django),
         row(0, 2, "repl", 1, 1, django),
         row(1, 1, "repl", 0, 0, sympy),
         row(1, 2, "repl", 0, 1, sympy),
         row(1, 3, "repl", 0, 2, sympy),
-        row(2, 1, null, 0, 0, "Look at the separability matrix."),
-        row(3, 1, null, 0, 0, "Fix django__django-11099."),
         row(4, 1, "repl", 0.5, 0, "Blueprint names may not contain dots.\nRaise an error."),
         row(5, 1, null, 1, 0, "Fix it again."),
         row(6, 1, null, 0, 0, "Is the method a bytes object?"),
       ],
+      max_prompt_chars: expect.any(Number),
     });
   });
 
-  test("messages: golden; --min-reward 1 gives the behaviour-cloning set", async () => {
+  test("messages: golden, sessions without a reward left out; --min-reward 1 gives the behaviour-cloning set", async () => {
     const all = await runCli(["export", logDir, "--all", "--format", "messages"]);
     expect(all.code).toBe(0);
+    expect(all.stderr).toBe(
+      `${PRIVACY}\nleft out 2 sessions without a reward: 1 errored, 1 unfinished (--include-unrewarded writes them, marked with "reward": null and missing_reward)\nExported 5 sessions (8 iterations) to stdout\n`,
+    );
     await expect(all.stdout).toMatchFileSnapshot("../fixtures/golden/messages.jsonl");
-    expect(await pythonReads(all.stdout)).toEqual({ code: 0, stdout: "7\n", stderr: "" });
+    expect(await pythonReads(all.stdout)).toEqual({ code: 0, stdout: "5\n", stderr: "" });
 
     const best = await runCli(["export", logDir, "--min-reward", "1", "--format", "messages", "-q"]);
     expect(best.code).toBe(0);
@@ -107,6 +113,7 @@ describe("golden files", () => {
           { role: "assistant", content: "Anchor with \\A and \\Z.\n```repl\npatch()\n```\nFINAL(patched)" },
         ],
         reward: 1,
+        forced: false,
         session_id: TREE_SESSIONS[0],
       },
       {
@@ -116,6 +123,7 @@ describe("golden files", () => {
           { role: "assistant", content: "FINAL(done)" },
         ],
         reward: 1,
+        forced: false,
         session_id: TREE_SESSIONS[5],
       },
     ]);
@@ -188,7 +196,7 @@ describe.concurrent("selection", () => {
     expect(run.code).toBe(0);
     expect(jsonLines(run.stdout).map((r) => (r as { session_id: string }).session_id)).toEqual([TREE_SESSIONS[1], TREE_SESSIONS[6]]);
     expect(run.stderr).toBe(
-      `${PRIVACY}\ntrajlog export: --session given; ignoring --step, --limit\nExported 2 sessions (4 iterations) to stdout\n`,
+      `${PRIVACY}\ntrajlog export: --session given; ignoring --step, --limit\n${NO_PRICES}\nExported 2 sessions (4 iterations) to stdout\n`,
     );
   });
 
@@ -197,7 +205,7 @@ describe.concurrent("selection", () => {
     expect(run.code).toBe(0);
     expect(jsonLines(run.stdout).map((r) => (r as { session_id: string }).session_id)).toEqual([TREE_SESSIONS[6]]);
     expect(run.stderr).toBe(
-      `${PRIVACY}\nwarning: --session "nope_20260219_143000_000000000000" matches no session under ${logDir}\nExported 1 session (1 iteration) to stdout\n`,
+      `${PRIVACY}\nwarning: --session "nope_20260219_143000_000000000000" matches no session under ${logDir}\n${NO_PRICES}\nExported 1 session (1 iteration) to stdout\n`,
     );
     const some = await runCli(["export", logDir, "-q", "--experiment", "exp-b", "--experiment", "exp-z", "--instance", "requests__requests-2317", "--instance", "nope"]);
     expect(some).toEqual({
@@ -255,9 +263,12 @@ describe.concurrent("selection", () => {
   test("--trajectory-limit caps iterations and records how many were left out", async () => {
     const run = await runCli(["export", logDir, "-s", TREE_SESSIONS[1], "--trajectory-limit", "1"]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe(`${PRIVACY}\nExported 1 session (1 iteration) to stdout\n`);
+    expect(run.stderr).toBe(`${PRIVACY}\n${NO_PRICES}\nExported 1 session (1 iteration) to stdout\n`);
     const [record] = jsonLines(run.stdout) as { steps: { step_index: number; content: string }[]; metadata: Record<string, unknown> }[];
-    expect(record?.steps.map((s) => [s.step_index, s.content])).toEqual([[1, "Attempt 1.\n```repl\ncheck(1)\n```"]]);
+    expect(record?.steps.map((s) => [s.step_index, s.content])).toEqual([
+      [1, "Why does Symbol have __dict__?"],
+      [2, "Attempt 1.\n```repl\ncheck(1)\n```"],
+    ]);
     expect(record?.metadata.truncated_iterations).toBe(2);
   });
 
@@ -312,8 +323,11 @@ describe.concurrent("errors: one line on stderr, exit 2", () => {
     ["bad step", ["export", "LOGS", "--step", "two"], 'trajlog export: --step expects an integer >= 0; received "two" (see trajlog export --help)\n'],
     ["bad number", ["export", "LOGS", "--min-reward", "high"], 'trajlog export: --min-reward expects a number; received "high" (see trajlog export --help)\n'],
     ["bad limit", ["export", "LOGS", "--limit", "2.5"], 'trajlog export: --limit expects an integer >= 0; received "2.5" (see trajlog export --help)\n'],
-    ["unknown format", ["export", "LOGS", "--format", "csv"], 'trajlog export: --format expects one of opentraces, atlas, messages, rlm; received "csv" (see trajlog export --help)\n'],
-    ["rlm without -o", ["export", "LOGS", "--format", "rlm"], "trajlog export: --format rlm writes files: give the output directory with -o DIR (see trajlog export --help)\n"],
+    ["unknown format", ["export", "LOGS", "--format", "csv"], 'trajlog export: --format expects one of opentraces, atlas, messages, rlm, hf-traces; received "csv" (see trajlog export --help)\n'],
+    ["rlm without -o", ["export", "LOGS", "--format", "rlm"], "trajlog export: --format rlm writes one file per session: give the output directory with -o DIR (see trajlog export --help)\n"],
+    ["hf-traces without -o", ["export", "LOGS", "--format", "hf-traces", "-o", "-"], "trajlog export: --format hf-traces writes one file per session: give the output directory with -o DIR (see trajlog export --help)\n"],
+    ["--include-unrewarded where every session is written", ["export", "LOGS", "--include-unrewarded"], "trajlog export: --include-unrewarded applies to the formats that need a reward (atlas, messages); --format opentraces writes every session (see trajlog export --help)\n"],
+    ["--prices for atlas", ["export", "LOGS", "--format", "atlas", "--prices", "p.json"], "trajlog export: --prices applies to --format opentraces (metrics.estimated_cost_usd); received --format atlas (see trajlog export --help)\n"],
     ["since after until", ["export", "LOGS", "--since", "2026-03-01", "--until", "2026-02-01"], "trajlog export: --since (2026-03-01T00:00:00.000Z) is after --until (2026-02-01T00:00:00.000Z) (see trajlog export --help)\n"],
     ["no directory", ["export"], "trajlog export: missing <dir>: trajlog export <dir> (see trajlog export --help)\n"],
     ["unknown command", ["frobnicate"], 'trajlog: unknown command "frobnicate"; commands: ls, stats, validate, export, view, compact, expand\n'],
@@ -344,14 +358,15 @@ describe("corrupt files", () => {
           `warning: ${TREE_SESSIONS[3]}.jsonl: skipped 1 corrupt line (line 3: torn last line (no newline at the end): not valid JSON: ${JSON.stringify(TORN_LINE.slice(0, 40))}…)`,
           'warning: garbage_20260219_150010_aaaaaaaaaaaa.jsonl: skipped 2 corrupt lines (line 1: not valid JSON: "\\u0000\\u0000\\u0000")',
           "Skipped 3 corrupt lines in 2 sessions (trajlog validate lists them)",
+          NO_PRICES,
           "Exported 3 sessions (2 iterations) to stdout",
           "",
         ].join("\n"),
       );
       const records = jsonLines(run.stdout) as { session_id: string; steps: unknown[]; lifecycle: string; metadata: Record<string, unknown> }[];
       expect(records.map((r) => [r.session_id, r.steps.length, r.lifecycle, r.metadata.skipped_lines])).toEqual([
-        [TREE_SESSIONS[3], 1, "provisional", 1],
-        [TREE_SESSIONS[4], 1, "final", undefined],
+        [TREE_SESSIONS[3], 2, "provisional", 1], // user, agent
+        [TREE_SESSIONS[4], 3, "final", undefined], // user, agent, final answer
         ["garbage_20260219_150010_aaaaaaaaaaaa", 0, "provisional", 2],
       ]);
       for (const record of records) expect(validateTrace(record), JSON.stringify(validateTrace.errors)).toBe(true);

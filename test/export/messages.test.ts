@@ -31,6 +31,8 @@ test("the last prompt and the last response, with the reward beside them", () =>
       { role: "assistant", content: "r2" },
     ],
     reward: null,
+    missing_reward: "unfinished",
+    forced: false,
     session_id: "i_20260219_143000_000000000001",
   });
   expect(toMessages(record, { trajectoryLimit: 1 })?.messages.at(-1)).toEqual({ role: "assistant", content: "r1" });
@@ -38,4 +40,11 @@ test("the last prompt and the last response, with the reward beside them", () =>
 
 test("a session without iterations has no record", () => {
   expect(toMessages({ ...record, iterations: [] })).toBe(null);
+});
+
+test("a forced session is marked; a finite reward has no missing_reward", () => {
+  const metadata = { sampling: { rate: 0, by: "rollout", forced: true } } as unknown as NonNullable<TrajectoryRecord["metadata"]>;
+  const summary = { type: "summary" as const, timestamp: "2026-02-19T14:30:05.000Z", reward: 0.5, total_steps: 2, total_iterations: 2 };
+  expect(toMessages({ ...record, metadata, summary, complete: true })).toMatchObject({ reward: 0.5, forced: true });
+  expect(toMessages({ ...record, metadata, summary, complete: true })).not.toHaveProperty("missing_reward");
 });

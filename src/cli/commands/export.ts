@@ -1,23 +1,18 @@
-/** `trajlog export <dir>`: selected sessions as opentraces, atlas, chat messages, or visualizer copies. */
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import path from "node:path";
+/** `trajlog export <dir>`: selected sessions as opentraces, atlas, chat messages, visualizer copies or Hub session traces. */
+import { readFile, stat } from "node:fs/promises";
 import type { TrajectoryRecord } from "../../reader.js";
-import { atlasJson, toAtlas } from "../../export/atlas.js";
-import { toMessages } from "../../export/messages.js";
-import { toOpenTraces } from "../../export/opentraces.js";
+import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat, type ExportFormatName } from "../../export/formats.js";
 import type { ExportOptions } from "../../export/options.js";
+import { parsePriceTable, type PriceTable } from "../../export/prices.js";
 import { redactRecord } from "../../export/redact-record.js";
-import { toRlmText } from "../../export/rlm.js";
-import { limitedIterations } from "../../internal/session-facts.js";
-import { UsageError, defineCommand, type CommandIO } from "../command.js";
+import { isForced, limitedIterations, missingReward, type MissingReward } from "../../internal/session-facts.js";
+import { UsageError, defineCommand } from "../command.js";
 import { integer, number, oneOf, text } from "../flag-values.js";
 import { switchFlag, valueFlag } from "../flags.js";
-import { TextOutput } from "../output.js";
+import { FileTreeSink, LineSink, type ExportSink } from "../export-sinks.js";
 import { oneDir } from "../positional.js";
+import type { Reporter } from "../report.js";
 import { PAGING_FLAGS, READ_FLAGS, SELECTION_FLAGS, SelectionRun, parseSelection, readOptions } from "../selection.js";
-
-const FORMATS = ["opentraces", "atlas", "messages", "rlm"] as const;
-type Format = (typeof FORMATS)[number];
 
 /** How often progress is reported on stderr. */
 const PROGRESS_INTERVAL_MS = 2000;
@@ -32,29 +27,52 @@ export const REDACTED_WARNING =
 
 const OUTPUT = { group: "Output" } as const;
 
+/** The reasons a session has no reward, in the order the count lists them. */
+const MISSING_REWARD_ORDER: readonly MissingReward[] = ["errored", "unfinished", "no reward given"];
+
+const FORMAT_HELP = EXPORT_FORMAT_NAMES.map((name) => {
+  const format = EXPORT_FORMATS[name];
+  const files = format.layout === "files" ? `;\n${" ".repeat(16)}one file per session under -o DIR as <experiment>/step_N/<session>.jsonl` : "";
+  return `  ${name.padEnd(14)}${format.summary}${files}`;
+}).join("\n");
+
 /** The `export` command. */
 export const command = defineCommand({
   name: "export",
-  summary: "export sessions as opentraces (default), atlas, chat messages, or RLM visualizer copies",
+  summary: "export sessions as opentraces (default), atlas, chat messages, RLM visualizer copies or Hub session traces",
   usage: "<dir> [selection] [--format F] [-o PATH] [options]",
   description: `Exports the selected sessions under <dir> (a log directory, one experiment, or one step_N
-folder), one JSON line per session, to -o FILE or stdout. Progress and the final count go to
-stderr; stdout carries only data. A file that cannot be read is named on stderr, counted in
-the final line, and the exit code is 1.
+folder), one JSON line per session, to -o FILE or stdout (rlm, hf-traces: one file per session
+under -o DIR). Progress and the final count go to stderr; stdout carries only data. A file
+that cannot be read is named on stderr, counted in the final line, and the exit code is 1.
 
 Formats:
-  opentraces    opentraces TraceRecord, schema 0.3.0
-  atlas         AtlasSessionTrace, as the ATLAS trainers' load_runtime_traces reads it
-  messages      {"messages": [...], "reward", "session_id"}: last prompt + last response
-  rlm           copies the RLM visualizer loads, written under -o DIR as
-                <experiment>/step_N/<session>.jsonl (no summary line)`,
+${FORMAT_HELP}
+
+A reward is never made up. atlas and messages need one: sessions without a finite reward
+(errored without one, unfinished, or finished without one) are left out and counted on
+stderr with the reason; --include-unrewarded writes them, marked: atlas scores are null (not
+0.0) with reward.raw.missing_reward, messages have "reward": null and "missing_reward".
+Forced sessions (logged whatever the sample rate) are not part of the sample: every format
+marks them (forced: true) and the final count says how many were exported.`,
   flags: {
     ...PAGING_FLAGS,
     ...SELECTION_FLAGS,
-    format: valueFlag("F", oneOf(FORMATS), "opentraces, atlas, messages or rlm (see Formats above)", { ...OUTPUT, short: "f", default: "opentraces" as Format }),
-    output: valueFlag("PATH", text("a file or directory path"), "output file (directory for --format rlm); - or absent: stdout", { ...OUTPUT, short: "o" }),
+    format: valueFlag("F", oneOf(EXPORT_FORMAT_NAMES), `${EXPORT_FORMAT_NAMES.join(", ")} (see Formats above)`, {
+      ...OUTPUT,
+      short: "f",
+      default: "opentraces" as ExportFormatName,
+    }),
+    output: valueFlag("PATH", text("a file or directory path"), "output file (directory for rlm and hf-traces); - or absent: stdout", { ...OUTPUT, short: "o" }),
     "trajectory-limit": valueFlag("N", integer(1), "export at most the first N iterations of each session", OUTPUT),
     "success-threshold": valueFlag("X", number, "a reward above X counts as success (opentraces outcome.success)", { ...OUTPUT, default: 0 }),
+    "include-unrewarded": switchFlag("atlas, messages: also write the sessions without a reward, marked as above", OUTPUT),
+    prices: valueFlag(
+      "FILE",
+      text("a JSON file"),
+      'opentraces: estimate metrics.estimated_cost_usd from a JSON price table,\n{"<model>": {"input_usd_per_mtok": N, "output_usd_per_mtok": N}}; without it\n(or for a model it does not price) the cost stays null',
+      OUTPUT,
+    ),
     redact: switchFlag("apply the logger's content policy on the way out: known secret patterns\nbecome [REDACTED:<kind>], strings over 1 MiB and lines over 8 MiB are cut", OUTPUT),
     ...READ_FLAGS,
   },
@@ -64,17 +82,27 @@ Formats:
     "trajlog export logs/my-exp --steps 10-20 --only-completed --format atlas > atlas.jsonl",
     "trajlog export logs --min-reward 1 --no-forced --format messages -o sft.jsonl",
     "trajlog export logs/my-exp/step_3 --all --format rlm -o viz/",
+    "trajlog export logs --all --prices prices.json -o traces.jsonl",
+    "trajlog export logs --all --format hf-traces -o hub-dataset/",
   ],
   async run({ flags, positionals, io, report }) {
     const dir = oneDir(positionals, "export");
-    const format = flags.format;
+    const format = EXPORT_FORMATS[flags.format];
     const parsed = parseSelection(flags, true);
     const options: ExportOptions = {};
     if (flags["trajectory-limit"] !== undefined) options.trajectoryLimit = flags["trajectory-limit"];
     options.successThreshold = flags["success-threshold"];
+    const includeUnrewarded = flags["include-unrewarded"];
+    if (includeUnrewarded && !format.needsReward) {
+      throw new UsageError(`--include-unrewarded applies to the formats that need a reward (atlas, messages); --format ${format.name} writes every session`);
+    }
+    if (flags.prices !== undefined) {
+      if (format.name !== "opentraces") throw new UsageError(`--prices applies to --format opentraces (metrics.estimated_cost_usd); received --format ${format.name}`);
+      options.prices = await readPrices(flags.prices);
+    }
     const output = flags.output;
-    if (format === "rlm" && (output === undefined || output === "-")) {
-      throw new UsageError("--format rlm writes files: give the output directory with -o DIR");
+    if (format.layout === "files" && (output === undefined || output === "-")) {
+      throw new UsageError(`--format ${format.name} writes one file per session: give the output directory with -o DIR`);
     }
     await stat(dir); // A missing directory fails here, before any output is created.
     const redact = flags.redact;
@@ -82,8 +110,10 @@ Formats:
     report.note(redact ? REDACTED_WARNING : PRIVACY_WARNING);
     if (parsed.ignored.length > 0) report.note(`trajlog export: --session given; ignoring ${parsed.ignored.join(", ")}`);
     const selection = new SelectionRun(dir, parsed, report, readOptions(flags));
-    const sink = format === "rlm" ? await RlmSink.open(output as string) : await LineSink.open(format, output, io);
-    const counts = { iterations: 0, noIterations: 0, badLines: 0, badFiles: 0, redactions: 0, truncations: 0 };
+    const sink: ExportSink = format.layout === "files" ? await FileTreeSink.open(output as string) : await LineSink.open(output, io);
+    const counts = { iterations: 0, noIterations: 0, badLines: 0, badFiles: 0, redactions: 0, truncations: 0, forced: 0 };
+    const unrewarded = new Map<MissingReward, number>();
+    const unpriced = { sessions: 0, models: new Set<string>() };
     let sessions = 0;
     let lastProgress = Date.now();
     try {
@@ -104,13 +134,21 @@ Formats:
             `warning: ${record.ref?.relPath ?? record.path}: skipped ${record.problems.length} corrupt line${record.problems.length === 1 ? "" : "s"} (line ${first?.line}: ${first?.message})`,
           );
         }
-        const written = await sink.write(record, options);
-        if (!written) {
+        const reason = format.needsReward ? missingReward(record) : null;
+        if (reason !== null && !includeUnrewarded) {
+          unrewarded.set(reason, (unrewarded.get(reason) ?? 0) + 1);
+          continue;
+        }
+        const text = format.render(record, options);
+        if (text === null) {
           counts.noIterations++;
           continue;
         }
+        await sink.write(record, text);
         sessions++;
         counts.iterations += limitedIterations(record, options.trajectoryLimit).length;
+        if (isForced(record)) counts.forced++;
+        if (options.prices !== undefined) notePrices(record, options.prices, unpriced);
         if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
           lastProgress = Date.now();
           report.note(`exported ${sessions} sessions, ${counts.iterations} iterations...`);
@@ -121,6 +159,7 @@ Formats:
       await sink.close();
     }
     selection.finish();
+    reportUnrewarded(report, format, unrewarded);
     if (counts.noIterations > 0) {
       report.note(`${counts.noIterations} session${counts.noIterations === 1 ? "" : "s"} without iterations left out (nothing to write as messages)`);
     }
@@ -132,7 +171,16 @@ Formats:
     if (redact) {
       report.note(`Redacted ${counts.redactions} secret${counts.redactions === 1 ? "" : "s"}, truncated ${counts.truncations} field${counts.truncations === 1 ? "" : "s"}`);
     }
-    const done = `Exported ${sessions} session${sessions === 1 ? "" : "s"} (${counts.iterations} iteration${counts.iterations === 1 ? "" : "s"}) to ${sink.label}`;
+    if (format.name === "opentraces" && sessions > 0) {
+      if (options.prices === undefined) report.note("estimated_cost_usd left null: no price table given (--prices FILE)");
+      else if (unpriced.sessions > 0) {
+        report.note(`estimated_cost_usd left null in ${plural(unpriced.sessions, "session")}: the --prices table has no price for ${[...unpriced.models].sort().join(", ")}`);
+      }
+    }
+    if (counts.forced > 0) {
+      report.note(`${plural(counts.forced, "exported session")} forced (logged whatever the sample rate, not part of the sample): marked forced: true`);
+    }
+    const done = `Exported ${plural(sessions, "session")} (${plural(counts.iterations, "iteration")}) to ${sink.label}`;
     if (selection.unreadable === 0) {
       report.note(done);
       return 0;
@@ -142,93 +190,47 @@ Formats:
   },
 });
 
-type LineFormat = Exclude<Format, "rlm">;
-
-interface Sink {
-  readonly label: string;
-  /** True when nobody reads the output any more. */
-  readonly stopped: boolean;
-  /** Writes one session; false when the format has nothing to write for it. */
-  write(record: TrajectoryRecord, options: ExportOptions): Promise<boolean>;
-  close(): Promise<void>;
+/** Reads and checks `--prices FILE`; a bad file is a usage error naming what is wrong. */
+async function readPrices(file: string): Promise<PriceTable> {
+  const json = await readFile(file, "utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new UsageError(`--prices ${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  try {
+    return parsePriceTable(value, `--prices ${file}`);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
-/** One JSON line per session, to a file or stdout. */
-class LineSink implements Sink {
-  private constructor(
-    readonly format: LineFormat,
-    readonly output: TextOutput,
-  ) {}
-
-  static async open(format: LineFormat, file: string | undefined, io: CommandIO): Promise<LineSink> {
-    return new LineSink(format, await TextOutput.open(file, io.stdout));
-  }
-
-  get label(): string {
-    return this.output.label;
-  }
-
-  get stopped(): boolean {
-    return this.output.closedByReader;
-  }
-
-  async write(record: TrajectoryRecord, options: ExportOptions): Promise<boolean> {
-    let line: string;
-    if (this.format === "opentraces") line = JSON.stringify(toOpenTraces(record, options));
-    else if (this.format === "atlas") line = atlasJson(toAtlas(record, options));
-    else {
-      const messages = toMessages(record, options);
-      if (messages === null) return false;
-      line = JSON.stringify(messages);
+/** Counts a session whose cost stays null because some of its models have no price. */
+function notePrices(record: TrajectoryRecord, prices: PriceTable, unpriced: { sessions: number; models: Set<string> }): void {
+  const models = new Set<string>();
+  const root = record.metadata?.root_model;
+  for (const iteration of record.iterations) {
+    if (iteration.usage !== undefined && (root === undefined || !Object.hasOwn(prices, root))) models.add(root ?? "(no model name)");
+    for (const block of iteration.code_blocks) {
+      for (const call of block.result.rlm_calls) if (!Object.hasOwn(prices, call.root_model)) models.add(call.root_model);
     }
-    await this.output.write(`${line}\n`);
-    return true;
   }
-
-  close(): Promise<void> {
-    return this.output.close();
-  }
+  if (models.size === 0) return;
+  unpriced.sessions++;
+  for (const model of models) unpriced.models.add(model);
 }
 
-/** Visualizer copies under a directory mirroring `<experiment>/step_N/`. */
-class RlmSink implements Sink {
-  readonly stopped = false;
-  readonly #made = new Set<string>();
-  /** Files being written; a few at once so the disk works while the next session is read. */
-  readonly #pending = new Set<Promise<void>>();
-  #error: Error | null = null;
-
-  private constructor(readonly label: string) {}
-
-  static async open(dir: string): Promise<RlmSink> {
-    await mkdir(dir, { recursive: true });
-    return new RlmSink(dir);
-  }
-
-  async write(record: TrajectoryRecord, options: ExportOptions): Promise<boolean> {
-    const experiment = record.ref?.experiment ?? "default";
-    const step = record.ref?.trainingStep ?? record.metadata?.training_step ?? 0;
-    const folder = path.join(this.label, experiment, `step_${step}`);
-    if (!this.#made.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      this.#made.add(folder);
-    }
-    while (this.#pending.size >= MAX_PENDING_FILES) await Promise.race(this.#pending);
-    if (this.#error !== null) throw this.#error;
-    const done: Promise<void> = writeFile(path.join(folder, `${record.sessionId}.jsonl`), toRlmText(record, options))
-      .catch((error: unknown) => {
-        this.#error ??= error instanceof Error ? error : new Error(String(error));
-      })
-      .finally(() => this.#pending.delete(done));
-    this.#pending.add(done);
-    return true;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#pending);
-    if (this.#error !== null) throw this.#error;
-  }
+/** "left out 4 sessions without a reward: 3 errored, 1 unfinished (...)". */
+function reportUnrewarded(report: Reporter, format: ExportFormat, counts: ReadonlyMap<MissingReward, number>): void {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  if (total === 0) return;
+  const reasons = MISSING_REWARD_ORDER.filter((r) => (counts.get(r) ?? 0) > 0).map((r) => `${counts.get(r)} ${r}`);
+  const marked = format.name === "atlas" ? "score null" : '"reward": null';
+  report.note(`left out ${plural(total, "session")} without a reward: ${reasons.join(", ")} (--include-unrewarded writes them, marked with ${marked} and missing_reward)`);
 }
 
-/** Copies written at once by `--format rlm`. */
-const MAX_PENDING_FILES = 4;
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
