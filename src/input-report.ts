@@ -22,6 +22,11 @@ export interface InputStats {
   unknownKeysByName: Record<string, number>;
   /** Values trajlog could not use, written as null or 0 instead (a non-numeric reward or token count). */
   invalidValues: number;
+  /**
+   * Values that threw when read (a getter, a proxy, a `toJSON`), written as
+   * `"[Unreadable: <message>]"` where the line has room for a string, else left at their default.
+   */
+  unreadableValues: number;
 }
 
 /** @internal One logger's record of input it could not use. */
@@ -30,6 +35,7 @@ export class InputReport {
   readonly #warned = new Set<string>();
   #unknownKeys = 0;
   #invalidValues = 0;
+  #unreadableValues = 0;
   readonly #byName: Record<string, number> = {};
   #named = 0;
   #warnedFull = false;
@@ -93,9 +99,24 @@ export class InputReport {
     );
   }
 
+  /** Counts `count` values of one call's input that threw when read; warns once per logger. */
+  unreadable(method: string, count: number, marker: string): void {
+    this.#unreadableValues += count;
+    this.#warn(
+      "unreadable",
+      { method, marker },
+      `trajlog: a value handed to ${method} threw when read (a getter, a proxy or toJSON); written as ${JSON.stringify(marker)}, counted in stats().unreadableValues`,
+    );
+  }
+
   /** The counters, copied. */
   stats(): InputStats {
-    return { unknownKeys: this.#unknownKeys, unknownKeysByName: { ...this.#byName }, invalidValues: this.#invalidValues };
+    return {
+      unknownKeys: this.#unknownKeys,
+      unknownKeysByName: { ...this.#byName },
+      invalidValues: this.#invalidValues,
+      unreadableValues: this.#unreadableValues,
+    };
   }
 
   #warnFull(): void {

@@ -12,6 +12,7 @@ import { trackExit, untrackExit } from "./internal/exit-hook.js";
 import { describe } from "./internal/describe.js";
 import { pseudoFileSystemOf } from "./internal/pseudo-fs.js";
 import type { PromptEncoding } from "./format.js";
+import { lastUnreadableMarker, unreadableCount } from "./internal/json-safe.js";
 import { defaultDiagnostics } from "./internal/default-diagnostics.js";
 import { closestName, looseName } from "./internal/closest-name.js";
 import type { DiagnosticsLogger } from "./diagnostics.js";
@@ -318,6 +319,7 @@ export class TrajectoryLogger {
     const sink = writer.createFile(sessionPath({ ...where, suffix: newSuffix() }), () =>
       sessionPath({ ...where, suffix: newSuffix() }),
     );
+    const unreadableBefore = unreadableCount();
     const metadata = buildMetadataLine({
       timestamp: startedAt,
       modelName: options.modelName,
@@ -329,7 +331,7 @@ export class TrajectoryLogger {
       contentPolicy: this.contentPolicy.record,
       promptEncoding: this.promptEncoding,
     });
-    return new TrajectorySession({
+    const session = new TrajectorySession({
       writer,
       sink,
       metadata,
@@ -339,6 +341,10 @@ export class TrajectoryLogger {
       counts: this.#contentCounts,
       promptEncoding: this.promptEncoding,
     });
+    // configMetadata values that threw when read are in the metadata line as markers.
+    const unreadable = unreadableCount() - unreadableBefore;
+    if (unreadable > 0) this.#input.unreadable("startSession", unreadable, lastUnreadableMarker());
+    return session;
   }
 
   /** Resolves when every line handed over so far is written to its file. Never rejects. */

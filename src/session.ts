@@ -8,11 +8,13 @@ import type { DiagnosticsLogger } from "./diagnostics.js";
 import type { InputReport } from "./input-report.js";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
 import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
-import type { MetadataLine, PromptEncoding } from "./format.js";
-import type { FileSink, Writer } from "./writer.js";
+import type { IterationLine, MetadataLine, PromptEncoding, SummaryLine } from "./format.js";
+import type { FileSink, LinePieces, Writer } from "./writer.js";
 import { describe } from "./internal/describe.js";
 import { PromptCache } from "./internal/prompt-cache.js";
 import { PromptDeltaEncoder, withPromptDelta } from "./internal/prompt-delta.js";
+import { readOr, rebuildFromCopy } from "./internal/hostile-input.js";
+import { lastUnreadableMarker, toJsonSafeCopy, unreadableCount } from "./internal/json-safe.js";
 
 /** The interface every session satisfies, logged or not. */
 export interface Session {
@@ -114,27 +116,42 @@ export class TrajectorySession implements Session {
     if (typeof input !== "object" || input === null) {
       throw new TypeError(`trajlog: logIteration expects an object; received ${describe(input)}`);
     }
+    const before = unreadableCount();
     let iteration = this.#lastIteration + 1;
-    if (input.iteration !== undefined) {
-      if (typeof input.iteration !== "number" || !Number.isInteger(input.iteration) || input.iteration < 1) {
-        throw new TypeError(
-          `trajlog: "iteration" must be an integer >= 1 (1-based); received ${describe(input.iteration)}`,
-        );
+    const given = readOr(input, "iteration", undefined);
+    if (given !== undefined) {
+      if (typeof given !== "number" || !Number.isInteger(given) || given < 1) {
+        throw new TypeError(`trajlog: "iteration" must be an integer >= 1 (1-based); received ${describe(given)}`);
       }
-      iteration = input.iteration;
+      iteration = given;
     }
     this.#lastIteration = iteration;
     // The disk is not keeping up: the line would be dropped whatever it holds, so not built.
     if (this.#writer.refuseIfFull(this.#sink)) return;
-    const built = buildIterationLine(input, iteration, new Date(), this.#input);
+    const now = new Date();
+    let built: IterationLine;
+    try {
+      built = buildIterationLine(input, iteration, now, this.#input);
+    } catch {
+      // A value threw when read. The first attempt reported what it found wrong with the
+      // input; the copy is only built from, not reported on again.
+      built = rebuildFromCopy(
+        input,
+        before,
+        (copy) => buildIterationLine(copy, iteration, now),
+        (marker) => buildIterationLine({ prompt: [], response: "", extra: { unreadable: marker } }, iteration, now),
+      );
+    }
     const deltas = this.#deltas;
     if (deltas === undefined) {
-      const line = this.#policy.serialize(built, this.#counts, this.#prompts);
+      const line = this.#serialize(built, this.#prompts);
+      this.#reportUnreadable("logIteration", before);
       if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
       return;
     }
     // The delta refers to the previous line in the file: a dropped line must not become it.
-    const line = this.#policy.serialize(withPromptDelta(built, deltas.next(built.prompt)), this.#counts);
+    const line = this.#serialize(withPromptDelta(built, deltas.next(built.prompt)));
+    this.#reportUnreadable("logIteration", before);
     if (this.#writer.append(this.#sink, line, false)) {
       deltas.commit();
       this.#iterations++;
@@ -149,21 +166,55 @@ export class TrajectorySession implements Session {
     if (typeof input !== "object" || input === null) {
       throw new TypeError(`trajlog: finalize expects an object; received ${describe(input)}`);
     }
+    const before = unreadableCount();
     let totalSteps = this.#iterations;
-    if (input.totalSteps !== undefined) {
-      if (typeof input.totalSteps !== "number" || !Number.isInteger(input.totalSteps) || input.totalSteps < 0) {
-        throw new TypeError(
-          `trajlog: "totalSteps" must be a non-negative integer; received ${describe(input.totalSteps)}`,
-        );
+    const given = readOr(input, "totalSteps", undefined);
+    if (given !== undefined) {
+      if (typeof given !== "number" || !Number.isInteger(given) || given < 0) {
+        throw new TypeError(`trajlog: "totalSteps" must be a non-negative integer; received ${describe(given)}`);
       }
-      totalSteps = input.totalSteps;
+      totalSteps = given;
     }
     this.#prompts = undefined;
     this.#deltas = undefined;
-    const line = buildSummaryLine(input, totalSteps, this.#iterations, this.#sink.dropped, new Date(), this.#input);
-    this.#writer.append(this.#sink, this.#policy.serialize(line, this.#counts), true);
+    const now = new Date();
+    const iterations = this.#iterations;
+    const dropped = this.#sink.dropped;
+    // Whatever the input holds, the summary is written: it is what says the rollout finished.
+    let line: SummaryLine;
+    try {
+      line = buildSummaryLine(input, totalSteps, iterations, dropped, now, this.#input);
+    } catch {
+      line = rebuildFromCopy(
+        input,
+        before,
+        (copy) => buildSummaryLine(copy, totalSteps, iterations, dropped, now),
+        (marker) => buildSummaryLine({ extra: { unreadable: marker } }, totalSteps, iterations, dropped, now),
+      );
+    }
+    this.#writer.append(this.#sink, this.#serialize(line), true);
+    this.#reportUnreadable("finalize", before);
     this.#finalized = this.#writer.end(this.#sink);
     return this.#finalized;
+  }
+
+  /**
+   * The line's text under the content policy. The line may share objects with the caller's
+   * input; should serializing it meet one that throws on a second read, a plain copy is
+   * serialized instead.
+   */
+  #serialize(line: object, cache?: PromptCache): string | LinePieces {
+    try {
+      return this.#policy.serialize(line, this.#counts, cache);
+    } catch {
+      return this.#policy.serialize(toJsonSafeCopy(line) as object, this.#counts);
+    }
+  }
+
+  /** Counts and reports the values that could not be read since `before`. */
+  #reportUnreadable(method: string, before: number): void {
+    const total = unreadableCount();
+    if (total > before) this.#input.unreadable(method, total - before, lastUnreadableMarker());
   }
 
   #warnLate(method: string): void {

@@ -8,6 +8,39 @@
 
 const MAX_DEPTH = 64;
 
+/**
+ * Values that threw when read (a getter, a proxy trap, a `toJSON`), since the process started.
+ * A running total rather than a per-call count, so that the walk keeps its signature: a
+ * caller that wants the count for one line takes the difference around building it.
+ */
+let unreadableTotal = 0;
+/** The marker of the last value that could not be read, for the one warning about it. */
+let lastUnreadable = "";
+
+/**
+ * The marker written in place of a value whose read threw, counted: `"[Unreadable: <message>]"`.
+ */
+export function unreadable(err: unknown): string {
+  unreadableTotal++;
+  lastUnreadable = `[Unreadable: ${describeError(err)}]`;
+  return lastUnreadable;
+}
+
+/** How many values could not be read so far. */
+export function unreadableCount(): number {
+  return unreadableTotal;
+}
+
+/** The marker of the last value that could not be read. */
+export function lastUnreadableMarker(): string {
+  return lastUnreadable;
+}
+
+/** Sets the running total back: for a caller that throws away what it built since `total`. */
+export function resetUnreadableCount(total: number): void {
+  unreadableTotal = total;
+}
+
 /** Returns a value `JSON.stringify` renders faithfully and cannot throw on. */
 export function toJsonSafe(value: unknown): unknown {
   const out = walk(value, [], false);
@@ -65,7 +98,7 @@ function walk(value: unknown, stack: object[], copy: boolean): unknown {
     stack.push(obj);
     return walkObject(obj, stack, copy);
   } catch (err) {
-    return `[Unserializable: ${describeError(err)}]`;
+    return unreadable(err);
   } finally {
     stack.pop();
   }
@@ -93,7 +126,13 @@ function walkObject(obj: object, stack: object[], copy: boolean): unknown {
   if (obj instanceof Number || obj instanceof String || obj instanceof Boolean) {
     return walk(obj.valueOf(), stack, copy);
   }
-  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  let toJSON: unknown;
+  try {
+    toJSON = (obj as { toJSON?: unknown }).toJSON;
+  } catch {
+    // A proxy whose every read throws: its keys, if it lists them, say what could be read.
+    toJSON = undefined;
+  }
   if (typeof toJSON === "function") {
     return walk(toJSON.call(obj), stack, true);
   }
@@ -103,10 +142,18 @@ function walkObject(obj: object, stack: object[], copy: boolean): unknown {
 function walkArray(arr: readonly unknown[], stack: object[], copy: boolean): unknown[] {
   let out: unknown[] | null = copy ? new Array<unknown>(arr.length) : null;
   for (let i = 0; i < arr.length; i++) {
-    const item = arr[i];
-    let safe = walk(item, stack, copy);
+    let item: unknown;
+    let threw = false;
+    try {
+      item = arr[i];
+    } catch (err) {
+      item = unreadable(err);
+      threw = true;
+    }
+    let safe = threw ? item : walk(item, stack, copy);
     if (safe === undefined) safe = null;
-    if (out === null && safe !== item) out = arr.slice(0, i);
+    // Once a read threw, the array is never handed on as it is: it would throw again.
+    if (out === null && (safe !== item || threw)) out = arr.slice(0, i);
     if (out !== null) out[i] = safe;
   }
   return out ?? (arr as unknown[]);
@@ -122,7 +169,7 @@ function walkPlain(obj: Record<string, unknown>, stack: object[], copy: boolean)
     try {
       item = obj[key];
     } catch (err) {
-      item = `[Throws: ${describeError(err)}]`;
+      item = unreadable(err);
       threw = true;
     }
     const safe = walk(item, stack, copy);

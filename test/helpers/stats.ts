@@ -14,6 +14,7 @@ export function statsWith(counters: Partial<TrajectoryLoggerStats>): TrajectoryL
     unknownKeys: 0,
     unknownKeysByName: {},
     invalidValues: 0,
+    unreadableValues: 0,
     linesWritten: 0,
     bytesWritten: 0,
     linesDropped: 0,

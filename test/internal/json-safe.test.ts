@@ -85,7 +85,7 @@ describe("toJsonSafe", () => {
       },
       ok: 1,
     };
-    expect(toJsonSafe(tricky)).toEqual({ boom: "[Throws: no access]", ok: 1 });
+    expect(toJsonSafe(tricky)).toEqual({ boom: "[Unreadable: no access]", ok: 1 });
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 10_000; i++) deep = { next: deep };
     expect(() => JSON.stringify(toJsonSafe(deep))).not.toThrow();
