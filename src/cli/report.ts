@@ -8,9 +8,6 @@ import { escapeControl } from "./terminal-text.js";
 
 /** Writes a command's human lines; `-q` silences notes, never problems. */
 export class Reporter {
-  /** Problems reported so far (for exit codes and final counts). */
-  problems = 0;
-
   constructor(
     private readonly io: CommandIO,
     /** `-q`: only problems and errors reach stderr. */
@@ -29,7 +26,6 @@ export class Reporter {
 
   /** A problem with the input (a file left out, a line skipped) on stderr; always printed. */
   problem(text: string): void {
-    this.problems++;
     this.io.stderr.write(`${escapeControl(text)}\n`);
   }
 }
