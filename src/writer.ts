@@ -16,6 +16,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { isMainThread } from "node:worker_threads";
 import type { DiagnosticsLogger } from "./diagnostics.js";
 import { descriptorBudget } from "./internal/fd-limit.js";
 import { makeDir, makeDirSync } from "./internal/make-dir.js";
@@ -142,6 +143,12 @@ export const NO_WRITES: Readonly<WriterStats> = Object.freeze({
 /** Queues lines per file and writes them out in the background. */
 export class Writer {
   readonly #maxBuffer: number;
+  /**
+   * Lines are written before `append` returns. True in a worker thread: a worker is stopped by
+   * `worker.terminate()` or the main thread's `process.exit()` with no exit hook run in it, so
+   * a line still queued there would be lost.
+   */
+  readonly #sync = !isMainThread;
   #maxOpen: number;
   readonly #diagnostics: () => DiagnosticsLogger;
   readonly #sinks = new Set<FileSink>();
@@ -213,6 +220,10 @@ export class Writer {
     sink.unencoded += size;
     this.#buffered += size;
     this.#unencoded += size;
+    if (this.#sync) {
+      this.#writeNowSync(sink);
+      return true;
+    }
     this.#schedule(sink);
     // Lines are queued as logged only until the next turn; a loop logging much more than
     // usual in one turn has them encoded now, the work the next turn would have done.
@@ -353,6 +364,44 @@ export class Writer {
       }
       // Nothing may touch this file again: an async callback arriving now would be stale.
       sink.done = true;
+    }
+  }
+
+  /**
+   * Writes the file's queue now, synchronously, keeping its descriptor for the next line (in
+   * a worker thread: see `#sync`). Descriptors are still capped: past the cap, the least
+   * recently used one is closed first. An error fails the file, as in the background.
+   */
+  #writeNowSync(sink: FileSink): void {
+    const pos = sink.pos;
+    try {
+      if (sink.fd < 0) {
+        const idle = this.#openCount >= this.#maxOpen ? Array.from(this.#lru.keys()).find(isIdle) : undefined;
+        if (idle !== undefined) {
+          this.#lru.delete(idle);
+          fs.closeSync(idle.fd);
+          idle.fd = -1;
+          this.#openCount--;
+        }
+        sink.fd = this.#openSync(sink);
+        sink.created = true;
+        this.#openCount++;
+      }
+      this.#lru.delete(sink);
+      this.#lru.set(sink, true);
+      const bytes = writeLinesSync(sink.fd, sink.queue, pos);
+      sink.pos = pos + bytes;
+      this.#written(sink, sink.queuedLines, bytes, sink.queuedChars);
+      this.#clearQueue(sink);
+    } catch (err) {
+      if (sink.fd >= 0) {
+        try {
+          fs.ftruncateSync(sink.fd, pos);
+        } catch {
+          // The write error is what gets reported.
+        }
+      }
+      this.#fail(sink, err as NodeJS.ErrnoException, "write");
     }
   }
 
