@@ -8,7 +8,7 @@ import type { DiagnosticsLogger } from "./diagnostics.js";
 import type { InputReport } from "./input-report.js";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
 import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
-import type { IterationLine, MetadataLine, PromptEncoding, SummaryLine } from "./format.js";
+import type { IterationLine, MetadataLine, PromptDelta, PromptEncoding, SummaryLine } from "./format.js";
 import type { FileSink, LinePieces, Writer } from "./writer.js";
 import { describe } from "./internal/describe.js";
 import { PromptCache } from "./internal/prompt-cache.js";
@@ -150,7 +150,16 @@ export class TrajectorySession implements Session {
       return;
     }
     // The delta refers to the previous line in the file: a dropped line must not become it.
-    const line = this.#serialize(withPromptDelta(built, deltas.next(built.prompt)));
+    let delta: PromptDelta;
+    try {
+      delta = deltas.next(built.prompt);
+    } catch {
+      // A message threw when read again: this line keeps nothing (its values are then marked
+      // by the serializer like any other unreadable value), and later lines refer to it.
+      deltas.reset();
+      delta = { keep: 0, append: built.prompt };
+    }
+    const line = this.#serialize(withPromptDelta(built, delta));
     this.#reportUnreadable("logIteration", before);
     if (this.#writer.append(this.#sink, line, false)) {
       deltas.commit();

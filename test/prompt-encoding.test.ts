@@ -131,3 +131,34 @@ test('a bad "prompts" option throws at once, naming the option, what it takes an
     new TypeError('trajlog: option "prompts" must be "full" or "delta"; received "compact" (string)'),
   );
 });
+
+test("a prompt message that throws when read again never throws into the loop with delta prompts", async () => {
+  const { mkdtemp } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const dir = await mkdtemp(path.join(os.tmpdir(), "trajlog-delta-hostile-"));
+  try {
+    const logger = new TrajectoryLogger({ logDir: dir, sampleRate: 1, prompts: "delta" });
+    const session = logger.startSession({ instanceId: "t", trainingStep: 0, modelName: "m" });
+    let reads = 0;
+    const sly = { role: "user" } as { role: string; content: string };
+    Object.defineProperty(sly, "content", {
+      enumerable: true,
+      get() {
+        if (++reads > 1) throw new Error("boom");
+        return "fine once";
+      },
+    });
+    session.logIteration({ prompt: [{ role: "system", content: "s" }], response: "a" });
+    expect(() => session.logIteration({ prompt: [{ role: "system", content: "s" }, sly], response: "b" })).not.toThrow();
+    session.logIteration({ prompt: [{ role: "system", content: "s" }, { role: "user", content: "u" }], response: "c" });
+    await session.finalize({ reward: 1 });
+    await logger.close();
+    const record = await readSession(session.path as string);
+    // Every line is there and every prompt rebuilds; nothing wrong is shown.
+    expect(record.problems).toEqual([]);
+    expect(record.iterations.map((it) => it.response)).toEqual(["a", "b", "c"]);
+    expect(record.iterations[2]?.prompt).toEqual([{ role: "system", content: "s" }, { role: "user", content: "u" }]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
