@@ -16,7 +16,7 @@ import type { LanguageModelMiddleware } from "ai";
 import type { CodeBlockInput, IterationInput, SummaryInput } from "../lines.js";
 import type { Session } from "../session.js";
 import { describe } from "../internal/describe.js";
-import { toolCallCode, toolOutputText, usageInput, type UsageCounts } from "./shared.js";
+import { toolCallCode, toolOutputText } from "./shared.js";
 
 /** What the {@link TrajlogMiddlewareOptions.finalAnswer} rule is given about one call. */
 export interface ModelCallOutcome {
@@ -374,7 +374,6 @@ class CallRecorder {
     if (reasoning.length > 0) extra.reasoning = reasoning.join("\n");
     if (error !== undefined) extra.error = error;
     if (stopped !== undefined) extra.stopped = stopped;
-    const counts = usageCounts(usage);
     const answer = this.#finalAnswer({ text: response, finishReason: reason, toolCalls });
     const input: IterationInput & { codeBlocks: CodeBlockInput[] } = {
       prompt: prompt as IterationInput["prompt"],
@@ -382,7 +381,8 @@ class CallRecorder {
       codeBlocks,
       finalAnswer: typeof answer === "string" ? answer : null,
       iterationTime: time,
-      ...(counts !== null ? usageInput(counts, extra) : {}),
+      // The SDK's own usage object: logIteration reads its shape (cache counts included).
+      ...(typeof usage === "object" && usage !== null ? { usage: usage as IterationInput["usage"] } : {}),
       extra,
     };
     // Earlier held calls go first, so iterations stay in call order.
@@ -431,34 +431,6 @@ function flattenSteps(entries: readonly unknown[]): unknown[] {
     else out.push(entry);
   }
   return out;
-}
-
-/** V4/V3 usage (`inputTokens.total`, ...) or V2's flat numbers, as counts. */
-function usageCounts(usage: unknown): UsageCounts | null {
-  if (typeof usage !== "object" || usage === null) return null;
-  const u = usage as { inputTokens?: unknown; outputTokens?: unknown; cachedInputTokens?: unknown; reasoningTokens?: unknown };
-  const input = u.inputTokens as { total?: unknown; cacheRead?: unknown; cacheWrite?: unknown } | number | undefined;
-  const output = u.outputTokens as { total?: unknown; reasoning?: unknown } | number | undefined;
-  if (typeof input === "number" || typeof output === "number") {
-    return {
-      input: num(input),
-      output: num(output),
-      cacheRead: num(u.cachedInputTokens),
-      cacheWrite: undefined,
-      reasoning: num(u.reasoningTokens),
-    };
-  }
-  return {
-    input: num(input?.total),
-    output: num(output?.total),
-    cacheRead: num(input?.cacheRead),
-    cacheWrite: num(input?.cacheWrite),
-    reasoning: num(output?.reasoning),
-  };
-}
-
-function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
 function finishReasonOf(reason: unknown): string | null {

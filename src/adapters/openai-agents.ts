@@ -13,12 +13,12 @@
  */
 import type { Span, Trace, TracingProcessor } from "@openai/agents";
 import type { StartSessionOptions, TrajectoryLogger } from "../logger.js";
-import type { CodeBlockInput, IterationInput, PromptMessageInput, RlmCallInput, SummaryInput } from "../lines.js";
+import type { CodeBlockInput, IterationInput, PromptMessageInput, RlmCallInput, SummaryInput, UsageInput } from "../lines.js";
 import type { Session } from "../session.js";
 import { describe } from "../internal/describe.js";
 import { asText } from "../internal/json-safe.js";
 import { flattenContent } from "../internal/normalize-prompt.js";
-import { toolCallCode, usageInput, type UsageCounts } from "./shared.js";
+import { toolCallCode } from "./shared.js";
 
 /** What a run came to, given to the {@link TrajlogTracingOptions.reward} callback. */
 export interface TraceOutcome {
@@ -72,7 +72,7 @@ interface OpenIteration {
   modelCall: boolean;
   /** The response called no tool: a candidate final answer. */
   answer: string | null;
-  counts: UsageCounts | null;
+  usage: UsageInput | null;
 }
 
 /** A logged trace. */
@@ -248,7 +248,7 @@ export class TrajlogTracingProcessor implements TracingProcessor {
       open.input.iterationTime = duration(span);
       if (call.model !== null) open.input.extra.model = call.model;
       if (call.reasoning !== "") open.input.extra.reasoning = call.reasoning;
-      open.counts = call.counts;
+      open.usage = call.usage;
       open.answer = call.toolCalls === 0 ? call.text : null;
     } else if (data.type === "function" || data.type === "handoff") {
       const block = state.blocks.get(span.spanId);
@@ -272,7 +272,7 @@ export class TrajlogTracingProcessor implements TracingProcessor {
     } else if (data.type === "turn") {
       const open = state.open;
       if (open === null || open.turn !== span.spanId) return;
-      open.counts ??= countsOf(data.usage);
+      open.usage ??= usageOf(data.usage);
       open.input.iterationTime = duration(span);
       this.#write(state);
     } else if ((data.type === "agent" || data.type === "task") && span.error !== null) {
@@ -291,17 +291,15 @@ export class TrajlogTracingProcessor implements TracingProcessor {
         rootModel: model.model ?? this.#agentOf(state, span.spanId) ?? "",
         prompt: model.prompt,
         response: model.text,
-        promptTokens: model.counts?.input ?? 0,
-        completionTokens: model.counts?.output ?? 0,
+        ...(model.usage !== null ? { usage: model.usage } : {}),
         executionTime: duration(span) ?? 0,
       };
     } else if (data.type === "turn" && !state.turnsWithModelCall.delete(span.spanId)) {
       // The model recorded no span of its own: the turn still says who ran and what it cost.
-      const counts = countsOf(data.usage);
+      const usage = usageOf(data.usage);
       call = {
         rootModel: asText(data.agent_name),
-        promptTokens: counts?.input ?? 0,
-        completionTokens: counts?.output ?? 0,
+        ...(usage !== null ? { usage } : {}),
         executionTime: duration(span) ?? 0,
       };
     }
@@ -322,7 +320,7 @@ export class TrajlogTracingProcessor implements TracingProcessor {
     const open = state.open;
     if (open === null) return;
     state.open = null;
-    if (open.counts !== null) Object.assign(open.input, usageInput(open.counts, open.input.extra));
+    if (open.usage !== null) open.input.usage = open.usage;
     if (open.answer !== null && open.answer !== "") {
       open.input.finalAnswer = open.answer;
       state.finalOutput = open.answer;
@@ -390,7 +388,7 @@ function newState(session: Session): TraceState {
 function openIteration(turn: string | null, agent: string | null): OpenIteration {
   const extra: Record<string, unknown> = {};
   if (agent !== null) extra.agent = agent;
-  return { input: { prompt: [], response: "", codeBlocks: [], extra }, turn, modelCall: false, answer: null, counts: null };
+  return { input: { prompt: [], response: "", codeBlocks: [], extra }, turn, modelCall: false, answer: null, usage: null };
 }
 
 /** What one model call span tells: the prompt, the response, its tool calls, usage, model. */
@@ -399,7 +397,7 @@ interface ModelCall {
   text: string;
   reasoning: string;
   toolCalls: number;
-  counts: UsageCounts | null;
+  usage: UsageInput | null;
   model: string | null;
 }
 
@@ -409,7 +407,7 @@ interface ModelCall {
  * API's input items and response object).
  */
 function modelCall(data: Record<string, unknown>): ModelCall {
-  const call: ModelCall = { prompt: [], text: "", reasoning: "", toolCalls: 0, counts: null, model: null };
+  const call: ModelCall = { prompt: [], text: "", reasoning: "", toolCalls: 0, usage: null, model: null };
   const text: string[] = [];
   const reasoning: string[] = [];
   if (data.type === "response") {
@@ -419,7 +417,7 @@ function modelCall(data: Record<string, unknown>): ModelCall {
     }
     call.prompt.push(...promptOf(data._input));
     call.toolCalls = readOutput(response.output, text, reasoning);
-    call.counts = countsOf(response.usage);
+    call.usage = usageOf(response.usage);
     call.model = typeof response.model === "string" ? response.model : null;
   } else {
     call.prompt.push(...promptOf(data.input));
@@ -435,7 +433,7 @@ function modelCall(data: Record<string, unknown>): ModelCall {
         call.toolCalls += readOutput([item], text, reasoning);
       }
     }
-    call.counts = countsOf(usage);
+    call.usage = usageOf(usage);
     if (typeof data.model === "string") call.model = data.model;
   }
   call.text = text.join("\n");
@@ -495,20 +493,23 @@ function promptOf(input: unknown): PromptMessageInput[] {
   return messages;
 }
 
-/** Token counts under any of the names the Agents SDK and OpenAI use. */
-function countsOf(usage: unknown): UsageCounts | null {
+/**
+ * Token counts under any of the names the Agents SDK and OpenAI use (generation, response and
+ * turn spans, Chat Completions), in trajlog's own usage names.
+ */
+function usageOf(usage: unknown): UsageInput | null {
   if (typeof usage !== "object" || usage === null) return null;
   const u = usage as Record<string, unknown>;
-  const inDetails = (u.input_tokens_details ?? u.prompt_tokens_details ?? u.details ?? {}) as Record<string, unknown>;
-  const outDetails = (u.output_tokens_details ?? u.completion_tokens_details ?? u.details ?? {}) as Record<string, unknown>;
-  const counts: UsageCounts = {
-    input: numberOf(u.input_tokens ?? u.prompt_tokens),
-    output: numberOf(u.output_tokens ?? u.completion_tokens),
-    cacheRead: numberOf(u.cached_input_tokens ?? inDetails.cached_tokens ?? inDetails.cached_input_tokens),
-    cacheWrite: numberOf(u.cache_write_input_tokens ?? inDetails.cache_write_tokens),
-    reasoning: numberOf(outDetails.reasoning_tokens),
-  };
-  return counts.input === undefined && counts.output === undefined ? null : counts;
+  const details = (u.input_tokens_details ?? u.prompt_tokens_details ?? u.details ?? {}) as Record<string, unknown>;
+  const promptTokens = numberOf(u.input_tokens ?? u.prompt_tokens);
+  const completionTokens = numberOf(u.output_tokens ?? u.completion_tokens);
+  if (promptTokens === undefined && completionTokens === undefined) return null;
+  const out: UsageInput = { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 };
+  const read = numberOf(u.cached_input_tokens ?? details.cached_tokens ?? details.cached_input_tokens);
+  const write = numberOf(u.cache_write_input_tokens ?? details.cache_write_tokens);
+  if (read !== undefined) out.cacheReadTokens = read;
+  if (write !== undefined) out.cacheCreationTokens = write;
+  return out;
 }
 
 function numberOf(value: unknown): number | undefined {

@@ -161,10 +161,9 @@ describe("generateText with a tool loop", () => {
         prompt: [system, user],
         response: "Adding, and reading the key.",
         code_blocks: [block('add({"a":2,"b":3})', '{"sum":5}'), block('env({"name":"OPENAI_API_KEY"})', "OPENAI_API_KEY=[REDACTED:openai_key]")],
-        usage: { prompt_tokens: 40, completion_tokens: 12 },
+        usage: { prompt_tokens: 40, completion_tokens: 12, cache_read_tokens: 32 },
         finish_reason: "tool-calls",
         reasoning: "Two tools at once.",
-        usage_details: { cache_read_input_tokens: 32, reasoning_tokens: 4 },
       }),
       expectedIteration(2, {
         prompt: [system, user, step1, results1],
@@ -176,14 +175,15 @@ describe("generateText with a tool loop", () => {
         prompt: [system, user, step1, results1, step2, results2],
         response: "The sum is 5.",
         final_answer: "The sum is 5.",
-        usage: { prompt_tokens: 120, completion_tokens: 6 },
+        usage: { prompt_tokens: 120, completion_tokens: 6, cache_read_tokens: 90 },
         finish_reason: "stop",
-        usage_details: { cache_read_input_tokens: 90 },
       }),
     ]);
     expect(file.summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: 1, total_steps: 3, total_iterations: 3 });
     // The key in the tool output (iteration 1) and in the prompts that carried it back (iterations 2, 3).
     expect(logger.stats().redactionsByKind).toEqual({ openai_key: 3 });
+    // Everything the adapter hands logIteration is a field it knows, with a usable value.
+    expect(logger.stats()).toMatchObject({ unknownKeys: 0, invalidValues: 0 });
   });
 
   it("a loop stopped right after tool calls: finalize() takes the SDK's tool results, or names the calls it never saw answered", async () => {
@@ -313,9 +313,8 @@ describe("streamText", () => {
         ],
         response: "It is 42.\nDone.",
         final_answer: "It is 42.\nDone.",
-        usage: { prompt_tokens: 50, completion_tokens: 7 },
+        usage: { prompt_tokens: 50, completion_tokens: 7, cache_read_tokens: 30 },
         finish_reason: "stop",
-        usage_details: { cache_read_input_tokens: 30 },
       }),
     ]);
     expect(file.summary).toMatchObject({ reward: 1, total_iterations: 2 });

@@ -208,10 +208,9 @@ describe("a run with tools, an agent as a tool and a handoff (model stubbed at t
         prompt: [system, user],
         response: "Adding first.",
         code_blocks: [block('add({"a":2,"b":3})', "5"), block('env({"name":"GH_TOKEN"})', "GH_TOKEN=[REDACTED:github_token]")],
-        usage: { prompt_tokens: 40, completion_tokens: 12 },
+        usage: { prompt_tokens: 40, completion_tokens: 12, cache_read_tokens: 32 },
         agent: "solver",
         model: "solver-model",
-        usage_details: { cache_read_input_tokens: 32 },
       }),
       expectedIteration(2, {
         prompt: [system, user, ...turn1],
@@ -224,6 +223,7 @@ describe("a run with tools, an agent as a tool and a handoff (model stubbed at t
                 response: "Yes, 5 is right.",
                 prompt_tokens: 15,
                 completion_tokens: 5,
+                cache_read_tokens: 0,
                 execution_time: anySeconds,
               },
             ],
@@ -232,30 +232,54 @@ describe("a run with tools, an agent as a tool and a handoff (model stubbed at t
             stderr: 'Error running tool (non-fatal)\n{"tool_name":"flaky","error":"Tool execution failed. Error details are redacted."}',
           }),
         ],
-        usage: { prompt_tokens: 80, completion_tokens: 9 },
+        usage: { prompt_tokens: 80, completion_tokens: 9, cache_read_tokens: 0 },
         agent: "solver",
         model: "solver-model",
-        usage_details: { cache_read_input_tokens: 0 },
       }),
       expectedIteration(3, {
         prompt: [system, user, ...turn1, ...turn2],
         code_blocks: [block('handoff("reviewer")', "solver handed off to reviewer")],
-        usage: { prompt_tokens: 120, completion_tokens: 4 },
+        usage: { prompt_tokens: 120, completion_tokens: 4, cache_read_tokens: 0 },
         agent: "solver",
         model: "solver-model",
-        usage_details: { cache_read_input_tokens: 0 },
       }),
       expectedIteration(4, {
         prompt: [{ role: "system", content: "Give the final answer." }, user, ...turn1, ...turn2, ...turn3],
         response: "FINAL: 5",
         final_answer: "FINAL: 5",
-        usage: { prompt_tokens: 150, completion_tokens: 3 },
+        usage: { prompt_tokens: 150, completion_tokens: 3, cache_read_tokens: 0 },
         agent: "reviewer",
         model: "reviewer-model",
-        usage_details: { cache_read_input_tokens: 0 },
       }),
     ]);
     expect(summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: 1, total_steps: 4, total_iterations: 4 });
+    // Everything the processor hands the session is a field it knows, with a usable value.
+    expect(logger.stats()).toMatchObject({ unknownKeys: 0, invalidValues: 0 });
+  });
+});
+
+describe("a model that records no span of its own", () => {
+  it("still gives one iteration per turn, with its tool calls and the turn's usage", async () => {
+    const { logger, processor } = setUp();
+    const outputs: Output[] = [[call("c1", "add", { a: 4, b: 4 })], [say("8")]];
+    const silent: Model = {
+      async getResponse(): Promise<ModelResponse> {
+        return { usage: new Usage({ requests: 1, input_tokens: 9, output_tokens: 2, total_tokens: 11 }), output: outputs.shift() ?? [] };
+      },
+      // eslint-disable-next-line require-yield
+      async *getStreamedResponse(): AsyncIterable<never> {
+        throw new Error("not scripted");
+      },
+    };
+    const runner = new Runner({ modelProvider: new ScriptedProvider({ silent }), traceMetadata: { instance_id: "t", training_step: "1" } });
+    expect((await runner.run(new Agent({ name: "quiet", model: "silent", tools: [add] }), "4 + 4?")).finalOutput).toBe("8");
+    await processor.forceFlush();
+    await logger.close();
+    const usage = { prompt_tokens: 9, completion_tokens: 2, cache_read_tokens: 0, cache_creation_tokens: 0 };
+    expect(readSession(listFiles(logDir)[0] as string).iterations).toEqual([
+      expectedIteration(1, { prompt: [], code_blocks: [block('add({"a":4,"b":4})', "8")], usage, agent: "quiet" }),
+      expectedIteration(2, { prompt: [], usage, agent: "quiet" }),
+    ]);
   });
 });
 
@@ -328,11 +352,10 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
       expectedIteration(1, {
         prompt: [system, user],
         code_blocks: [block('add({"a":20,"b":22})', "42")],
-        usage: { prompt_tokens: 50, completion_tokens: 9 },
+        usage: { prompt_tokens: 50, completion_tokens: 9, cache_read_tokens: 40 },
         agent: "calc",
         model: "gpt-test-2026",
         reasoning: "Use add.",
-        usage_details: { cache_read_input_tokens: 40, reasoning_tokens: 5 },
       }),
       expectedIteration(2, {
         prompt: [
@@ -344,10 +367,9 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
         ],
         response: "42",
         final_answer: "42",
-        usage: { prompt_tokens: 70, completion_tokens: 2 },
+        usage: { prompt_tokens: 70, completion_tokens: 2, cache_read_tokens: 50 },
         agent: "calc",
         model: "gpt-test-2026",
-        usage_details: { cache_read_input_tokens: 50, reasoning_tokens: 0 },
       }),
     ]);
     expect(summary).toEqual({ type: "summary", timestamp: anyTimestamp, reward: null, total_steps: 2, total_iterations: 2 });
@@ -397,10 +419,9 @@ describe("the SDK's own OpenAI provider, over a loopback OpenAI API", () => {
       expectedIteration(1, {
         prompt: [system, user],
         code_blocks: [block('add({"a":1,"b":1})', "2")],
-        usage: { prompt_tokens: 30, completion_tokens: 7 },
+        usage: { prompt_tokens: 30, completion_tokens: 7, cache_read_tokens: 16 },
         agent: "calc",
         model: "gpt-test",
-        usage_details: { cache_read_input_tokens: 16 },
       }),
       expectedIteration(2, {
         prompt: [
