@@ -35,6 +35,7 @@ import {
   type Observation,
   type Outcome,
   type Step,
+  type TokenUsage,
   type ToolCall,
   type TraceRecord,
 } from "./opentraces-schema.js";
@@ -75,7 +76,7 @@ export function toOpenTraces(record: TrajectoryRecord, options: ExportOptions = 
           content: call.response,
           // Calls carry durations, not start times: they ran within this iteration, logged at its timestamp.
           timestamp: iteration.timestamp,
-          token_usage: { input_tokens: call.prompt_tokens, output_tokens: call.completion_tokens },
+          token_usage: tokenUsage(call),
         });
         details[String(index)] = { prompt: call.prompt, execution_time: call.execution_time };
       }
@@ -168,11 +169,24 @@ function mainStep(
   }
   if (hash !== null) step.system_prompt_hash = hash;
   if (iteration.usage !== undefined) {
-    step.token_usage = { input_tokens: iteration.usage.prompt_tokens, output_tokens: iteration.usage.completion_tokens };
+    step.token_usage = tokenUsage(iteration.usage);
   }
   step.tool_calls = toolCalls;
   step.observations = observations;
   return step;
+}
+
+/**
+ * A call's token counts as opentraces TokenUsage: `input_tokens` all prompt tokens (cached ones
+ * included, as the format counts them), the cache counts only when the model's SDK gave them.
+ */
+function tokenUsage(usage: { prompt_tokens: number; completion_tokens: number; cache_read_tokens?: number; cache_creation_tokens?: number }): TokenUsage {
+  return {
+    input_tokens: usage.prompt_tokens,
+    output_tokens: usage.completion_tokens,
+    ...(usage.cache_read_tokens !== undefined ? { cache_read_tokens: usage.cache_read_tokens } : {}),
+    ...(usage.cache_creation_tokens !== undefined ? { cache_write_tokens: usage.cache_creation_tokens } : {}),
+  };
 }
 
 /** What a main step has no field for: the iteration, its time, its code's locals and final answers, its extra keys. */
@@ -234,9 +248,21 @@ function outcomeOf(record: TrajectoryRecord, threshold: number): Outcome | null 
 function metricsOf(record: TrajectoryRecord, iterations: readonly IterationLine[], steps: readonly Step[]): Metrics {
   let inputTokens = 0;
   let outputTokens = 0;
+  let cacheRead = 0;
+  let cacheWrite = 0;
+  // The hit rate is known only over calls whose SDK reported cache counts.
+  let cachedCallsInput = 0;
+  let cacheReported = false;
   for (const step of steps) {
-    inputTokens += step.token_usage?.input_tokens ?? 0;
-    outputTokens += step.token_usage?.output_tokens ?? 0;
+    const usage = step.token_usage;
+    inputTokens += usage?.input_tokens ?? 0;
+    outputTokens += usage?.output_tokens ?? 0;
+    cacheRead += usage?.cache_read_tokens ?? 0;
+    cacheWrite += usage?.cache_write_tokens ?? 0;
+    if (usage?.cache_read_tokens !== undefined || usage?.cache_write_tokens !== undefined) {
+      cacheReported = true;
+      cachedCallsInput += usage.input_tokens ?? 0;
+    }
   }
   let duration: number | null = null;
   const start = record.metadata?.timestamp;
@@ -252,10 +278,10 @@ function metricsOf(record: TrajectoryRecord, iterations: readonly IterationLine[
     total_steps: steps.length,
     total_input_tokens: inputTokens,
     total_output_tokens: outputTokens,
-    total_cache_read_tokens: 0,
-    total_cache_creation_tokens: 0,
+    total_cache_read_tokens: cacheRead,
+    total_cache_creation_tokens: cacheWrite,
     total_duration_s: duration,
-    cache_hit_rate: null,
+    cache_hit_rate: cacheReported && cachedCallsInput > 0 ? Math.min(1, cacheRead / cachedCallsInput) : null,
     // Known only from a price table (ExportOptions.prices); never guessed.
     estimated_cost_usd: null,
   };

@@ -71,8 +71,10 @@ export function estimateCost(calls: Iterable<{ model: string | null | undefined;
       unpriced.add(model ?? "(no model name)");
       continue;
     }
+    // input_tokens counts cached prompt tokens too; they are priced at the cache rates instead.
+    const cached = (usage.cache_read_tokens ?? 0) + (usage.cache_write_tokens ?? 0);
     usd +=
-      ((usage.input_tokens ?? 0) * price.input_usd_per_mtok +
+      (Math.max(0, (usage.input_tokens ?? 0) - cached) * price.input_usd_per_mtok +
         (usage.output_tokens ?? 0) * price.output_usd_per_mtok +
         (usage.cache_read_tokens ?? 0) * (price.cache_read_usd_per_mtok ?? price.input_usd_per_mtok) +
         (usage.cache_write_tokens ?? 0) * (price.cache_write_usd_per_mtok ?? price.input_usd_per_mtok)) /

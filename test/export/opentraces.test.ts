@@ -226,3 +226,32 @@ test("a restarted context: the whole prompt is new input again, so the trace sti
     ["agent", "Attempt 3.\n```repl\ncheck(3)\n```"],
   ]);
 });
+
+test("cache counts, when the model's SDK gave them, become cache token usage, totals and a hit rate; cached tokens are priced at the cache rates", () => {
+  const django = records.find((r) => r.sessionId === TREE_SESSIONS[0]) as TrajectoryRecord;
+  const [first, second] = django.iterations;
+  const cached: TrajectoryRecord = {
+    ...django,
+    iterations: [
+      { ...first!, usage: { prompt_tokens: 310, completion_tokens: 42, cache_read_tokens: 0, cache_creation_tokens: 300 } },
+      { ...second!, usage: { prompt_tokens: 480, completion_tokens: 30, cache_read_tokens: 300, cache_creation_tokens: 0 } },
+    ],
+  };
+  const prices = {
+    "qwen2.5-coder-32b": { input_usd_per_mtok: 1, output_usd_per_mtok: 2, cache_read_usd_per_mtok: 0.1, cache_write_usd_per_mtok: 1.25 },
+    "qwen2.5-7b": { input_usd_per_mtok: 0.1, output_usd_per_mtok: 0.4 },
+  };
+  const trace = toOpenTraces(cached, { prices });
+  expect(validate(trace), JSON.stringify(validate.errors)).toBe(true);
+  expect(trace.steps?.filter((s) => s.call_type === "main" && s.agent_role === "action").map((s) => s.token_usage)).toEqual([
+    { input_tokens: 310, output_tokens: 42, cache_read_tokens: 0, cache_write_tokens: 300 },
+    { input_tokens: 480, output_tokens: 30, cache_read_tokens: 300, cache_write_tokens: 0 },
+  ]);
+  expect(trace.metrics).toMatchObject({
+    total_input_tokens: 910,
+    total_cache_read_tokens: 300,
+    total_cache_creation_tokens: 300,
+    cache_hit_rate: 300 / 790, // over the calls that reported cache counts (the sub-model call did not)
+    estimated_cost_usd: expect.closeTo(((10 + 180) * 1 + 300 * 1.25 + 300 * 0.1 + 72 * 2 + 120 * 0.1 + 9 * 0.4) / 1e6, 15),
+  });
+});
