@@ -10,7 +10,7 @@
 // Run `npm run build` first: it measures dist/, the code users get.
 import os from "node:os";
 import { applyContentPolicy } from "../dist/index.js";
-import { ADVERSARIAL_INPUTS, benignText } from "./lib/adversarial-text.mjs";
+import { ADVERSARIAL_INPUTS, benignText, iterationLineWith as line } from "./lib/adversarial-text.mjs";
 
 const args = process.argv.slice(2);
 const smoke = args.includes("--smoke");
@@ -21,21 +21,6 @@ const flag = (name, fallback) => {
 };
 const size = flag("size", smoke ? 64 * 1024 : 1024 * 1024);
 const rounds = flag("rounds", smoke ? 1 : 3);
-
-function line(value) {
-  const stdout = typeof value === "string" ? value : "";
-  const locals = typeof value === "string" ? {} : value;
-  return {
-    type: "iteration",
-    iteration: 1,
-    timestamp: "2026-02-16T10:00:00.000Z",
-    prompt: [{ role: "user", content: "print the environment" }],
-    response: "```repl\nimport os; print(os.environ)\n```",
-    code_blocks: [{ code: "import os; print(os.environ)", result: { stdout, stderr: "", locals, execution_time: 0.1 } }],
-    final_answer: null,
-    iteration_time: 0.2,
-  };
-}
 
 function ms(record) {
   const started = performance.now();

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { applyContentPolicy } from "../src/content-policy.js";
-import { ADVERSARIAL_INPUTS, benignText, type AdversarialInput } from "../bench/lib/adversarial-text.mjs";
+import { ADVERSARIAL_INPUTS, benignText, iterationLineWith, type AdversarialInput } from "../bench/lib/adversarial-text.mjs";
 
 /**
  * The most an adversarial input may cost, as a multiple of benign text of the same size.
@@ -17,24 +17,6 @@ import { ADVERSARIAL_INPUTS, benignText, type AdversarialInput } from "../bench/
 const MAX_RATIO = 40;
 /** Attempts per input: a ratio over the bound is measured again, to rule out a noisy moment. */
 const ATTEMPTS = 5;
-
-function iterationLine(stdout: string, locals: Record<string, string> = {}): Record<string, unknown> {
-  return {
-    type: "iteration",
-    iteration: 1,
-    timestamp: "2026-02-16T10:00:00.000Z",
-    prompt: [{ role: "user", content: "print the environment" }],
-    response: "```repl\nimport os; print(os.environ)\n```",
-    code_blocks: [{ code: "import os; print(os.environ)", result: { stdout, stderr: "", locals, execution_time: 0.1 } }],
-    final_answer: null,
-    iteration_time: 0.2,
-  };
-}
-
-function lineOf(input: AdversarialInput, size: number): Record<string, unknown> {
-  const built = input.build(size);
-  return typeof built === "string" ? iterationLine(built) : iterationLine("", built);
-}
 
 /** Milliseconds applyContentPolicy takes on `line`, `times` over; fails on a policy error (a throw inside). */
 function cost(line: Record<string, unknown>, times: number): number {
@@ -52,7 +34,7 @@ function cost(line: Record<string, unknown>, times: number): number {
  * measurement is milliseconds long, well above the scheduler's slices on a busy machine.
  */
 function ratio(input: AdversarialInput, size: number, benign: Record<string, unknown>): number {
-  const line = lineOf(input, size);
+  const line = iterationLineWith(input.build(size));
   const times = Math.max(1, Math.round((256 * 1024) / size));
   let best = Infinity;
   for (let i = 0; i < ATTEMPTS && best > MAX_RATIO; i++) {
@@ -63,7 +45,7 @@ function ratio(input: AdversarialInput, size: number, benign: Record<string, unk
 }
 
 function overBound(size: number): string[] {
-  const benign = iterationLine(benignText(size));
+  const benign = iterationLineWith(benignText(size));
   cost(benign, 3); // warm-up
   const over: string[] = [];
   for (const input of ADVERSARIAL_INPUTS) {

@@ -9,3 +9,4 @@ export interface AdversarialInput {
 }
 export const ADVERSARIAL_INPUTS: readonly AdversarialInput[];
 export function benignText(size: number): string;
+export function iterationLineWith(value: string | Record<string, string>): Record<string, unknown>;

@@ -82,6 +82,25 @@ const ORDINARY = [
   "The quick brown fox jumps over the lazy dog; 2+2=4 and x: int = 3.",
 ].join("\n");
 
+/**
+ * An iteration line as a file holds it, with `value` (an input's text, or locals) where a
+ * rollout's output goes: what applyContentPolicy is measured on.
+ */
+export function iterationLineWith(value) {
+  const stdout = typeof value === "string" ? value : "";
+  const locals = typeof value === "string" ? {} : value;
+  return {
+    type: "iteration",
+    iteration: 1,
+    timestamp: "2026-02-16T10:00:00.000Z",
+    prompt: [{ role: "user", content: "print the environment" }],
+    response: "```repl\nimport os; print(os.environ)\n```",
+    code_blocks: [{ code: "import os; print(os.environ)", result: { stdout, stderr: "", locals, execution_time: 0.1 } }],
+    final_answer: null,
+    iteration_time: 0.2,
+  };
+}
+
 /** Ordinary text of `size` UTF-16 units: what an adversarial input is measured against. */
 export function benignText(size) {
   return repeatTo(`${ORDINARY}\n`, size);
