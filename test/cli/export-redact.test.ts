@@ -4,6 +4,7 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TrajectoryLogger } from "../../src/index.js";
+import { ADVERSARIAL_INPUTS, benignText } from "../../bench/lib/adversarial-text.mjs";
 import { TraceRecordSchema } from "../../src/export/opentraces-schema.js";
 import { jsonLines, runCli } from "./run-cli.js";
 
@@ -75,5 +76,33 @@ describe("trajlog export --redact", () => {
     expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
     const plain = jsonLines((await runCli(["export", logDir, "--all", "-q"])).stdout)[0] as Record<string, unknown>;
     expect("security" in plain).toBe(false);
+  });
+
+  test("takes linear time on text built to make redaction slow", { timeout: 120_000 }, async () => {
+    // Written unredacted: 1 MiB outputs that made each pattern scan again at every step.
+    const names = ['"password="', '"token="', '"aws_secret_access_key="', '"apikey="', `"'password'="`];
+    const adversarial = names.map((name) => ADVERSARIAL_INPUTS.find((input) => input.name === name)?.build(1024 * 1024) as string);
+    const dirs = { benign: path.join(work, "benign"), adversarial: path.join(work, "adversarial") };
+    for (const [which, dir] of Object.entries(dirs)) {
+      const logger = new TrajectoryLogger({ logDir: dir, experimentName: which, sampleRate: 1, redact: false });
+      const session = logger.startSession({ instanceId: which, trainingStep: 1, modelName: "m" });
+      for (const text of adversarial) {
+        session.logIteration({ prompt: "print the environment", response: "ok", code: "print(env)", result: { stdout: which === "benign" ? benignText(text.length) : text } });
+      }
+      await session.finalize({ reward: 0 });
+      await logger.close();
+    }
+    // Interleaved, best of two each: the ratio of wall times, process start-up included.
+    const times = { benign: Infinity, adversarial: Infinity };
+    for (let round = 0; round < 2; round++) {
+      for (const which of ["benign", "adversarial"] as const) {
+        const started = performance.now();
+        const run = await runCli(["export", dirs[which], "--all", "--redact", "--format", "messages", "-q"]);
+        times[which] = Math.min(times[which], performance.now() - started);
+        expect(run.code).toBe(0);
+        expect(run.stdout).not.toContain("policy_error");
+      }
+    }
+    expect(times.adversarial / times.benign, `adversarial ${times.adversarial.toFixed(0)} ms, benign ${times.benign.toFixed(0)} ms`).toBeLessThan(5);
   });
 });

@@ -111,6 +111,26 @@ describe("BuiltinRedactor on JSON text", () => {
     expect(only.kinds).toEqual(["jwt"]);
   });
 
+  it("takes an encrypted PEM key whole: its headers, blank line, body and END line", () => {
+    const body = Array.from({ length: 4 }, (_, i) => `${"MIIEowIBAAKCAQEA".repeat(4)}${i}`).join("\n");
+    const pem = `-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,FE1B7C3A9D2E4F60\n\n${body}\n-----END RSA PRIVATE KEY-----`;
+    const { text, c } = redact({ v: `$ cat key.pem\n${pem}\n$ ` });
+    expect(JSON.parse(text)).toEqual({ v: "$ cat key.pem\n[REDACTED:private_key]\n$ " });
+    expect(c).toEqual({ redactions: 1, truncations: 0, byKind: { private_key: 1 } });
+  });
+
+  it("reads a secret-shaped run of 8 MiB (the default line cap) in one pass, without a stack overflow", () => {
+    const run = "a".repeat(8 * 1024 * 1024);
+    const cases: Array<[string, string]> = [
+      ["ghp_", "[REDACTED:github_token]"],
+      ["Bearer ", "Bearer [REDACTED:bearer_token]"],
+      ["-----BEGIN PRIVATE KEY-----\n", "[REDACTED:private_key]"],
+    ];
+    for (const [prefix, marker] of cases) {
+      expect(JSON.parse(redact({ v: `x ${prefix}${run} y` }).text)).toEqual({ v: `x ${marker} y` });
+    }
+  });
+
   it("writes markers that need no escaping in JSON", () => {
     for (const kind of BUILTIN_SECRET_KINDS) {
       const marker = redactionMarker(kind);
