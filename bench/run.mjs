@@ -41,7 +41,7 @@ const PLANS = {
     sampledOut: { batches: 2, rollouts: 500 },
     manySessions: { sessions: 40, iterations: 2, runs: 1 },
     // A small cap, so that even one second of logging on a slow machine goes past it.
-    stalledDisk: { seconds: 1, lineBytes: 10240, maxBufferBytes: 2 * 1024 * 1024 },
+    stalledDisk: { seconds: 1, lineBytes: 10240, maxBufferBytes: 2 * 1024 * 1024, untilDropped: true },
     runBudgetMs: 120_000,
   },
 };

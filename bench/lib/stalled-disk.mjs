@@ -25,9 +25,11 @@ const MB = 1e6;
  * `churn`: false keeps the same 32 rollouts logging for the whole stall (what the cap bounds);
  * true ends them every 15 iterations and starts 32 new ones without awaiting `finalize`, as
  * fast as the CPU allows: their metadata and summary lines are kept whatever the cap (so that
- * every file stays well-formed), which shows what that costs.
+ * every file stays well-formed), which shows what that costs. `untilDropped` (the smoke run)
+ * goes on past `seconds`, up to ten times as long, until the cap has made a line drop: on a
+ * loaded machine one second may not be enough to fill even a small cap.
  */
-export async function run({ seconds, lineBytes, workDir, maxBufferBytes, churn = false }) {
+export async function run({ seconds, lineBytes, workDir, maxBufferBytes, churn = false, untilDropped = false }) {
   const { rollouts } = makeWorkload({ lineBytes });
   const cap = maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
   const dir = path.join(workDir, `stalled-${process.pid}`);
@@ -48,12 +50,17 @@ export async function run({ seconds, lineBytes, workDir, maxBufferBytes, churn =
 
   let logged = 0;
   let sessionsStarted = 0;
-  const deadline = Date.now() + seconds * 1000;
-  for (let round = 0; Date.now() < deadline; round++) {
+  const started = Date.now();
+  const going = () => {
+    const elapsed = Date.now() - started;
+    if (elapsed < seconds * 1000) return true;
+    return untilDropped && elapsed < seconds * 10_000 && logger.stats().linesDropped === 0;
+  };
+  for (let round = 0; going(); round++) {
     const sessions = rollouts.map((r) => logger.startSession({ ...r.start, trainingStep: round }));
     sessionsStarted += sessions.length;
     const iterations = rollouts[0].inputs.length;
-    for (let i = 0; (!churn || i < iterations) && Date.now() < deadline; i++) {
+    for (let i = 0; (!churn || i < iterations) && going(); i++) {
       for (let s = 0; s < sessions.length; s++) {
         const input = rollouts[s].inputs[i % iterations];
         sessions[s].logIteration(churn ? input : { ...input, iteration: i + 1 });
