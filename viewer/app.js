@@ -8,9 +8,22 @@ import { experimentsPage } from "./pages/experiments.js";
 import { sessionsPage } from "./pages/sessions.js";
 import { sessionPage } from "./pages/session.js";
 import { instancePage } from "./pages/instance.js";
+import { groupPage } from "./pages/group.js";
+import { searchPage } from "./pages/search.js";
+import { comparePage } from "./pages/compare.js";
 
 const POLL_MS = 2000;
-const PAGES = { "": experimentsPage, sessions: sessionsPage, session: sessionPage, instance: instancePage };
+const PAGES = {
+  "": experimentsPage,
+  sessions: sessionsPage,
+  session: sessionPage,
+  instance: instancePage,
+  group: groupPage,
+  search: searchPage,
+  compare: comparePage,
+};
+/** Pages reached from the sessions table light up its tab. */
+const TAB_OF = { session: "sessions", instance: "sessions", group: "sessions" };
 
 const main = document.getElementById("main");
 const status = document.getElementById("status");
@@ -22,7 +35,7 @@ async function render() {
   const id = ++renderId;
   const { page, params } = currentRoute();
   const show = PAGES[page];
-  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === (page === "session" || page === "instance" ? "sessions" : page));
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === (TAB_OF[page] ?? page));
   const box = h("div", { class: "page" }, h("p", { class: "muted loading" }, "Loading…"));
   fill(main, box);
   if (show === undefined) {
@@ -65,6 +78,8 @@ async function poll() {
 document.getElementById("nav").replaceChildren(
   h("a", { href: link(""), "data-page": "" }, "Experiments"),
   h("a", { href: link("sessions"), "data-page": "sessions" }, "Sessions"),
+  h("a", { href: link("search"), "data-page": "search" }, "Search"),
+  h("a", { href: link("compare"), "data-page": "compare" }, "Compare"),
 );
 window.addEventListener("hashchange", render);
 render();

@@ -2,6 +2,7 @@
 import path from "node:path";
 import type { FinalAnswer, IterationLine } from "../format.js";
 import { sessionState, type TrajectoryRecord } from "../reader.js";
+import { errorFacts } from "./error-facts.js";
 
 /** The task: `task` of the metadata line when it is a string, else the first user message of the first prompt. */
 export function taskText(record: TrajectoryRecord): string | null {
@@ -36,16 +37,10 @@ export function recordedPath(record: TrajectoryRecord, relPath: string | undefin
   return relPath ?? record.ref?.relPath ?? path.basename(record.path);
 }
 
-/** The session's error as one line of text, when the summary carries one. */
+/** The session's error as one line of text (`Name: message`), when the summary carries one. */
 export function errorText(record: TrajectoryRecord): string | null {
-  const error = record.summary?.error;
-  if (error === undefined || error === null) return null;
-  if (typeof error === "string") return error;
-  if (typeof error === "object") {
-    const { name, message } = error as { name?: unknown; message?: unknown };
-    if (typeof message === "string") return typeof name === "string" ? `${name}: ${message}` : message;
-  }
-  return JSON.stringify(error);
+  const facts = errorFacts(record.summary?.error);
+  return facts === null ? null : facts.heading;
 }
 
 /**

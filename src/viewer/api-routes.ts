@@ -20,6 +20,21 @@ import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
 import { compareSessions } from "./session-compare.js";
 import type { SessionSketches } from "./session-sketch.js";
+import { errorFacts } from "../internal/error-facts.js";
+import { computeStepStats } from "../step-stats.js";
+import {
+  SEARCH_FIELDS,
+  type CompareResponse,
+  type GroupResponse,
+  type InstanceResponse,
+  type OverviewResponse,
+  type SearchEnd,
+  type SearchHit,
+  type SearchProgress,
+  type StepResponse,
+} from "./api-types.js";
+import { groupRollouts, instanceSteps, stepGroups, type RowWithStatus } from "./groups.js";
+import { searchSessions } from "./search.js";
 
 /** What the handlers work from. */
 export interface ApiContext {
@@ -43,6 +58,11 @@ export const MAX_OUTLINE = 5000;
 export const MAX_SKETCHES = 500;
 /** Problems listed for a session; the count says how many there are. */
 const MAX_PROBLEMS = 100;
+/** Results a search gives by default, and at most. */
+export const DEFAULT_SEARCH_LIMIT = 100;
+export const MAX_SEARCH_LIMIT = 1000;
+/** Milliseconds between two progress lines of a search. */
+const SEARCH_PROGRESS_MS = 500;
 
 /** How the sample statistics treat forced sessions: left out and shown apart, or included. */
 export const FORCED_MODES = ["apart", "include"] as const;
@@ -63,8 +83,9 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       logDir: index.logDir,
       generation: index.generation,
       sessions: rows.length,
+      forced: includeForced ? "include" : "apart",
       experiments: experimentOverview(rows, (row) => index.measures(row, now), { includeForced }),
-    });
+    } satisfies OverviewResponse);
   },
 
   /** One page of the sessions table, filtered and sorted. */
@@ -96,6 +117,7 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       summary: summary.value,
       summaryLine: lines.summaryLine,
       summaryTruncated: summary.truncated,
+      errorFacts: errorFacts(lines.summary?.error),
       problems: lines.problems.slice(0, MAX_PROBLEMS),
       problemCount: lines.problems.length,
       iterationCount: lines.outline.length,
@@ -141,24 +163,115 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
     await pipeline(createReadStream(file), res).catch(() => res.destroy());
   },
 
-  /** Every session of one instance of one experiment, by training step, each with a sketch of how it went. */
-  "/api/instance": async (context, query, res) => {
-    const { index } = context;
+  /** One instance at every training step, compactly: a grid of steps × rollouts. */
+  "/api/instance": async ({ index }, query, res) => {
     const experiment = query.requiredString("experiment");
     const instance = query.requiredString("instance");
-    const page = querySessions(index.rows(), (row) => index.status(row), {
+    const rows = withStatus(index, (row) => row.experiment === experiment && row.instanceId === instance);
+    const steps = instanceSteps(rows);
+    sendJson(res, {
       experiment,
-      instance,
-      sort: "step",
-      limit: Number.MAX_SAFE_INTEGER,
-    });
-    const rows = [];
-    for (const [i, row] of page.rows.entries()) {
-      const file = path.join(index.logDir, ...row.relPath.split("/"));
-      const sketch = i < MAX_SKETCHES ? await context.sketches.get(file, row).catch(() => null) : null;
-      rows.push({ ...row, sketch });
+      instanceId: instance,
+      sessions: rows.length,
+      maxRollouts: steps.reduce((max, step) => Math.max(max, step.rollouts.length), 0),
+      steps,
+    } satisfies InstanceResponse);
+  },
+
+  /** A GRPO group: every rollout of one instance at one step, ranked by reward, with advantages. */
+  "/api/group": async (context, query, res) => {
+    const { index } = context;
+    const experiment = query.requiredString("experiment");
+    const step = query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER);
+    if (step === undefined) throw new HttpError(400, 'query parameter "step" is required');
+    const instance = query.requiredString("instance");
+    const rows = withStatus(index, (row) => row.experiment === experiment && row.trainingStep === step && row.instanceId === instance);
+    const { figures, partial, rollouts } = groupRollouts(rows);
+    const withSketches = [];
+    for (const [i, rollout] of rollouts.entries()) {
+      const file = path.join(index.logDir, ...rollout.relPath.split("/"));
+      const sketch = i < MAX_SKETCHES ? await context.sketches.get(file, rollout).catch(() => null) : null;
+      withSketches.push({ ...rollout, sketch });
     }
-    sendJson(res, { experiment, instanceId: instance, rows });
+    sendJson(res, {
+      experiment,
+      step,
+      instanceId: instance,
+      mean: figures.mean,
+      std: figures.std,
+      zeroVariance: figures.zeroVariance,
+      rewarded: figures.rewarded,
+      partial,
+      rollouts: withSketches,
+    } satisfies GroupResponse);
+  },
+
+  /** One step of one experiment: its figures and its groups, zero-variance ones first. */
+  "/api/step": async ({ index }, query, res) => {
+    const experiment = query.requiredString("experiment");
+    const step = query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER);
+    if (step === undefined) throw new HttpError(400, 'query parameter "step" is required');
+    const now = Date.now();
+    const rows = withStatus(index, (row) => row.experiment === experiment && row.trainingStep === step);
+    sendJson(res, {
+      experiment,
+      step,
+      stats: computeStepStats(rows.map((row) => index.measures(row, now)))[0] ?? null,
+      groups: stepGroups(rows),
+    } satisfies StepResponse);
+  },
+
+  /**
+   * Full-text search, streamed as JSON lines: one {@link SearchHit} per match as it is found,
+   * a progress line now and then, and a last line `{ "done": true, ... }`.
+   */
+  "/api/search": async ({ index }, query, res) => {
+    const text = query.requiredString("q");
+    const experiment = query.string("experiment");
+    const step = query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER);
+    const instance = query.string("instance");
+    const minReward = query.number("minReward");
+    const maxReward = query.number("maxReward");
+    const fields = query.list("fields", SEARCH_FIELDS);
+    const limit = query.integer("limit", DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT);
+    const order = query.oneOf("order", ["asc", "desc"] as const, "asc");
+    const rows = index.rows().filter(
+      (row) =>
+        (experiment === undefined || row.experiment === experiment) &&
+        (step === undefined || row.trainingStep === step) &&
+        (instance === undefined || row.instanceId === instance) &&
+        (minReward === undefined || (row.reward !== null && row.reward >= minReward)) &&
+        (maxReward === undefined || (row.reward !== null && row.reward <= maxReward)),
+    );
+    if (order === "desc") rows.reverse();
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "application/x-ndjson; charset=utf-8", "Cache-Control": "no-store" });
+    const write = async (value: SearchHit | SearchProgress | SearchEnd): Promise<void> => {
+      // Back-pressure: a slow reader pauses the search rather than filling memory.
+      if (!res.write(`${JSON.stringify(value)}\n`) && !abort.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.on("drain", done);
+          res.on("close", done);
+        });
+      }
+    };
+    const count = { sessionsSearched: 0, results: 0 };
+    const progress = setInterval(() => {
+      if (!abort.signal.aborted) res.write(`${JSON.stringify({ progress: { ...count, sessionsTotal: rows.length } } satisfies SearchProgress)}\n`);
+    }, SEARCH_PROGRESS_MS);
+    try {
+      const { capped } = await searchSessions(index.logDir, rows, { text, limit, ...(fields ? { fields } : {}) }, write, count, abort.signal);
+      if (!abort.signal.aborted) await write({ done: true, sessionsSearched: count.sessionsSearched, sessionsTotal: rows.length, results: count.results, capped });
+    } finally {
+      clearInterval(progress);
+      res.end();
+    }
   },
 
   /** Two sessions side by side, iteration by iteration, as line diffs. */
@@ -175,9 +288,17 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       offset,
       limit,
       pairs,
-    });
+    } satisfies CompareResponse);
   },
 };
+
+/** The index's rows that pass `keep`, each with its status now. */
+function withStatus(index: SessionIndex, keep: (row: SessionRow) => boolean): RowWithStatus[] {
+  const now = Date.now();
+  const out: RowWithStatus[] = [];
+  for (const row of index.rows()) if (keep(row)) out.push({ ...row, status: index.status(row, now) });
+  return out;
+}
 
 /** A session the index knows, by its relative path, checked to resolve inside the log directory. */
 async function locateSession(context: ApiContext, rel: string): Promise<{ row: SessionRow; file: string }> {

@@ -41,6 +41,33 @@ export class QueryParams {
     return value;
   }
 
+  /** A finite number; undefined when absent. */
+  number(name: string): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || raw.trim() === "") {
+      throw new HttpError(400, `query parameter "${name}" must be a number; received ${JSON.stringify(raw)}`);
+    }
+    return value;
+  }
+
+  /** A comma-separated list of values from `allowed`; undefined when absent. */
+  list<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const items = raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    for (const item of items) {
+      if (!(allowed as readonly string[]).includes(item)) {
+        throw new HttpError(
+          400,
+          `query parameter "${name}" must be a comma-separated list of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; received ${JSON.stringify(raw)}`,
+        );
+      }
+    }
+    return items as T[];
+  }
+
   /** One of `allowed`; `fallback` when absent. */
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: undefined): T | undefined;

@@ -2,10 +2,11 @@
  * One session as the viewer's tables show it, built from the first and last lines of its file
  * only, so that indexing 10,000 sessions, or one of 100 MB, reads a few kilobytes per file.
  */
-import { createReadStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { parseSession, sessionState, type SessionRef, type SessionState, type TrajectoryRecord } from "../reader.js";
 import type { FinalAnswer, IterationLine } from "../format.js";
+import { streamLines } from "./line-stream.js";
+import { errorFacts } from "../internal/error-facts.js";
 import { addIteration, emptyIterationMeasures, isForced, type IterationMeasures } from "../step-stats.js";
 
 /** What the viewer shows of a session in its tables. */
@@ -100,7 +101,7 @@ export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs
     endedAt,
     durationSeconds: secondsBetween(startedAt, endedAt),
     finalAnswer: last === undefined ? null : cut(finalAnswerOf(last)),
-    error: record.summary === null ? null : cut(errorText(record.summary.error)),
+    error: errorLine(record.summary?.error),
     sizeBytes,
     mtimeMs,
   };
@@ -108,10 +109,7 @@ export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs
   return row;
 }
 
-/**
- * Adds the iteration lines of bytes [from, size) to `base`, one line in memory at a time; a
- * last line without its newline is still being written and waits for the next call.
- */
+/** Adds the iteration lines of bytes [from, size) to `base`; returns them and where they end. */
 async function measureLines(
   file: string,
   from: number,
@@ -119,32 +117,11 @@ async function measureLines(
   base: IterationMeasures = emptyIterationMeasures(),
 ): Promise<{ counted: IterationMeasures; to: number }> {
   const counted = { ...base };
-  if (size <= from) return { counted, to: from };
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let position = from;
   let to = from;
-  for await (const chunk of createReadStream(file, { start: from, end: size - 1, highWaterMark: CHUNK })) {
-    const bytes = chunk as Buffer;
-    let at = 0;
-    for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, at)) {
-      const tooLong = pendingBytes + nl - at > MAX_EDGE_LINE;
-      if (!tooLong) {
-        pending.push(bytes.subarray(at, nl + 1));
-        const iteration = parseSession(file, Buffer.concat(pending)).iterations[0];
-        if (iteration !== undefined) addIteration(counted, iteration);
-      }
-      pending = [];
-      pendingBytes = 0;
-      at = nl + 1;
-      to = position + at;
-    }
-    // A line longer than any the logger writes is skipped rather than held.
-    if (at < bytes.length && pendingBytes <= MAX_EDGE_LINE) {
-      pending.push(bytes.subarray(at));
-      pendingBytes += bytes.length - at;
-    }
-    position += bytes.length;
+  for await (const line of streamLines(file, from, size, MAX_EDGE_LINE)) {
+    const iteration = parseSession(file, line.bytes).iterations[0];
+    if (iteration !== undefined) addIteration(counted, iteration);
+    to = line.end;
   }
   return { counted, to };
 }
@@ -158,17 +135,6 @@ export function finalAnswerOf(iteration: IterationLine): string | null {
     if (typeof block.result.final_answer === "string") return block.result.final_answer;
   }
   return null;
-}
-
-/** A summary's `error` as one line of text: `Name: message` for an Error, JSON for the rest. */
-export function errorText(error: unknown): string | null {
-  if (error === undefined || error === null) return null;
-  if (typeof error === "string") return error;
-  if (typeof error === "object" && !Array.isArray(error)) {
-    const { name, message } = error as { name?: unknown; message?: unknown };
-    if (typeof message === "string") return typeof name === "string" && name !== "" ? `${name}: ${message}` : message;
-  }
-  return JSON.stringify(error);
 }
 
 /** The first line and the last two complete lines, read as a session (iterations: the last one only). */
@@ -241,6 +207,12 @@ function secondsBetween(from: string | null, to: string | null): number | null {
   if (from === null || to === null) return null;
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isFinite(ms) ? Math.max(0, ms / 1000) : null;
+}
+
+/** A summary's `error` as one short line: `Name: message`. */
+function errorLine(error: unknown): string | null {
+  const facts = errorFacts(error);
+  return facts === null ? null : cut(facts.heading);
 }
 
 function cut(text: string | null): string | null {

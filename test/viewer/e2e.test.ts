@@ -54,8 +54,11 @@ describe("trajlog view in a browser", () => {
       expect(await main.locator(".steps-table tbody tr").evaluateAll((rows) =>
         rows.map((row) => [row.getAttribute("data-step"), row.children[1]?.textContent])),
       ).toEqual(perStep.map((n, step) => [String(step), String(n)]));
-      // Two charts per experiment, drawn by uPlot.
-      expect(await main.locator("canvas").count()).toBe(2);
+      // Five charts per experiment, drawn by uPlot: reward, zero-variance groups, error rate, iterations, tokens.
+      expect(await main.locator("figure[data-chart]").evaluateAll((els) => els.map((el) => el.getAttribute("data-chart")))).toEqual([
+        "Reward per step", "Groups with zero reward variance", "Error rate", "Iterations per step", "Tokens per session",
+      ]);
+      expect(await main.locator("canvas").count()).toBe(5);
       await page.screenshot({ path: path.join(ARTIFACTS, "1-experiments.png") });
 
       // Step 2 → its sessions.
@@ -78,18 +81,21 @@ describe("trajlog view in a browser", () => {
       expect(await texts(page, "pre.iteration-response")).toEqual(record.iterations.map((it) => it.response));
       await page.screenshot({ path: path.join(ARTIFACTS, "3-session.png"), fullPage: true });
 
-      // → the same instance at every step, compared.
+      // → the same instance at every step: one grid row per step, the session we came from marked and compared as B.
       await page.getByTestId("across-steps").click();
       await page.waitForSelector(".pair");
       const instanceId = record.metadata?.instance_id as string;
       expect(await page.getByTestId("instance-title").textContent()).toBe(instanceId);
       const ofInstance = tree.sessions.filter((s) => s.experiment === EXPERIMENT && s.instanceId === instanceId);
-      expect(await attrs(page, ".step-column", "data-step")).toEqual(ofInstance.map((s) => String(s.step)).sort((a, b) => Number(a) - Number(b)));
+      const stepsOfInstance = [...new Set(ofInstance.map((s) => s.step))].sort((x, y) => x - y);
+      expect(await attrs(page, ".grid-row", "data-step")).toEqual(stepsOfInstance.map(String));
+      expect(await page.locator(".grid-cell[href]").count()).toBe(ofInstance.length);
+      expect(await attrs(page, ".grid-cell.focused", "href")).toEqual([`#/session?path=${encodeURIComponent(firstPath).replace(/%2F/g, "%2F")}`]);
+      // The detail shows the first step and the focused one side by side; B is the session we came from.
       expect(await attrs(page, ".step-column.focused", "data-path")).toEqual([firstPath]);
-      // The session we came from is B; A is the earliest step.
+      expect(await page.getByTestId("side-b").locator("a", { hasText: "open" }).getAttribute("href")).toBe(`#/session?path=${encodeURIComponent(firstPath)}`);
       const a = await readSession(path.join(tree.logDir, (await attrs(page, ".step-column", "data-path"))[0] as string));
       expect(await page.locator(".pair").count()).toBe(Math.min(10, Math.max(a.iterations.length, record.iterations.length)));
-      expect(await page.locator('select[name="b"]').inputValue()).toBe(firstPath);
       await page.screenshot({ path: path.join(ARTIFACTS, "4-instance.png"), fullPage: true });
       expect(problems).toEqual([]);
     } finally {

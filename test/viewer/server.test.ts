@@ -226,6 +226,7 @@ describe("GET /api/overview", () => {
       logDir,
       generation: 1,
       sessions: 5,
+      forced: "apart",
       experiments: [
         {
           experiment: "exp",
@@ -321,6 +322,7 @@ describe("GET /api/session and its iterations", () => {
       summary: null,
       summaryLine: null,
       summaryTruncated: {},
+      errorFacts: null,
       problems: [{ line: 3, message: expect.stringMatching(/^not valid JSON: /) }],
       problemCount: 1,
       iterationCount: 2,
@@ -376,17 +378,27 @@ describe("GET /api/session and its iterations", () => {
 });
 
 describe("an instance across steps", () => {
-  it("lists the instance's sessions by step, each with a sketch of how it went", async () => {
+  it("gives the instance as a grid of steps × rollouts", async () => {
     const { body } = await getJson("/api/instance?experiment=exp&instance=alpha");
-    const mark = (fields: object) => ({ errors: 0, subCalls: 0, codeBlocks: 0, final: false, seconds: 1.5, ...fields });
+    const cell = (rel: string, reward: number, iterations: number) => ({ path: rel, reward, status: "completed", forced: false, iterations });
     expect(body).toEqual({
       experiment: "exp",
       instanceId: "alpha",
-      rows: [
-        { ...ROWS.alpha0, sketch: { marks: [mark({ subCalls: 1, codeBlocks: 1 }), mark({ final: true })], opening: "answer 1" } },
-        { ...ROWS.alpha1, sketch: { marks: [mark({ final: true })], opening: "answer 1" } },
+      sessions: 2,
+      maxRollouts: 1,
+      steps: [
+        { step: 0, mean: 1, std: null, zeroVariance: false, partial: false, rollouts: [cell(FILES.alpha0, 1, 2)] },
+        { step: 1, mean: 0.5, std: null, zeroVariance: false, partial: false, rollouts: [cell(FILES.alpha1, 0.5, 1)] },
       ],
     });
+  });
+
+  it("gives each rollout of a group with a sketch of how it went", async () => {
+    const { body } = await getJson("/api/group?experiment=exp&step=0&instance=alpha");
+    const mark = (fields: object) => ({ errors: 0, subCalls: 0, codeBlocks: 0, final: false, seconds: 1.5, ...fields });
+    expect(body.rollouts).toEqual([
+      { ...ROWS.alpha0, path: FILES.alpha0, rank: 1, advantage: null, sketch: { marks: [mark({ subCalls: 1, codeBlocks: 1 }), mark({ final: true })], opening: "answer 1" } },
+    ]);
   });
 
   it("compares two sessions iteration by iteration as line diffs", async () => {
@@ -468,6 +480,21 @@ describe("path checks", () => {
     expect(response.body).not.toContain("secret");
   });
 
+  it("finds nothing through a link out of the log directory, and takes names in group, step, instance and search as text", async () => {
+    const search = await fetch(new URL("/api/search?q=secret", viewer.url));
+    expect((await search.text()).split("\n").filter((l) => l !== "" && !l.startsWith('{"progress"'))).toEqual([
+      JSON.stringify({ done: true, sessionsSearched: 5, sessionsTotal: 5, results: 0, capped: false }),
+    ]);
+    const group = await getJson("/api/group?experiment=..&step=0&instance=..%2F..%2Fsecret");
+    expect([group.status, group.body.rollouts]).toEqual([200, []]);
+    const instance = await getJson("/api/instance?experiment=..%2F..&instance=secret");
+    expect([instance.status, instance.body.steps]).toEqual([200, []]);
+    const step = await getJson("/api/step?experiment=..%2F..%2F&step=0");
+    expect([step.status, step.body.groups, step.body.stats]).toEqual([200, [], null]);
+    const searched = await raw("/api/search?q=x&experiment=..%2F..&instance=..%2Fsecret");
+    expect([searched.status, searched.body]).toEqual([200, `${JSON.stringify({ done: true, sessionsSearched: 0, sessionsTotal: 0, results: 0, capped: false })}\n`]);
+  });
+
   it("takes dots in free-text parameters as text", async () => {
     expect(await getJson("/api/sessions?q=..%2F..")).toEqual({ status: 200, body: { generation: 1, total: 0, offset: 0, limit: 50, rows: [] } });
   });
@@ -479,13 +506,16 @@ describe("path checks", () => {
 
 describe("read-only", () => {
   it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])("%s → 405", async (method) => {
-    for (const target of ["/", "/api/overview", `/api/raw?path=${encodeURIComponent(FILES.alpha0)}`, "/nope"]) {
+    for (const target of ["/", "/api/overview", `/api/raw?path=${encodeURIComponent(FILES.alpha0)}`, "/api/search?q=a", "/api/group?experiment=exp&step=0&instance=alpha", "/nope"]) {
       const response = await raw(target, { method });
       expect([target, response.status, response.headers.allow]).toEqual([target, 405, "GET"]);
     }
   });
 
   it("answers only requests addressed to this machine (no DNS rebinding)", async () => {
+    for (const target of ["/api/overview", "/api/search?q=a", "/api/group?experiment=exp&step=0&instance=alpha", "/api/step?experiment=exp&step=0", "/api/instance?experiment=exp&instance=alpha"]) {
+      expect([target, (await raw(target, { headers: { Host: "127.evil.com" } })).status]).toEqual([target, 403]);
+    }
     expect((await raw("/api/overview", { headers: { Host: "evil.example:80" } })).status).toBe(403);
     expect((await raw("/api/overview", { headers: { Host: `localhost:${viewer.port}` } })).status).toBe(200);
   });
@@ -517,7 +547,7 @@ describe("the index follows the directory", () => {
       iterations: detail.body.iterationCount,
     }).toEqual({ status: "completed", reward: 0.25, problems: [3, 5], pending: 0, iterations: 2 });
     const alpha = await getJson("/api/instance?experiment=exp&instance=alpha");
-    expect(alpha.body.rows.map((r: { trainingStep: number; status: string }) => [r.trainingStep, r.status])).toEqual([
+    expect(alpha.body.steps.map((s: { step: number; rollouts: { status: string }[] }) => [s.step, s.rollouts[0]?.status])).toEqual([
       [0, "completed"],
       [1, "completed"],
       [2, "live"],

@@ -20,6 +20,8 @@ export function rewardChart(steps, onPick, height = 220) {
     list.map((s) => s.rewardMax),
     list.map((s) => s.sessions),
     list.map((s) => (s.partial ? s.rewardMean : null)),
+    list.map((s) => s.rewardQuantiles?.p25 ?? null),
+    list.map((s) => s.rewardQuantiles?.p75 ?? null),
   ];
   return chart(
     {
@@ -41,8 +43,10 @@ export function rewardChart(steps, onPick, height = 220) {
           value: (_u, v) => (v === null ? "—" : String(v)),
         },
         partialSeries(),
+        { label: "p25", stroke: "rgba(79,70,229,0.0)", points: { show: false }, value: (_u, v) => fmtMean(v) },
+        { label: "p75", stroke: "rgba(79,70,229,0.0)", points: { show: false }, value: (_u, v) => fmtMean(v) },
       ],
-      bands: [{ series: [3, 2], fill: "rgba(79,70,229,0.10)" }],
+      bands: [{ series: [3, 2], fill: "rgba(79,70,229,0.08)" }, { series: [7, 6], fill: "rgba(79,70,229,0.16)" }],
       axes: [
         axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }),
         axis({ label: "reward" }),
@@ -57,16 +61,58 @@ export function rewardChart(steps, onPick, height = 220) {
 
 /** Mean iterations per step. */
 export function iterationsChart(steps, onPick, height = 220) {
-  const dataOf = (list) => [list.map((s) => s.step), list.map((s) => s.iterationsMean)];
+  return lineChart(steps, onPick, { label: "iterations", series: [{ label: "mean iterations", color: "#0891b2", value: (s) => s.iterationsMean }] }, height);
+}
+
+/** Share of groups with zero reward variance per step, in percent. */
+export function zeroVarianceChart(steps, onPick, height = 220) {
+  return lineChart(steps, onPick, {
+    label: "% of groups", max: 100, format: (v) => (v === null ? "—" : `${v.toFixed(0)} %`),
+    series: [{ label: "zero-variance groups", color: "#d97706", value: (s) => (s.zeroVarianceShare === null ? null : s.zeroVarianceShare * 100) }],
+  }, height);
+}
+
+/** Errored over finished sessions per step, in percent. */
+export function errorRateChart(steps, onPick, height = 220) {
+  return lineChart(steps, onPick, {
+    label: "% errored", max: 100, format: (v) => (v === null ? "—" : `${v.toFixed(0)} %`),
+    series: [{ label: "error rate", color: "#b91c1c", value: (s) => (s.errorRate === null ? null : s.errorRate * 100) }],
+  }, height);
+}
+
+/** Mean input and output tokens per session, per step. */
+export function tokensChart(steps, onPick, height = 220) {
+  return lineChart(steps, onPick, {
+    label: "tokens per session", format: (v) => (v === null ? "—" : Math.round(v).toLocaleString("en-US")),
+    series: [
+      { label: "tokens in", color: "#7c3aed", value: (s) => s.inputTokensMean },
+      { label: "tokens out", color: "#db2777", value: (s) => s.outputTokensMean },
+    ],
+  }, height);
+}
+
+/**
+ * One or more per-step lines from 0 up, with the partial steps ringed (on the first line).
+ * @param {{ label: string, max?: number, format?: (v: number|null) => string, series: { label: string, color: string, value: (s: object) => number|null }[] }} spec
+ */
+function lineChart(steps, onPick, spec, height) {
+  const format = spec.format ?? ((v) => fmtMean(v));
+  const first = spec.series[0];
+  const dataOf = (list) => [
+    list.map((s) => s.step),
+    ...spec.series.map((line) => list.map((s) => line.value(s))),
+    list.map((s) => (s.partial ? first.value(s) : null)),
+  ];
   return chart(
     {
       height,
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
+      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, spec.max ?? Math.max(1, Math.ceil((max ?? 1) * 1.15))] } },
       series: [
         { label: "step", value: (_u, v) => (v === null ? "—" : String(v)) },
-        { label: "mean iterations", stroke: "#0891b2", width: 2.5, fill: "rgba(8,145,178,0.08)", points: { size: 6, fill: "#0891b2" }, value: (_u, v) => fmtMean(v) },
+        ...spec.series.map((line) => ({ label: line.label, stroke: line.color, width: 2.5, points: { size: 6, fill: line.color }, value: (_u, v) => format(v) })),
+        partialSeries(),
       ],
-      axes: [axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }), axis({ label: "iterations" })],
+      axes: [axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }), axis({ label: spec.label })],
     },
     dataOf,
     steps,

@@ -26,3 +26,9 @@ export const sessionLink = (relPath, extra = {}) => link("session", { path: relP
 export const instanceLink = (experiment, instanceId, extra = {}) => link("instance", { experiment, instance: instanceId, ...extra });
 /** Link to the sessions table, filtered. */
 export const sessionsLink = (params = {}) => link("sessions", params);
+/** Link to a group: every rollout of one instance at one step. */
+export const groupLink = (experiment, step, instanceId) => link("group", { experiment, step, instance: instanceId });
+/** Link to any two sessions compared iteration by iteration. */
+export const compareLink = (a, b, extra = {}) => link("compare", { a, b, ...extra });
+/** Link to the search page. */
+export const searchLink = (params = {}) => link("search", params);

@@ -2,16 +2,17 @@
 import { api } from "../lib/api.js";
 import { fill, h, setTitle } from "../lib/dom.js";
 import { fmtInt, fmtMean, fmtTime, plural } from "../lib/format.js";
-import { sessionsLink } from "../lib/links.js";
-import { iterationsChart, rewardChart } from "../lib/charts.js";
+import { link, sessionsLink } from "../lib/links.js";
+import { errorRateChart, iterationsChart, rewardChart, tokensChart, zeroVarianceChart } from "../lib/charts.js";
 import { rewardCell } from "../lib/widgets.js";
 
 /** Renders the experiments page into `root`. */
-export async function experimentsPage(root) {
+export async function experimentsPage(root, params) {
   setTitle("Experiments");
+  const forced = params?.get("forced") === "include" ? "include" : "apart";
   let shown = null;
   const render = async () => {
-    const overview = await api("overview");
+    const overview = await api("overview", { forced });
     // While a run writes, the same experiments come back with new numbers: update in place,
     // so that the charts do not flicker or lose the cursor.
     const names = overview.experiments.map((e) => e.experiment).join("\n");
@@ -27,6 +28,10 @@ export async function experimentsPage(root) {
       h("div", { class: "page-head" },
         h("h1", null, "Experiments"),
         h("p", { class: "muted" }, count, h("code", null, overview.logDir)),
+        h("p", { class: "muted small", "data-testid": "forced-mode" },
+          forced === "apart"
+            ? ["Forced sessions are left out of every figure and shown apart. ", h("a", { href: link("", { forced: "include" }) }, "Count them in")]
+            : ["Forced sessions are counted in every figure. ", h("a", { href: link("") }, "Leave them out")]),
       ),
       cards.length > 0
         ? cards
@@ -43,12 +48,18 @@ function summaryText(overview) {
 
 /** An experiment's card; `card.update(experiment)` refreshes its numbers in place. */
 function experimentCard(experiment) {
-  const go = (step) => {
-    location.hash = sessionsLink({ experiment: experiment.experiment, step });
+  // Every chart point leads to the sessions behind it (and the step's groups).
+  const go = (step, extra = {}) => {
+    location.hash = sessionsLink({ experiment: experiment.experiment, step, ...extra });
   };
   const facts = h("p", { class: "muted facts-line" }, factsText(experiment));
-  const reward = rewardChart(experiment.steps, go);
-  const iterations = iterationsChart(experiment.steps, go);
+  const charts = [
+    ["Reward per step", "(mean; p25–p75 and min–max bands; sessions as bars)", rewardChart(experiment.steps, go)],
+    ["Groups with zero reward variance", "(share per step: groups whose rollouts all got the same reward teach nothing)", zeroVarianceChart(experiment.steps, go)],
+    ["Error rate", "(errored of finished sessions)", errorRateChart(experiment.steps, (step) => go(step, { status: "errored" }))],
+    ["Iterations per step", "(mean per session)", iterationsChart(experiment.steps, go)],
+    ["Tokens per session", "(mean, root calls and sub-model calls)", tokensChart(experiment.steps, go)],
+  ];
   let table = stepsTable(experiment);
   const card = h(
     "section",
@@ -59,15 +70,14 @@ function experimentCard(experiment) {
     ),
     facts,
     h("div", { class: "charts" },
-      h("figure", null, h("figcaption", null, "Reward per step ", h("span", { class: "muted" }, "(mean, min–max band, sessions as bars)")), reward),
-      h("figure", null, h("figcaption", null, "Iterations per step ", h("span", { class: "muted" }, "(mean)")), iterations),
+      charts.map(([title, note, box]) => h("figure", { "data-chart": title }, h("figcaption", null, `${title} `, h("span", { class: "muted" }, note)), box)),
+      h("p", { class: "muted small chart-note" }, "Amber rings mark partial steps: sessions still running, figures still moving. Forced sessions are left out."),
     ),
     table,
   );
   card.update = (next) => {
     facts.textContent = factsText(next);
-    reward.update(next.steps);
-    iterations.update(next.steps);
+    for (const [, , box] of charts) box.update(next.steps);
     const fresh = stepsTable(next);
     table.replaceWith(fresh);
     table = fresh;
@@ -102,7 +112,10 @@ function stepsTable(experiment) {
       h("td", { class: "num", "data-testid": "forced" }, s.forced > 0 ? `${fmtInt(s.forced)} · mean ${fmtMean(s.forcedRewardMean)}` : "0"),
       h("td", { class: "num" }, rewardCell(s.rewardMean === null ? null : Number(s.rewardMean.toFixed(3)))),
       h("td", { class: "reward-bar-cell" }, rewardBar(s, bounds)),
+      h("td", { class: "num", "data-testid": "zero-variance" }, s.zeroVarianceShare === null ? "—" : `${Math.round(s.zeroVarianceShare * 100)} % of ${s.groups}`),
+      h("td", { class: "num" }, s.errorRate === null ? "—" : `${Math.round(s.errorRate * 100)} %`),
       h("td", { class: "num" }, fmtMean(s.iterationsMean)),
+      h("td", { class: "num" }, s.inputTokensMean === null ? "—" : `${fmtInt(Math.round(s.inputTokensMean))} / ${fmtInt(Math.round(s.outputTokensMean))}`),
     ),
   );
   return h("table", { class: "table steps-table" },
@@ -110,7 +123,9 @@ function stepsTable(experiment) {
       h("th", { class: "num" }, "Step"), h("th", { class: "num" }, "Sessions"), h("th", { class: "num" }, "Completed"),
       h("th", { class: "num" }, "Errored"), h("th", { class: "num" }, "Incomplete"),
       h("th", { class: "num", title: "forced sessions: counted, but left out of every figure to the right" }, "Forced (apart)"),
-      h("th", { class: "num" }, "Mean reward"), h("th", null, "Min – max"), h("th", { class: "num" }, "Mean iterations"),
+      h("th", { class: "num" }, "Mean reward"), h("th", null, "Min – max"),
+      h("th", { class: "num", title: "groups (instances with two or more rewards) whose rewards are all equal" }, "Zero variance"),
+      h("th", { class: "num" }, "Error rate"), h("th", { class: "num" }, "Mean iterations"), h("th", { class: "num" }, "Tokens in / out"),
     )),
     h("tbody", null, rows),
   );

@@ -1,96 +1,213 @@
-// Page 4: one task instance across training steps. Every logged session of the instance,
-// ordered by step, side by side; then two chosen sessions compared iteration by iteration.
+// Page 4: one task instance across training steps. A compact grid (rows: training steps,
+// cells: that step's rollouts ranked by reward, coloured by reward) that stays readable at
+// hundreds of steps because only the rows in view are in the page; the side-by-side detail
+// of one or two chosen steps; two chosen sessions compared iteration by iteration.
 import { api } from "../lib/api.js";
 import { fill, h, setTitle } from "../lib/dom.js";
-import { fmtSeconds, plural } from "../lib/format.js";
-import { instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
+import { fmtMean, fmtReward, fmtSeconds, plural } from "../lib/format.js";
+import { groupLink, instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
 import { rewardChart } from "../lib/charts.js";
-import { diffStats, splitDiff } from "../lib/diff-view.js";
-import { pager, rewardCell, statusBadge } from "../lib/widgets.js";
+import { rewardCell, statusBadge } from "../lib/widgets.js";
+import { renderCompare } from "../lib/compare-view.js";
+import { errorLine } from "../lib/error-view.js";
 
-const COMPARE_PAGE = 10;
+/** @typedef {import("../../src/viewer/api-types.ts").InstanceResponse} InstanceResponse */
+/** @typedef {import("../../src/viewer/api-types.ts").InstanceStep} InstanceStep */
+/** @typedef {import("../../src/viewer/api-types.ts").GroupResponse} GroupResponse */
+
+const ROW_HEIGHT = 24;
+const GRID_HEIGHT = 480;
+const OVERSCAN = 8;
+const MAX_DETAIL_STEPS = 2;
 
 /** Renders the instance page for `params.experiment` and `params.instance`. */
 export async function instancePage(root, params) {
   const experiment = params.get("experiment") ?? "";
   const instance = params.get("instance") ?? "";
   setTitle(`${instance} across steps`);
+  /** @type {InstanceResponse} */
   const data = await api("instance", { experiment, instance });
-  const rows = data.rows;
-  if (rows.length === 0) {
+  if (data.steps.length === 0) {
     fill(root, h("div", { class: "empty" }, "No session of this instance in this experiment."));
     return {};
   }
-  // Compare the first and last step by default, or the session the user came from.
   const focus = params.get("focus");
-  const a = params.get("a") ?? rows[0].relPath;
-  const lastCompleted = [...rows].reverse().find((row) => row.status === "completed") ?? rows[rows.length - 1];
-  const b = params.get("b") ?? (focus && focus !== a ? focus : lastCompleted.relPath);
-  const compareOffset = Math.max(0, Number(params.get("coffset") ?? 0) || 0);
-  const state = { experiment, instance, a, b, focus, compareOffset };
+  const focusStep = focus ? data.steps.find((s) => s.rollouts.some((r) => r.path === focus))?.step : undefined;
+  const chosen = chosenSteps(params.get("steps"), data.steps, focusStep);
+  const state = { experiment, instance, focus, steps: chosen, a: params.get("a"), b: params.get("b") };
+  const hrefWith = (change) => instanceLink(experiment, instance, {
+    focus: state.focus, steps: (change.steps ?? state.steps).join(","), a: change.a ?? state.a, b: change.b ?? state.b, coffset: change.coffset,
+  });
 
-  const steps = stepStats(rows);
+  const detail = h("section", { class: "card", "data-testid": "step-detail" });
   const compareBox = h("section", { class: "card compare", "data-testid": "compare" });
-  fill(root, 
+  fill(root,
     h("div", { class: "page-head" },
       h("div", { class: "crumbs muted" }, h("a", { href: sessionsLink({ experiment }) }, experiment), " › instance"),
       h("h1", { class: "mono", "data-testid": "instance-title" }, instance),
-      h("p", { class: "muted" }, `${plural(rows.length, "session")} across ${plural(steps.length, "training step")} · the strategy at each step, side by side`)),
+      h("p", { class: "muted", "data-testid": "instance-facts" }, `${plural(data.sessions, "session")} across ${plural(data.steps.length, "training step")} · up to ${plural(data.maxRollouts, "rollout")} per step`)),
     h("section", { class: "card" },
       h("h2", null, "Reward by step"),
-      rewardChart(steps, (step) => {
-        document.querySelector(`.step-column[data-step="${step}"]`)?.scrollIntoView({ inline: "center", block: "nearest" });
-      }, 180)),
+      rewardChart(chartSteps(data.steps), (step) => gridScrollTo(step), 180)),
     h("section", { class: "card" },
-      h("div", { class: "section-head" }, h("h2", null, "Sessions by step"), h("span", { class: "muted small" }, "Pick A and B to compare below")),
-      h("div", { class: "columns", "data-testid": "step-columns" }, rows.map((row) => stepColumn(row, state)))),
+      h("div", { class: "section-head" },
+        h("h2", null, "Every rollout, by step"),
+        h("span", { class: "muted small" }, "Each cell is a rollout, best first; click one to open it, click a step to see it in detail below")),
+      legend(),
+      grid(data, state, hrefWith)),
+    detail,
     compareBox,
   );
-  await renderCompare(compareBox, state, rows);
-  // New or changed sessions of this instance redraw the page; other changes leave it alone.
-  const signature = (list) => list.map((r) => `${r.relPath}:${r.status}:${r.sizeBytes}`).join("|");
+  /** Scrolls the grid to a step (the reward chart's click). */
+  function gridScrollTo(step) {
+    const index = data.steps.findIndex((s) => s.step === step);
+    const viewport = root.querySelector(".grid-viewport");
+    if (index !== -1 && viewport) viewport.scrollTop = Math.max(0, index * ROW_HEIGHT - GRID_HEIGHT / 2);
+  }
+  if (focusStep !== undefined) gridScrollTo(focusStep);
+
+  const groups = await Promise.all(state.steps.map((step) => api("group", { experiment, step, instance })));
+  fill(detail,
+    h("div", { class: "section-head" }, h("h2", null, state.steps.length === 1 ? `Step ${state.steps[0]} in detail` : `Steps ${state.steps.join(" and ")} side by side`),
+      h("span", { class: "muted small" }, "Pick A and B to compare below")),
+    h("div", { class: "columns", "data-testid": "step-columns" }, groups.flatMap((group) => group.rollouts.map((r) => rolloutColumn(r, group, state, hrefWith)))));
+
+  // Compare: A and B from the URL, else the best of the first chosen step against the focus or the best of the last.
+  const best = (group) => group.rollouts[0]?.path;
+  const a = state.a ?? best(groups[0]);
+  const b = state.b ?? (focus && focus !== a ? focus : best(groups[groups.length - 1]));
+  if (a && b) {
+    state.a = a;
+    state.b = b;
+    await renderCompare(compareBox, {
+      a, b,
+      offset: Math.max(0, Number(params.get("coffset") ?? 0) || 0),
+      pageHref: (offset) => hrefWith({ coffset: offset }),
+      title: "Compare two rollouts, iteration by iteration",
+    });
+  } else compareBox.remove();
+
+  const signature = (d) => d.steps.map((s) => s.rollouts.map((r) => `${r.path}:${r.status}:${r.reward}`).join(",")).join("|");
   return {
     async refresh() {
       const next = await api("instance", { experiment, instance });
-      if (signature(next.rows) !== signature(rows)) await instancePage(root, params);
+      if (signature(next) !== signature(data)) await instancePage(root, params);
     },
   };
 }
 
-function stepStats(rows) {
-  const bySteps = new Map();
-  for (const row of rows) {
-    if (!bySteps.has(row.trainingStep)) bySteps.set(row.trainingStep, []);
-    bySteps.get(row.trainingStep).push(row);
-  }
-  return [...bySteps].map(([step, list]) => {
-    const rewards = list.map((r) => r.reward).filter((r) => r !== null);
+/** The steps shown in detail: from the URL, else the focused session's, else the first and the last. */
+function chosenSteps(param, steps, focusStep) {
+  const known = new Set(steps.map((s) => s.step));
+  const fromUrl = (param ?? "").split(",").filter((x) => x !== "").map(Number).filter((n) => known.has(n));
+  if (fromUrl.length > 0) return fromUrl.slice(-MAX_DETAIL_STEPS);
+  const first = steps[0].step;
+  const last = focusStep ?? steps[steps.length - 1].step;
+  return first === last ? [first] : [first, last];
+}
+
+/** Per-step reward figures for the chart, forced rollouts left out. @param {InstanceStep[]} steps */
+function chartSteps(steps) {
+  return steps.map((s) => {
+    const rewards = s.rollouts.filter((r) => r.reward !== null && !r.forced).map((r) => r.reward);
     return {
-      step,
-      sessions: list.length,
-      rewardMean: rewards.length ? rewards.reduce((x, y) => x + y, 0) / rewards.length : null,
+      step: s.step,
+      sessions: s.rollouts.length,
+      rewardMean: s.mean,
       rewardMin: rewards.length ? Math.min(...rewards) : null,
       rewardMax: rewards.length ? Math.max(...rewards) : null,
+      partial: s.partial,
     };
   });
 }
 
-function stepColumn(row, state) {
+function legend() {
+  const swatch = (cls, style, label) => h("span", { class: "legend-item" }, h("span", { class: `grid-cell ${cls}`, style }), label);
+  return h("div", { class: "grid-legend muted small" },
+    swatch("", { background: rewardColor(0) }, "reward 0"),
+    swatch("", { background: rewardColor(0.5) }, "0.5"),
+    swatch("", { background: rewardColor(1) }, "1"),
+    swatch("no-reward", null, "no reward"),
+    swatch("live", null, "running"),
+    swatch("forced", { background: rewardColor(1) }, "forced (outside the sample)"),
+    h("span", { class: "legend-item" }, h("span", { class: "zv-mark" }, "="), "all rewards equal (no signal)"));
+}
+
+/** Red (0) → amber → green (1); rewards outside [0, 1] are clamped. */
+function rewardColor(reward) {
+  const t = Math.max(0, Math.min(1, reward));
+  return `hsl(${Math.round(t * 130)}, 62%, 47%)`;
+}
+
+/**
+ * The grid, virtualised: a fixed-height viewport whose rows are made only while in view, so
+ * 500 steps × 16 rollouts cost a screenful of elements.
+ * @param {InstanceResponse} data
+ */
+function grid(data, state, hrefWith) {
+  const cell = Math.max(8, Math.min(26, Math.floor(860 / Math.max(1, data.maxRollouts))));
+  const body = h("div", { class: "grid-body", style: { height: `${data.steps.length * ROW_HEIGHT}px` } });
+  const viewport = h("div", {
+    class: "grid-viewport",
+    "data-testid": "instance-grid",
+    "data-rows": data.steps.length,
+    style: { maxHeight: `${GRID_HEIGHT}px` },
+    onscroll: () => draw(),
+  }, body);
+  let drawn = "";
+  function draw() {
+    const top = viewport.scrollTop;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(data.steps.length, Math.ceil((top + GRID_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
+    if (drawn === `${first}:${last}`) return;
+    drawn = `${first}:${last}`;
+    fill(body, data.steps.slice(first, last).map((s, i) => gridRow(s, first + i, cell, state, hrefWith)));
+  }
+  // Drawn at once (the first screen) and again on every scroll.
+  queueMicrotask(draw);
+  draw();
+  return viewport;
+}
+
+/** @param {InstanceStep} s */
+function gridRow(s, index, cell, state, hrefWith) {
+  const chosen = state.steps.includes(s.step);
+  const nextSteps = chosen ? state.steps.filter((x) => x !== s.step) : [...state.steps, s.step].slice(-MAX_DETAIL_STEPS);
+  return h("div", { class: `grid-row ${chosen ? "chosen" : ""}`, "data-step": s.step, style: { top: `${index * ROW_HEIGHT}px` } },
+    h("a", { class: "grid-step", href: hrefWith({ steps: nextSteps.length > 0 ? nextSteps : [s.step] }), title: chosen ? "shown in detail below" : "show this step in detail below" }, `step ${s.step}`),
+    h("span", { class: "grid-mean", title: "mean reward of the group (forced left out)" }, fmtMean(s.mean)),
+    h("span", { class: "zv-cell" }, s.zeroVariance ? h("span", { class: "zv-mark", title: "every reward of this group is equal: no learning signal" }, "=") : null),
+    h("span", { class: "grid-cells", style: { gridTemplateColumns: `repeat(${s.rollouts.length}, ${cell}px)` } },
+      s.rollouts.map((r) => h("a", {
+        class: `grid-cell ${r.reward === null ? "no-reward" : ""} ${r.status === "live" ? "live" : ""} ${r.forced ? "forced" : ""} ${r.path === state.focus ? "focused" : ""}`,
+        href: sessionLink(r.path),
+        title: `step ${s.step} · reward ${fmtReward(r.reward)} · ${r.status} · ${plural(r.iterations, "iteration")}${r.forced ? " · forced" : ""}`,
+        "aria-label": `step ${s.step}, reward ${fmtReward(r.reward)}`,
+        style: r.reward === null ? null : { background: rewardColor(r.reward) },
+      }))),
+    h("a", { class: "grid-group small", href: groupLink(state.experiment, s.step, state.instance) }, "group →"),
+    s.partial ? h("span", { class: "badge status-live small" }, "partial") : null,
+  );
+}
+
+/** One rollout of a chosen step, as a column: reward, state, one mark per iteration, opening, answer or error. */
+function rolloutColumn(r, group, state, hrefWith) {
   const pick = (side) =>
     h("a", {
-      class: `pick ${state[side] === row.relPath ? "picked" : ""}`,
-      href: instanceLink(state.experiment, state.instance, { focus: state.focus, a: state.a, b: state.b, [side]: row.relPath }),
+      class: `pick ${state[side] === r.path ? "picked" : ""}`,
+      href: hrefWith({ [side]: r.path }),
       title: `Compare as ${side.toUpperCase()}`,
       "data-testid": `pick-${side}`,
     }, side.toUpperCase());
-  return h("div", { class: `step-column ${row.relPath === state.focus ? "focused" : ""}`, "data-step": row.trainingStep, "data-path": row.relPath },
-    h("div", { class: "step-column-head" }, h("span", { class: "step-label" }, `Step ${row.trainingStep}`), h("span", { class: "picks" }, pick("a"), pick("b"))),
-    h("div", { class: "step-reward" }, rewardCell(row.reward, "reward big")),
-    h("div", { class: "step-facts" }, statusBadge(row.status), ` ${plural(row.iterations, "iteration")} · ${fmtSeconds(row.durationSeconds)}`),
-    sketchView(row.sketch),
+  return h("div", { class: `step-column ${r.path === state.focus ? "focused" : ""}`, "data-step": group.step, "data-path": r.path },
+    h("div", { class: "step-column-head" }, h("span", { class: "step-label" }, `Step ${group.step} · #${r.rank}`), h("span", { class: "picks" }, pick("a"), pick("b"))),
+    h("div", { class: "step-reward" }, rewardCell(r.reward, "reward big"), r.advantage !== null ? h("span", { class: "muted small" }, ` adv ${r.advantage >= 0 ? "+" : "−"}${Math.abs(r.advantage).toFixed(2)}`) : null),
+    h("div", { class: "step-facts" }, statusBadge(r.status), ` ${plural(r.iterations, "iteration")} · ${fmtSeconds(r.durationSeconds)}`),
+    sketchView(r.sketch),
+    r.error !== null ? errorLine(r.error) : null,
     h("div", { class: "block-label" }, "Final answer"),
-    h("pre", { class: "text answer clamp" }, row.error !== null ? `error: ${row.error}` : (row.finalAnswer ?? "—")),
-    h("a", { class: "small", href: sessionLink(row.relPath) }, "Open trajectory →"),
+    h("pre", { class: "text answer clamp" }, r.finalAnswer ?? "—"),
+    h("a", { class: "small", href: sessionLink(r.path) }, "Open trajectory →"),
   );
 }
 
@@ -105,59 +222,3 @@ function sketchView(sketch) {
       }, m.subCalls > 0 ? "↳" : ""))),
     sketch.opening !== null ? h("div", { class: "opening", title: sketch.opening }, sketch.opening) : null);
 }
-
-async function renderCompare(box, state, rows) {
-  const data = await api("compare", { focus: state.focus, a: state.a, b: state.b, offset: state.compareOffset, limit: COMPARE_PAGE });
-  const label = (row) => `step ${row.trainingStep} · ${row.sessionId.slice(-12)}`;
-  const select = (side) =>
-    h("select", {
-      "aria-label": `session ${side.toUpperCase()}`,
-      name: side,
-      onchange: (event) => {
-        location.hash = instanceLink(state.experiment, state.instance, { focus: state.focus, a: state.a, b: state.b, [side]: event.target.value });
-      },
-    }, rows.map((row) => h("option", { value: row.relPath, selected: row.relPath === state[side] }, label(row))));
-  const sideHead = (row, side) =>
-    h("div", { class: `compare-side side-${side}` },
-      h("span", { class: "side-tag" }, side.toUpperCase()), select(side), " ",
-      rewardCell(row.reward), ` · ${plural(row.iterations, "iteration")} · `, statusBadge(row.status), " ",
-      h("a", { class: "small", href: sessionLink(row.relPath) }, "open"));
-  fill(box, 
-    h("div", { class: "section-head" }, h("h2", null, "Compare two steps, iteration by iteration")),
-    h("div", { class: "compare-heads" }, sideHead(data.a, "a"), sideHead(data.b, "b")),
-    data.total === 0 ? h("p", { class: "muted" }, "Neither session has an iteration.") : null,
-    data.pairs.map((pair) => pairView(pair)),
-    pager(data.offset, data.limit, data.total, (offset) => instanceLink(state.experiment, state.instance, { focus: state.focus, a: state.a, b: state.b, coffset: offset })),
-  );
-}
-
-/** The final answers of the pair, side by side, when either side gave one. */
-function answerPart(pair) {
-  const a = pair.a?.finalAnswer ?? null;
-  const b = pair.b?.finalAnswer ?? null;
-  if (a === null && b === null) return null;
-  const lines = (text, op) => (text === null ? [] : text.split("\n").map((line) => ({ op, text: line })));
-  const ops = a === b ? lines(a, "same") : [...lines(a, "del"), ...lines(b, "add")];
-  return h("div", { class: "compare-part" }, h("div", { class: "block-label" }, "Final answer"), splitDiff(ops));
-}
-
-function pairView(pair) {
-  const side = (it) => it === null
-    ? h("span", { class: "muted" }, "no such iteration")
-    : [`${fmtSeconds(it.seconds)} · ${plural(it.codeBlocks, "code block")}`, it.errors > 0 ? h("span", { class: "bad" }, ` · ${plural(it.errors, "error")}`) : null,
-      it.finalAnswer !== null ? h("span", { class: "good" }, " · final answer") : null];
-  const part = (title, lines) => h("div", { class: "compare-part" },
-    h("div", { class: "block-label" }, title, h("span", { class: "muted small" }, `  ${diffStats(lines)}`)),
-    splitDiff(lines));
-  return h("article", { class: "pair", "data-index": pair.index },
-    h("div", { class: "pair-head" },
-      h("h3", null, `Iteration ${pair.index + 1}`),
-      h("div", { class: "pair-sides" }, h("div", null, "A: ", side(pair.a)), h("div", null, "B: ", side(pair.b)))),
-    part("Response", pair.response),
-    pair.code.length > 0 ? part("Code", pair.code) : null,
-    pair.output.length > 0 ? part("Output", pair.output) : null,
-    answerPart(pair),
-    pair.clipped ? h("p", { class: "muted small" }, "Long texts were compared by their beginning only.") : null,
-  );
-}
-

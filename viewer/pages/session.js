@@ -3,8 +3,9 @@
 import { api, apiUrl } from "../lib/api.js";
 import { fill, h, setTitle } from "../lib/dom.js";
 import { fmtBytes, fmtInt, fmtSeconds, fmtTime, plural } from "../lib/format.js";
-import { instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
-import { errorBox, fact, pager, rewardCell, statusBadge } from "../lib/widgets.js";
+import { compareLink, groupLink, instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
+import { fact, pager, rewardCell, statusBadge } from "../lib/widgets.js";
+import { errorLine, errorView } from "../lib/error-view.js";
 import { iterationCard, pointerKey, valueView } from "../lib/iteration-view.js";
 
 const PAGE_SIZE = 10;
@@ -15,6 +16,10 @@ export async function sessionPage(root, params) {
   const path = params.get("path") ?? "";
   let from = Math.max(0, Number(params.get("from") ?? 0) || 0);
   let info = await api("session", { path });
+  // A link to one line (from search) opens the page that holds it and scrolls to it.
+  const lineParam = Number(params.get("line") ?? 0);
+  const lineIndex = lineParam > 0 ? info.outline.findIndex((o) => o.line === lineParam) : -1;
+  if (lineIndex !== -1) from = Math.floor(lineIndex / PAGE_SIZE) * PAGE_SIZE;
   setTitle(`${info.row.instanceId} · step ${info.row.trainingStep}`);
 
   const head = h("div");
@@ -41,13 +46,15 @@ export async function sessionPage(root, params) {
     fill(timeline, timelineView(info, from, (index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
     if (focusIndex !== undefined) {
       const line = info.outline[focusIndex]?.line;
-      document.getElementById(`line-${line}`)?.scrollIntoView({ block: "start" });
+      const card = document.getElementById(`line-${line}`);
+      card?.classList.add("targeted");
+      card?.scrollIntoView({ block: "start" });
     }
   };
 
   renderInfo();
   fill(root, head, metadataView(info, path), timeline, iterations, summary);
-  await showPage(from);
+  await showPage(from, lineIndex === -1 ? undefined : lineIndex);
 
   return {
     async refresh() {
@@ -74,6 +81,8 @@ function header(info, path) {
       h("h1", { class: "mono", "data-testid": "session-title" }, row.instanceId),
       h("div", { class: "actions" },
         h("a", { class: "button primary", href: instanceLink(row.experiment, row.instanceId, { focus: row.relPath }), "data-testid": "across-steps" }, "This instance across steps →"),
+        h("a", { class: "button", href: groupLink(row.experiment, row.trainingStep, row.instanceId), "data-testid": "to-group" }, "Its group at this step"),
+        h("a", { class: "button", href: compareLink(row.relPath, ""), "data-testid": "compare-with" }, "Compare with…"),
         h("a", { class: "button", href: apiUrl("raw", { path }), download: "" }, "Download .jsonl"),
       )),
     h("div", { class: "facts" },
@@ -87,7 +96,7 @@ function header(info, path) {
       fact("Sub-model calls", fmtInt(subCalls)),
       fact("File", fmtBytes(info.sizeBytes)),
     ),
-    row.error !== null ? errorBox(`Error: ${row.error}`) : null,
+    row.error !== null ? errorLine(row.error) : null,
     info.problemCount > 0
       ? h("div", { class: "warning-box" },
           h("strong", null, `${plural(info.problemCount, "line")} could not be read and ${info.problemCount === 1 ? "was" : "were"} skipped:`),
@@ -156,9 +165,7 @@ function summaryView(info, path) {
       fact("Total iterations", fmtInt(s.total_iterations)),
       s.dropped_lines ? fact("Dropped lines", h("span", { class: "bad" }, fmtInt(s.dropped_lines))) : null,
       fact("Ended (UTC)", fmtTime(s.timestamp))),
-    s.error !== undefined && s.error !== null
-      ? [h("div", { class: "stream-label bad" }, "Error"), h("pre", { class: "text stderr" }, typeof s.error === "string" ? s.error : JSON.stringify(s.error, null, 2))]
-      : null,
+    errorView(info.errorFacts),
     extra.length > 0
       ? h("table", { class: "kv" }, h("tbody", null, extra.map(([key, value]) =>
           h("tr", null, h("th", { class: "mono" }, key), h("td", null, valueView(value, info.summaryTruncated, `/${pointerKey(key)}`, path, info.summaryLine))))))

@@ -2,9 +2,10 @@
 // table stays instant with 10,000 sessions; the whole view lives in the URL.
 import { api } from "../lib/api.js";
 import { fill, h, setTitle } from "../lib/dom.js";
-import { fmtInt, fmtSeconds, fmtTime, plural } from "../lib/format.js";
-import { instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
+import { fmtInt, fmtMean, fmtSeconds, fmtTime, plural } from "../lib/format.js";
+import { groupLink, instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
 import { pager, rewardCell, statusBadge } from "../lib/widgets.js";
+import { errorLine } from "../lib/error-view.js";
 
 const PAGE_SIZE = 50;
 const COLUMNS = [
@@ -39,16 +40,42 @@ export async function sessionsPage(root, params) {
     fill(tableBox, sessionsTable(page.rows, filters), pager(page.offset, page.limit, page.total, (offset) => sessionsLink({ ...filters, offset })));
   };
 
+  const groupsBox = filters.step !== "" && filters.experiment !== "" ? h("section", { class: "card", "data-testid": "step-groups" }) : null;
+  const loadGroups = async () => {
+    if (groupsBox === null) return;
+    fill(groupsBox, groupsView(await api("step", { experiment: filters.experiment, step: filters.step })));
+  };
   fill(root, 
     h("div", { class: "page-head" },
       h("h1", null, filters.step !== "" ? `Sessions of step ${filters.step}` : "Sessions"),
       countLine,
     ),
+    groupsBox,
     filterBar(filters, overview, loadTable),
     tableBox,
   );
+  await loadGroups();
   await loadTable();
-  return { refresh: loadTable };
+  return { refresh: async () => Promise.all([loadTable(), loadGroups()]) };
+}
+
+/** The step's groups (rollouts of one instance): zero-variance ones first, each linked to its page. */
+function groupsView(data) {
+  const zero = data.groups.filter((g) => g.zeroVariance).length;
+  const counted = data.groups.filter((g) => g.rewarded >= 2).length;
+  return [
+    h("div", { class: "section-head" },
+      h("h2", null, `Groups of step ${data.step}`),
+      h("span", { class: "muted", "data-testid": "zero-variance-count" },
+        counted === 0 ? "no group with two rewards yet" : `${zero} of ${plural(counted, "group")} with zero reward variance (no learning signal)`)),
+    h("div", { class: "group-chips" }, data.groups.map((g) =>
+      h("a", {
+        class: `group-chip ${g.zeroVariance ? "zero" : ""}`,
+        href: groupLink(data.experiment, data.step, g.instanceId),
+        "data-instance": g.instanceId,
+        title: `${plural(g.rollouts, "rollout")} · mean ${fmtMean(g.mean)} · std ${fmtMean(g.std)}${g.forced ? ` · ${g.forced} forced` : ""}${g.partial ? " · still running" : ""}`,
+      }, h("span", { class: "mono" }, g.instanceId), ` ${g.rollouts}× · ${fmtMean(g.mean)}`, g.zeroVariance ? " · =" : ""))),
+  ];
 }
 
 function filterBar(filters, overview, reloadTable) {
@@ -119,8 +146,9 @@ function sessionsTable(rows, filters) {
         h("td", null, statusBadge(row.status)),
         h("td", { class: "nowrap" }, fmtTime(row.startedAt)),
         h("td", { class: "num" }, fmtSeconds(row.durationSeconds)),
-        h("td", { class: "answer-cell", title: row.error ?? row.finalAnswer ?? "" }, row.error !== null ? h("span", { class: "bad" }, row.error) : (row.finalAnswer ?? "")),
-        h("td", { class: "nowrap" }, h("a", { class: "small", href: instanceLink(row.experiment, row.instanceId) }, "across steps →")),
+        h("td", { class: "answer-cell", title: row.error ?? row.finalAnswer ?? "" }, row.error !== null ? errorLine(row.error) : (row.finalAnswer ?? "")),
+        h("td", { class: "nowrap" }, h("a", { class: "small", href: groupLink(row.experiment, row.trainingStep, row.instanceId) }, "group"), " · ",
+          h("a", { class: "small", href: instanceLink(row.experiment, row.instanceId) }, "across steps →")),
       ))),
   );
 }
