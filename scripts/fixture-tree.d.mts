@@ -52,3 +52,5 @@ export interface FixtureInstance {
 export const FIXTURE_INSTANCES: readonly FixtureInstance[];
 export const XSS_RESPONSE: string;
 export function generateLogTree(logDir: string, options?: FixtureOptions): Promise<FixtureTree>;
+/** A small seeded random number generator. */
+export function mulberry32(seed: number): () => number;

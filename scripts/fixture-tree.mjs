@@ -382,7 +382,8 @@ function round2(x) {
 }
 
 /** A small seeded PRNG, so the same options always write the same tree. */
-function mulberry32(seed) {
+/** A small seeded random number generator: the same seed, the same tree. */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

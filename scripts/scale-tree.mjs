@@ -5,6 +5,7 @@
 // the format's schemas). Everything is seeded.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { mulberry32 } from "./fixture-tree.mjs";
 
 /**
  * Writes `experiment/step_<s>/<instance>_<time>_<n>.jsonl` for every step, instance and rollout.
@@ -77,15 +78,4 @@ function session({ experiment, step, instanceId, t, reward, forced, errored, ite
 
 function stamp(ms) {
   return new Date(ms).toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
