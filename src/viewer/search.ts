@@ -13,8 +13,10 @@ import type { SessionRow } from "./session-row.js";
 
 /** Characters of context kept on each side of a match. */
 export const EXCERPT_CONTEXT = 80;
-/** Lines longer than this are not searched (no logger default writes one). */
-const MAX_SEARCH_LINE = 64 * 1024 * 1024;
+/** Files read at once. */
+const PARALLEL_FILES = 8;
+/** Lines longer than this are not searched: with the files read at once, a bound on memory. */
+const MAX_SEARCH_LINE = 16 * 1024 * 1024;
 
 /** What to look for, and in which sessions. */
 export interface SearchQuery {
@@ -48,32 +50,56 @@ export async function searchSessions(
   // The text as it appears inside a JSON string: what the line's text is scanned for.
   const raw = new RegExp(escapeRegExp(JSON.stringify(query.text).slice(1, -1)), "i");
   const fields = new Set<SearchField>(query.fields ?? ["response", "code", "stdout", "stderr", "final_answer"]);
-  for (const row of rows) {
+  // A few files are read at once (most of the time goes to opening and reading them); their
+  // hits are given in the index's order, and a file keeps at most `limit` of them.
+  for (let i = 0; i < rows.length; i += PARALLEL_FILES) {
     if (signal.aborted) return { capped: false };
-    const file = path.join(logDir, ...row.relPath.split("/"));
-    let lineNumber = 0;
-    try {
-      for await (const { bytes } of streamLines(file, 0, row.sizeBytes, MAX_SEARCH_LINE, signal)) {
-        lineNumber++;
-        if (!raw.test(bytes.toString("utf8"))) continue;
-        const iteration = parseSession(file, bytes).iterations[0];
-        if (iteration === undefined) continue;
-        for (const [field, pointer, text] of texts(iteration)) {
-          if (!fields.has(field)) continue;
-          const at = text.toLowerCase().indexOf(needle);
-          if (at === -1) continue;
-          if (count.results >= query.limit) return { capped: true };
-          count.results++;
-          await onHit(hitOf(row, iteration, lineNumber, field, pointer, text, at, needle.length));
-          if (signal.aborted) return { capped: false };
-        }
+    const batch = rows.slice(i, i + PARALLEL_FILES);
+    const found = await Promise.all(batch.map((row) => searchFile(logDir, row, raw, needle, fields, query.limit - count.results + 1, signal)));
+    for (const hits of found) {
+      for (const hit of hits) {
+        if (count.results >= query.limit) return { capped: true };
+        count.results++;
+        await onHit(hit);
+        if (signal.aborted) return { capped: false };
       }
-    } catch {
-      // A file removed or unreadable since it was indexed: nothing to find in it.
+      count.sessionsSearched++;
     }
-    count.sessionsSearched++;
   }
   return { capped: false };
+}
+
+/** The matches of one file, at most `max` of them. */
+async function searchFile(
+  logDir: string,
+  row: SessionRow,
+  raw: RegExp,
+  needle: string,
+  fields: ReadonlySet<SearchField>,
+  max: number,
+  signal: AbortSignal,
+): Promise<SearchHit[]> {
+  const hits: SearchHit[] = [];
+  const file = path.join(logDir, ...row.relPath.split("/"));
+  let lineNumber = 0;
+  try {
+    for await (const { bytes } of streamLines(file, 0, row.sizeBytes, MAX_SEARCH_LINE, signal)) {
+      lineNumber++;
+      if (!raw.test(bytes.toString("utf8"))) continue;
+      const iteration = parseSession(file, bytes).iterations[0];
+      if (iteration === undefined) continue;
+      for (const [field, pointer, text] of texts(iteration)) {
+        if (!fields.has(field)) continue;
+        const at = text.toLowerCase().indexOf(needle);
+        if (at === -1) continue;
+        hits.push(hitOf(row, iteration, lineNumber, field, pointer, text, at, needle.length));
+        if (hits.length >= max) return hits;
+      }
+    }
+  } catch {
+    // A file removed or unreadable since it was indexed: nothing to find in it.
+  }
+  return hits;
 }
 
 /** Every searchable text of an iteration, with its field and JSON pointer. */

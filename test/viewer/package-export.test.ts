@@ -22,7 +22,7 @@ it("trajlog/viewer starts a viewer that serves its page and assets from the buil
       statuses.push([asset, (await fetch(new URL(asset, viewer.url))).status]);
     }
     expect(statuses).toEqual([["/", 200], ["/assets/app.js", 200], ["/assets/style.css", 200], ["/vendor/uplot.js", 200], ["/vendor/uplot.css", 200]]);
-    expect(await (await fetch(new URL("/api/overview", viewer.url))).json()).toEqual({ logDir: dir, generation: 0, sessions: 0, experiments: [] });
+    expect(await (await fetch(new URL("/api/overview", viewer.url))).json()).toEqual({ logDir: dir, generation: 0, sessions: 0, forced: "apart", experiments: [] });
   } finally {
     await viewer.close();
   }
