@@ -11,6 +11,9 @@
  */
 import type { IterationLine } from "./format.js";
 import { sessionState, type SessionState, type TrajectoryRecord } from "./reader.js";
+import { isForced } from "./internal/session-facts.js";
+
+export { isForced };
 
 /** An incomplete session written to within this many milliseconds counts as live. */
 export const DEFAULT_LIVE_WINDOW_MS = 5 * 60 * 1000;
@@ -63,11 +66,6 @@ export function addIteration(into: IterationMeasures, iteration: IterationLine):
       into.outputTokens += call.completion_tokens;
     }
   }
-}
-
-/** Whether the metadata says the session was forced (logged outside the sample). */
-export function isForced(record: Pick<TrajectoryRecord, "metadata">): boolean {
-  return record.metadata?.sampling?.forced === true;
 }
 
 /**
