@@ -138,6 +138,7 @@ export class ContentPolicy {
    * and roles is replaced, since writing the line unredacted is not an option.
    */
   serialize(line: object, counts: RedactionCounts): string;
+  /** @internal */
   serialize(line: object, counts: RedactionCounts, cache: PromptCache | undefined): string | LinePieces;
   serialize(line: object, counts: RedactionCounts, cache?: PromptCache): string | LinePieces {
     if ((line as { type?: unknown }).type === "metadata") {

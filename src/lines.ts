@@ -172,7 +172,7 @@ export function buildMetadataLine(input: MetadataInput): MetadataLine {
 }
 
 /**
- * One iteration line. `iteration` has been validated by the caller. The line may share
+ * @internal One iteration line. `iteration` has been validated by the caller. The line may share
  * objects and arrays with `input` (copy-on-write): serialize it, never mutate it.
  * Keys and values the line cannot hold are reported to `report` (a logger's; none in tests
  * and benchmarks that build lines alone).
@@ -215,7 +215,7 @@ export function buildIterationLine(
   return line;
 }
 
-/** The summary line (last line). */
+/** @internal The summary line (last line). */
 export function buildSummaryLine(
   input: SummaryInput,
   totalSteps: number,

@@ -201,11 +201,11 @@ function emptyRecord(file: string): TrajectoryRecord {
   };
 }
 
-/** Builds a {@link TrajectoryRecord} from a session file's bytes, as {@link readSession} does. */
-export function parseSession(file: string, bytes: Buffer, options?: ReadOptions & { prompts?: "full" }): TrajectoryRecord;
-export function parseSession(file: string, bytes: Buffer, options: ReadOptions & { prompts: "delta" }): TrajectoryRecord<CompactIterationLine>;
-export function parseSession(file: string, bytes: Buffer, options?: ReadOptions): TrajectoryRecord | TrajectoryRecord<CompactIterationLine>;
-export function parseSession(file: string, bytes: Buffer, options: ReadOptions = {}): TrajectoryRecord | TrajectoryRecord<CompactIterationLine> {
+/** Builds a {@link TrajectoryRecord} from a session file's bytes (a `Buffer` or any `Uint8Array`), as {@link readSession} does. */
+export function parseSession(file: string, bytes: Uint8Array, options?: ReadOptions & { prompts?: "full" }): TrajectoryRecord;
+export function parseSession(file: string, bytes: Uint8Array, options: ReadOptions & { prompts: "delta" }): TrajectoryRecord<CompactIterationLine>;
+export function parseSession(file: string, bytes: Uint8Array, options?: ReadOptions): TrajectoryRecord | TrajectoryRecord<CompactIterationLine>;
+export function parseSession(file: string, bytes: Uint8Array, options: ReadOptions = {}): TrajectoryRecord | TrajectoryRecord<CompactIterationLine> {
   return finish(parseSessionLines(file, bytes, new PromptResolver()), options);
 }
 
@@ -214,7 +214,7 @@ export function parseSession(file: string, bytes: Buffer, options: ReadOptions =
  * takes a file a line at a time (the viewer): `prompts` rebuilds delta prompts across calls.
  * The metadata keeps its `prompt_encoding`.
  */
-export function parseSessionLines(file: string, bytes: Buffer, prompts: PromptResolver): TrajectoryRecord {
+export function parseSessionLines(file: string, bytes: Uint8Array, prompts: PromptResolver): TrajectoryRecord {
   const record = emptyRecord(file);
   for (const { line, text, torn } of splitLines(bytes)) {
     if (text.trim() === "") continue;

@@ -84,7 +84,7 @@ const USAGE_FIELDS = [
   "raw",
 ] as const;
 
-/** The `usage` object, as an input shape for unknown-key reports. */
+/** @internal The `usage` object, as an input shape for unknown-key reports. */
 export const USAGE_INPUT: InputShape = {
   name: "usage",
   fields: ["promptTokens", "completionTokens", "cacheReadTokens", "cacheCreationTokens"],
@@ -104,7 +104,7 @@ export const USAGE_INPUT: InputShape = {
 };
 
 /**
- * The format's `usage` from any supported shape; `null` when the object holds no token
+ * @internal The format's `usage` from any supported shape; `null` when the object holds no token
  * count trajlog knows (nothing is written then rather than zeros). Unknown keys and
  * unusable counts are reported to `report` under `method` and `prefix` (`"usage."`).
  */
@@ -173,7 +173,7 @@ export function normalizeUsage(
 }
 
 /**
- * A token count: a non-negative finite number (rounded) or a numeric string; `undefined`
+ * @internal A token count: a non-negative finite number (rounded) or a numeric string; `undefined`
  * when absent (`undefined` or `null`, as SDKs say "not reported"). Anything else is
  * reported and taken as absent.
  */

@@ -50,7 +50,7 @@ export interface WriterStats {
 }
 
 /**
- * One line in pieces, to be written one after the other: text, and bytes that already are
+ * @internal One line in pieces, to be written one after the other: text, and bytes that already are
  * UTF-8 (a session's prompt, kept encoded from one line to the next, so that it is copied
  * rather than encoded again). The writer never changes the bytes.
  */
@@ -75,7 +75,7 @@ export const MAX_WRITES_IN_FLIGHT = 2;
  */
 const MAX_UNENCODED_UNITS = 4 * 1024 * 1024;
 
-/** One session file as the writer sees it. Created by {@link Writer.createFile}. */
+/** @internal One session file as the writer sees it. Created by {@link Writer.createFile}. */
 export class FileSink {
   /** Absolute path; changes only if the first choice already existed. */
   path: string;
@@ -140,7 +140,7 @@ export const NO_WRITES: Readonly<WriterStats> = Object.freeze({
   openFiles: 0,
 });
 
-/** Queues lines per file and writes them out in the background. */
+/** @internal Queues lines per file and writes them out in the background. */
 export class Writer {
   readonly #maxBuffer: number;
   /**
@@ -781,7 +781,7 @@ let scratch = Buffer.allocUnsafeSlow(256 * 1024);
 const MAX_SCRATCH = 16 * 1024 * 1024;
 
 /**
- * The UTF-8 bytes of `lines`, in order, in a buffer of exactly their size. `chars` is their
+ * @internal The UTF-8 bytes of `lines`, in order, in a buffer of exactly their size. `chars` is their
  * size as the queue counts it (UTF-16 units of text, bytes of Buffers).
  *
  * Each string is encoded once, straight into scratch space, then copied out: no joined

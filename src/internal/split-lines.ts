@@ -13,8 +13,8 @@ export interface RawLine {
  * The lines of `bytes`, decoded as UTF-8, one at a time. The whole file is decoded at once:
  * one large decode is much faster than one per line, and a session is held in memory anyway.
  */
-export function* splitLines(bytes: Buffer): Generator<RawLine> {
-  const text = bytes.toString("utf8");
+export function* splitLines(bytes: Uint8Array): Generator<RawLine> {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   let start = 0;
   let line = 0;
   while (start < text.length) {
