@@ -185,7 +185,8 @@ function scanValue(text: string, from: number, mode: number): number {
       if (d === 34) {
         // In single quotes, an escaped `"` is part of the value; an unescaped one ends the string.
         if (mode < QUOTED_APOS || (mode === QUOTED_APOS && (k - i) % 2 === 0)) break;
-        if (mode >= QUOTED_QUOTE && k - i <= mode - QUOTED_QUOTE) break;
+        // An even run leaves the quote unescaped: the string ends there, whatever the mode.
+        if (mode >= QUOTED_QUOTE && ((k - i) % 2 === 0 || k - i <= mode - QUOTED_QUOTE)) break;
       }
       if (d === 110 || d === 114 || (mode < QUOTED_APOS && (d === 116 || d === 98 || d === 102 || d === 117))) break;
       i = d === 34 ? k + 1 : k;

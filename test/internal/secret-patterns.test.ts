@@ -87,6 +87,7 @@ describe("BuiltinRedactor on JSON text", () => {
       ["password: \\", 12345678],
       { "secret_key\\": [1234567890123456] },
       { a: "TOKEN=\\", b: "abcdefgh12345678" },
+      { a: 'password="\\', b: "abcdefgh12345678" },
     ];
     for (const value of tricky) {
       const { text, c } = redact(value);
