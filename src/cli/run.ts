@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   stats: () => import("./commands/stats.js"),
   validate: () => import("./commands/validate.js"),
   export: () => import("./commands/export.js"),
+  query: () => import("./commands/query.js"),
   view: () => import("./commands/view.js"),
   compact: async () => ({ command: (await import("./commands/convert.js")).compact }),
   expand: async () => ({ command: (await import("./commands/convert.js")).expand }),

@@ -97,3 +97,25 @@ export function iterationStart(iteration: IterationLine): string | null {
   if (Number.isNaN(end)) return null;
   return new Date(end - Math.round(iteration.iteration_time * 1000)).toISOString();
 }
+
+/** When a session started and last wrote, and the seconds between. */
+export interface SessionTimes {
+  /** The metadata line's timestamp, else the file name's (to the second); ISO 8601. */
+  startedAt: string | null;
+  /** The summary's timestamp, else the last iteration's, else the start. */
+  endedAt: string | null;
+  /** Seconds from start to end; null when either is unknown or unparsable. */
+  durationSeconds: number | null;
+}
+
+/** The session's start, end and duration, from its lines' timestamps. */
+export function sessionTimes(record: TrajectoryRecord): SessionTimes {
+  const startedAt = record.metadata?.timestamp ?? record.ref?.startedAt ?? null;
+  const endedAt = record.summary?.timestamp ?? record.iterations[record.iterations.length - 1]?.timestamp ?? startedAt;
+  let durationSeconds: number | null = null;
+  if (startedAt !== null && endedAt !== null) {
+    const seconds = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+    if (Number.isFinite(seconds)) durationSeconds = seconds;
+  }
+  return { startedAt, endedAt, durationSeconds };
+}

@@ -323,14 +323,14 @@ describe.concurrent("errors: one line on stderr, exit 2", () => {
     ["bad step", ["export", "LOGS", "--step", "two"], 'trajlog export: --step expects an integer >= 0; received "two" (see trajlog export --help)\n'],
     ["bad number", ["export", "LOGS", "--min-reward", "high"], 'trajlog export: --min-reward expects a number; received "high" (see trajlog export --help)\n'],
     ["bad limit", ["export", "LOGS", "--limit", "2.5"], 'trajlog export: --limit expects an integer >= 0; received "2.5" (see trajlog export --help)\n'],
-    ["unknown format", ["export", "LOGS", "--format", "csv"], 'trajlog export: --format expects one of opentraces, atlas, messages, rlm, hf-traces; received "csv" (see trajlog export --help)\n'],
+    ["unknown format", ["export", "LOGS", "--format", "csv"], 'trajlog export: --format expects one of opentraces, atlas, messages, rlm, hf-traces, parquet; received "csv" (see trajlog export --help)\n'],
     ["rlm without -o", ["export", "LOGS", "--format", "rlm"], "trajlog export: --format rlm writes one file per session: give the output directory with -o DIR (see trajlog export --help)\n"],
     ["hf-traces without -o", ["export", "LOGS", "--format", "hf-traces", "-o", "-"], "trajlog export: --format hf-traces writes one file per session: give the output directory with -o DIR (see trajlog export --help)\n"],
     ["--include-unrewarded where every session is written", ["export", "LOGS", "--include-unrewarded"], "trajlog export: --include-unrewarded applies to the formats that need a reward (atlas, messages); --format opentraces writes every session (see trajlog export --help)\n"],
     ["--prices for atlas", ["export", "LOGS", "--format", "atlas", "--prices", "p.json"], "trajlog export: --prices applies to --format opentraces (metrics.estimated_cost_usd); received --format atlas (see trajlog export --help)\n"],
     ["since after until", ["export", "LOGS", "--since", "2026-03-01", "--until", "2026-02-01"], "trajlog export: --since (2026-03-01T00:00:00.000Z) is after --until (2026-02-01T00:00:00.000Z) (see trajlog export --help)\n"],
     ["no directory", ["export"], "trajlog export: missing <dir>: trajlog export <dir> (see trajlog export --help)\n"],
-    ["unknown command", ["frobnicate"], 'trajlog: unknown command "frobnicate"; commands: ls, stats, validate, export, view, compact, expand\n'],
+    ["unknown command", ["frobnicate"], 'trajlog: unknown command "frobnicate"; commands: ls, stats, validate, export, query, view, compact, expand\n'],
   ];
   test.each(cases)("%s", async (_name, args, stderr) => {
     const run = await runCli(args.map((a) => (a === "LOGS" ? logDir : a)));

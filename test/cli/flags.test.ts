@@ -132,7 +132,7 @@ describe("--help is generated from the flag definitions", () => {
 
   test("export shows its defaults", async () => {
     const help = (await runCli(["export", "--help"])).stdout;
-    expect(help).toMatch(/\n {2}-f, --format F +opentraces, atlas, messages, rlm, hf-traces \(see Formats above\) \(default opentraces\)\n/);
+    expect(help).toMatch(/\n {2}-f, --format F +opentraces, atlas, messages, rlm, hf-traces, parquet \(see Formats above\) \(default opentraces\)\n/);
     expect(help).toMatch(/\n {6}--success-threshold X +a reward above X counts as success \(opentraces outcome.success\) \(default 0\)\n/);
   });
 

@@ -30,11 +30,18 @@ const OUTPUT = { group: "Output" } as const;
 /** The reasons a session has no reward, in the order the count lists them. */
 const MISSING_REWARD_ORDER: readonly MissingReward[] = ["errored", "unfinished", "no reward given"];
 
-const FORMAT_HELP = EXPORT_FORMAT_NAMES.map((name) => {
+const FORMAT_HELP = `${EXPORT_FORMAT_NAMES.map((name) => {
   const format = EXPORT_FORMATS[name];
   const files = format.layout === "files" ? `;\n${" ".repeat(16)}one file per session under -o DIR as <experiment>/step_N/<session>.jsonl` : "";
   return `  ${name.padEnd(14)}${format.summary}${files}`;
-}).join("\n");
+}).join("\n")}
+  parquet       a Parquet dataset (zstd) under -o DIR: tables sessions/ and iterations/,
+                partitioned as experiment=<e>/step=<n>/, and a dataset card README.md.
+                Exporting again into DIR rewrites only the partitions that receive sessions:
+                sessions exported again are replaced, never duplicated; the rest is kept`;
+
+/** Every `--format` value: the registry's line and file formats, and the Parquet dataset. */
+const FORMAT_NAMES = [...EXPORT_FORMAT_NAMES, "parquet"] as const;
 
 /** The `export` command. */
 export const command = defineCommand({
@@ -58,10 +65,10 @@ marks them (forced: true) and the final count says how many were exported.`,
   flags: {
     ...PAGING_FLAGS,
     ...SELECTION_FLAGS,
-    format: valueFlag("F", oneOf(EXPORT_FORMAT_NAMES), `${EXPORT_FORMAT_NAMES.join(", ")} (see Formats above)`, {
+    format: valueFlag("F", oneOf(FORMAT_NAMES), `${FORMAT_NAMES.join(", ")} (see Formats above)`, {
       ...OUTPUT,
       short: "f",
-      default: "opentraces" as ExportFormatName,
+      default: "opentraces" as ExportFormatName | "parquet",
     }),
     output: valueFlag("PATH", text("a file or directory path"), "output file (directory for rlm and hf-traces); - or absent: stdout", { ...OUTPUT, short: "o" }),
     "trajectory-limit": valueFlag("N", integer(1), "export at most the first N iterations of each session", OUTPUT),
@@ -84,9 +91,11 @@ marks them (forced: true) and the final count says how many were exported.`,
     "trajlog export logs/my-exp/step_3 --all --format rlm -o viz/",
     "trajlog export logs --all --prices prices.json -o traces.jsonl",
     "trajlog export logs --all --format hf-traces -o hub-dataset/",
+    "trajlog export logs --all --format parquet -o dataset/",
   ],
   async run({ flags, positionals, io, report }) {
     const dir = oneDir(positionals, "export");
+    if (flags.format === "parquet") return exportDataset(dir, flags, report);
     const format = EXPORT_FORMATS[flags.format];
     const parsed = parseSelection(flags, true);
     const options: ExportOptions = {};
@@ -233,4 +242,61 @@ function reportUnrewarded(report: Reporter, format: ExportFormat, counts: Readon
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * `--format parquet`: the selected sessions into a dataset folder (see
+ * `src/dataset/parquet-writer.ts` for the layout and the re-export rule).
+ */
+async function exportDataset(
+  dir: string,
+  flags: Record<string, unknown>,
+  report: Reporter,
+): Promise<number> {
+  const output = flags.output as string | undefined;
+  if (output === undefined || output === "-") throw new UsageError("--format parquet writes files: give the output directory with -o DIR");
+  for (const flag of ["trajectory-limit", "prices"]) {
+    if (flags[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --format parquet (the dataset holds every iteration and the token counts)`);
+  }
+  await stat(dir);
+  const redact = flags.redact === true;
+  report.note(redact ? REDACTED_WARNING : PRIVACY_WARNING);
+  const parsed = parseSelection(flags as never, true);
+  if (parsed.ignored.length > 0) report.note(`trajlog export: --session given; ignoring ${parsed.ignored.join(", ")}`);
+  const selection = new SelectionRun(dir, parsed, report, readOptions(flags as never));
+  // Loaded here, so that the other formats never load DuckDB.
+  const { DatasetWriter } = await import("../../dataset/parquet-writer.js");
+  const writer = await DatasetWriter.open(output);
+  let sessions = 0;
+  let iterations = 0;
+  try {
+    for await (const read of selection.records()) {
+      const record = redact ? redactRecord(read).record : read;
+      if (record.problems.length > 0) {
+        report.problem(`warning: ${record.ref?.relPath ?? record.path}: skipped ${plural(record.problems.length, "corrupt line")} (line ${record.problems[0]?.line}: ${record.problems[0]?.message})`);
+      }
+      await writer.add(record);
+      sessions++;
+      iterations += record.iterations.length;
+    }
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
+  }
+  const r = await writer.close();
+  selection.finish();
+  const done = `Exported ${plural(sessions, "session")} (${plural(iterations, "iteration")}) to ${output}`;
+  const t = r.total;
+  const summary =
+    `Wrote ${plural(r.partitions, "partition")}` +
+    (r.replaced > 0 ? `, replacing ${plural(r.replaced, "session")} already in the dataset` : "") +
+    `; the dataset now holds ${t.sessions} sessions, ${t.iterations} iterations in ${plural(t.steps, "partition")}`;
+  if (selection.unreadable === 0) {
+    report.note(done);
+    report.note(summary);
+    return 0;
+  }
+  report.problem(selection.leftOut(done));
+  report.note(summary);
+  return 1;
 }

@@ -1,0 +1,207 @@
+// Parquet and SQL at scale: writes a realistic log tree with the SDK (bench/lib/log-tree.mjs),
+// then measures, each command run as a real `trajlog` child process:
+//   - `trajlog stats` against the same figures through `trajlog query` on the raw tree, in
+//     interleaved pairs (ratio of wall times, and of CPU times), checking that they agree;
+//   - `trajlog export --all --format parquet`: input MB/s, CPU time and peak RSS;
+//   - the dataset's size against the JSONL's;
+//   - one query over the dataset (reward and tokens per step): wall time of the CLI, and of the
+//     query alone in an open DuckDB.
+//
+//   npm run build && node bench/dataset.mjs [--sessions 2000] [--rounds 3] [--json] [--smoke] [--keep] [--dir DIR]
+//
+// `--dir DIR` reuses a tree written before (e.g. by scripts/generate-log-tree.mjs) instead of
+// writing one.
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { generateLogTree } from "./lib/log-tree.mjs";
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: "string", default: "2000" },
+    rounds: { type: "string", default: "3" },
+    dir: { type: "string" },
+    json: { type: "boolean", default: false },
+    smoke: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+});
+const sessions = values.smoke ? 40 : Number(values.sessions);
+const rounds = values.smoke ? 1 : Number(values.rounds);
+for (const [name, n] of [["--sessions", sessions], ["--rounds", rounds]]) {
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`${name} expects a positive integer; received ${n}`);
+}
+const cli = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
+const log = (text) => values.json || process.stderr.write(`${text}\n`);
+
+/** Per-step figures both ways: the columns `trajlog stats --json` gives, computed in SQL. */
+const STATS_SQL = `SELECT experiment, step, count(*) AS sessions,
+  count(*) FILTER (WHERE state = 'completed') AS completed, count(*) FILTER (WHERE state = 'errored') AS errored,
+  count(*) FILTER (WHERE state = 'incomplete') AS incomplete, count(*) FILTER (WHERE forced) AS forced,
+  avg(reward) FILTER (WHERE NOT forced) AS rewardMean, avg(iterations) FILTER (WHERE NOT forced) AS iterationsMean,
+  coalesce(sum(input_tokens) FILTER (WHERE NOT forced), 0) AS inputTokens,
+  coalesce(sum(output_tokens) FILTER (WHERE NOT forced), 0) AS outputTokens
+FROM sessions GROUP BY experiment, step ORDER BY experiment, step`;
+const STATS_KEYS = ["experiment", "step", "sessions", "completed", "errored", "incomplete", "forced", "rewardMean", "iterationsMean", "inputTokens", "outputTokens"];
+/** The issue's per-step question over the dataset. */
+const PER_STEP_SQL = "SELECT step, avg(reward) AS reward, sum(input_tokens + output_tokens) AS tokens FROM sessions GROUP BY step ORDER BY step";
+
+const root = await mkdtemp(path.join(os.tmpdir(), "trajlog-bench-dataset-"));
+try {
+  const logDir = values.dir ?? path.join(root, "logs");
+  let generated = null;
+  if (values.dir === undefined) {
+    log(`writing ${sessions} sessions under ${logDir} ...`);
+    const t = Date.now();
+    generated = await generateLogTree({ logDir, sessions, perStep: values.smoke ? 10 : 200 });
+    generated.seconds = (Date.now() - t) / 1000;
+  }
+  const input = await sizeOf(logDir);
+  const loadBefore = os.loadavg()[0];
+
+  log(`stats vs query on the raw tree (${mb(input.bytes).toFixed(0)} MB, ${input.files} files), ${rounds} interleaved pair(s) ...`);
+  const pairs = [];
+  let agree = true;
+  for (let i = 0; i < rounds; i++) {
+    // Alternate which goes first, so neither always runs on a warmer cache.
+    const order = i % 2 === 0 ? ["stats", "query"] : ["query", "stats"];
+    const runs = {};
+    for (const which of order) {
+      runs[which] = await timed(which === "stats" ? ["stats", logDir, "--json"] : ["query", logDir, STATS_SQL, "--json"]);
+    }
+    const stats = JSON.parse(runs.stats.stdout).map((s) => Object.fromEntries(STATS_KEYS.map((k) => [k, s[k]])));
+    const query = JSON.parse(runs.query.stdout);
+    if (!sameFigures(stats, query)) agree = false;
+    pairs.push({ stats: runs.stats, query: runs.query });
+  }
+
+  log("export --all --format parquet ...");
+  const out = path.join(root, "dataset");
+  const exported = await timed(["export", logDir, "--all", "--format", "parquet", "-o", out, "--quiet"]);
+  const dataset = await sizeOf(out);
+
+  log("per-step query over the dataset ...");
+  const perStepCli = [];
+  for (let i = 0; i < (values.smoke ? 1 : Math.max(3, rounds)); i++) perStepCli.push((await timed(["query", out, PER_STEP_SQL, "--json"])).seconds);
+  const perStepInProcess = await inProcessQuery(out, PER_STEP_SQL, values.smoke ? 1 : Math.max(3, rounds));
+
+  const result = {
+    sessions: input.files,
+    input_mb: round(mb(input.bytes)),
+    generate_seconds: generated === null ? null : round(generated.seconds),
+    stats_vs_query: {
+      figures_agree: agree,
+      // Above 1: the query is faster than stats.
+      wall_ratio_median: round(median(pairs.map((p) => p.stats.seconds / p.query.seconds)), 2),
+      wall_ratio_range: range(pairs.map((p) => p.stats.seconds / p.query.seconds)),
+      cpu_ratio_median: round(median(pairs.map((p) => p.stats.cpuSeconds / p.query.cpuSeconds)), 2),
+      stats_seconds_median: round(median(pairs.map((p) => p.stats.seconds)), 2),
+      query_seconds_median: round(median(pairs.map((p) => p.query.seconds)), 2),
+      stats_peak_rss_mb: round(Math.max(...pairs.map((p) => p.stats.peakRssKb)) / 1024),
+      query_peak_rss_mb: round(Math.max(...pairs.map((p) => p.query.peakRssKb)) / 1024),
+    },
+    parquet_export: {
+      exit_code: exported.code,
+      seconds: round(exported.seconds, 2),
+      input_mb_per_s: round(mb(input.bytes) / exported.seconds),
+      cpu_seconds: round(exported.cpuSeconds, 2),
+      input_mb_per_cpu_s: round(mb(input.bytes) / exported.cpuSeconds),
+      peak_rss_mb: round(exported.peakRssKb / 1024),
+    },
+    dataset_mb: round(mb(dataset.bytes), 2),
+    dataset_over_jsonl: round(dataset.bytes / input.bytes, 3),
+    per_step_query: {
+      steps: JSON.parse((await timed(["query", out, PER_STEP_SQL, "--json"])).stdout).length,
+      cli_seconds_median: round(median(perStepCli), 3),
+      in_process_seconds_median: round(median(perStepInProcess), 3),
+    },
+    load_average_1m: { before: round(loadBefore, 2), after: round(os.loadavg()[0], 2) },
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? "unknown",
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (exported.code !== 0 || !agree) process.exitCode = 1;
+} finally {
+  if (!values.keep) await rm(root, { recursive: true, force: true });
+  else log(`kept ${root}`);
+}
+
+/** The figures of stats and of the query, equal up to floating-point summation order. */
+function sameFigures(a, b) {
+  if (a.length !== b.length) return false;
+  return a.every((row, i) =>
+    STATS_KEYS.every((k) => {
+      const x = row[k];
+      const y = b[i]?.[k];
+      return typeof x === "number" && typeof y === "number" ? Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x)) : x === y;
+    }),
+  );
+}
+
+/** The query's own time in an open DuckDB (no process start, no DuckDB load). */
+async function inProcessQuery(dir, sql, times) {
+  const { openQuerySource } = await import("../dist/dataset/query-source.js");
+  const source = await openQuerySource(dir);
+  try {
+    const seconds = [];
+    for (let i = 0; i < times; i++) {
+      const t = process.hrtime.bigint();
+      await source.connection.runAndReadAll(sql);
+      seconds.push(Number(process.hrtime.bigint() - t) / 1e9);
+    }
+    return seconds;
+  } finally {
+    source.close();
+  }
+}
+
+/** Runs the CLI under /usr/bin/time -v (peak RSS and CPU time of the child). */
+async function timed(args) {
+  const started = process.hrtime.bigint();
+  const child = spawn("/usr/bin/time", ["-v", process.execPath, cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`trajlog ${args[0]} exited with ${code}: ${stderr.slice(-2000)}`);
+  const field = (re) => Number(re.exec(stderr)?.[1] ?? Number.NaN);
+  const cpuSeconds = field(/User time \(seconds\): ([\d.]+)/) + field(/System time \(seconds\): ([\d.]+)/);
+  return { code, seconds, cpuSeconds, peakRssKb: field(/Maximum resident set size \(kbytes\): (\d+)/), stdout };
+}
+
+async function sizeOf(dir) {
+  let bytes = 0;
+  let files = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
+    if (entry.name.endsWith(".jsonl")) files++;
+  }
+  return { bytes, files };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function range(xs) {
+  return [round(Math.min(...xs), 2), round(Math.max(...xs), 2)];
+}
+
+function mb(bytes) {
+  return bytes / (1024 * 1024);
+}
+
+function round(x, digits = 1) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
