@@ -9,8 +9,10 @@
  * `readSession` (and listed by `trajlog validate`), while the views still read what they can of
  * them; lines that are not JSON at all (a torn last line) are skipped by both.
  *
- * Prompts: an iteration line holds its whole prompt; the views give `prompt_kept` and
- * `prompt_new` as the export does, by comparing each prompt with the previous iteration's.
+ * Prompts: an iteration line holds its whole prompt, or (`prompts: "delta"`) its
+ * `prompt_delta`; the views give `prompt_kept` and `prompt_new` as the export does: by
+ * comparing each whole prompt with the previous iteration's, or straight from the delta,
+ * which says exactly that.
  * Every way a line can spell its prompt is decoded in one place, {@link PROMPT_MESSAGES_SQL},
  * so another encoding is one more branch there.
  */
@@ -30,6 +32,7 @@ const LINE_STRUCTURE = {
   sampling: { rate: "DOUBLE", forced: "BOOLEAN" },
   iteration: "INTEGER",
   prompt: "JSON",
+  prompt_delta: "JSON",
   response: "VARCHAR",
   code_blocks: [
     {
@@ -202,7 +205,9 @@ export function rawViewStatements(tree: RawTree): string[] {
       FROM trajlog_lines
     ), prompts AS (
       SELECT session_id, experiment, step, filename, meta_instance, iteration, timestamp, response, code_blocks, final_answer, usage, iteration_time,
-        ${PROMPT_MESSAGES_SQL} AS prompt_messages_list
+        ${PROMPT_MESSAGES_SQL} AS prompt_messages_list,
+        CASE WHEN prompt_delta IS NOT NULL THEN (prompt_delta ->> '$.keep')::INTEGER END AS delta_keep,
+        ${PROMPT_MESSAGES_SQL.replaceAll("prompt", "(prompt_delta -> '$.append')")} AS delta_append
       FROM lines WHERE type = 'iteration'
     ), paired AS (
       SELECT *, lag(prompt_messages_list) OVER (PARTITION BY filename ORDER BY iteration) AS previous_prompt FROM prompts
@@ -217,9 +222,9 @@ export function rawViewStatements(tree: RawTree): string[] {
       coalesce(k.meta_instance, ${fileNameInstance.replaceAll("session_id", "k.session_id")}, k.session_id) AS instance_id,
       k.iteration,
       try_cast(k.timestamp AS TIMESTAMPTZ) AS timestamp,
-      k.prompt_kept::INTEGER AS prompt_kept,
-      k.prompt_messages_list[k.prompt_kept + 1:] AS prompt_new,
-      len(k.prompt_messages_list)::INTEGER AS prompt_messages,
+      coalesce(k.delta_keep, k.prompt_kept)::INTEGER AS prompt_kept,
+      CASE WHEN k.delta_keep IS NOT NULL THEN k.delta_append ELSE k.prompt_messages_list[k.prompt_kept + 1:] END AS prompt_new,
+      CASE WHEN k.delta_keep IS NOT NULL THEN k.delta_keep + len(k.delta_append) ELSE len(k.prompt_messages_list) END::INTEGER AS prompt_messages,
       k.response,
       list_transform(k.code_blocks, b -> {
         'code': b.code, 'stdout': b.result.stdout, 'stderr': b.result.stderr, 'locals': b.result.locals::VARCHAR,

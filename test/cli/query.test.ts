@@ -154,3 +154,17 @@ test("bad SQL prints DuckDB's message and exits 1; bad arguments exit 2", async 
   expect(await runCli(["query", logDir, "SELECT 1", "--json", "--csv"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--json and --csv cannot be combined") });
   expect(await runCli(["query", path.join(logDir, "missing"), "SELECT 1"])).toMatchObject({ code: 2, stderr: expect.stringContaining("no such file or directory") });
 });
+
+test("over a tree written with delta prompts the views give the same rows as over the whole-prompt tree", async () => {
+  const deltaDir = await buildLogTree({ prompts: "delta" });
+  try {
+    const iterations = `SELECT * EXCLUDE (timestamp) FROM iterations ORDER BY session_id, iteration`;
+    const sessions = `SELECT * EXCLUDE (metadata, path) FROM sessions ORDER BY session_id`;
+    const [a, b] = [await queryJson(logDir, iterations), await queryJson(deltaDir, iterations)];
+    expect(b.length).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+    expect(await queryJson(deltaDir, sessions)).toEqual(await queryJson(logDir, sessions));
+  } finally {
+    await rm(deltaDir, { recursive: true, force: true });
+  }
+});
