@@ -113,9 +113,12 @@ describe("humanLine", () => {
   });
 });
 
-/** The environment without the variables that decide whether a terminal gets colour. */
+/**
+ * The environment without the variables that decide whether a terminal gets colour. `CI` is
+ * one: Node gives a terminal no colour when it is set (as it is on a CI machine).
+ */
 function withoutColorSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { NO_COLOR: _a, FORCE_COLOR: _b, NODE_DISABLE_COLORS: _c, ...rest } = env;
+  const { NO_COLOR: _a, FORCE_COLOR: _b, NODE_DISABLE_COLORS: _c, CI: _d, TEAMCITY_VERSION: _e, ...rest } = env;
   return rest;
 }
 
