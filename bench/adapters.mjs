@@ -23,14 +23,9 @@ import { TrajectoryLogger } from "../dist/index.js";
 import { trajlogMiddleware } from "../dist/adapters/ai-sdk.js";
 import { TrajlogTracingProcessor } from "../dist/adapters/openai-agents.js";
 import { median, quantile, rotate, sig } from "./lib/stats.mjs";
+import { scriptArgs } from "./lib/script-args.mjs";
 
-const args = process.argv.slice(2);
-const smoke = args.includes("--smoke");
-const json = args.includes("--json");
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
+const { smoke, json, flag } = scriptArgs();
 const slices = flag("slices", smoke ? 3 : 41);
 const rollouts = flag("rollouts", smoke ? 4 : 20);
 const loadStart = os.loadavg();

@@ -17,14 +17,10 @@ import os from "node:os";
 import path from "node:path";
 import seedrandom from "seedrandom";
 import { readSession, toOpenTraces, TrajectoryLogger } from "../dist/index.js";
+import { scriptArgs } from "./lib/script-args.mjs";
+import { quantile, sig } from "./lib/stats.mjs";
 
-const args = process.argv.slice(2);
-const smoke = args.includes("--smoke");
-const json = args.includes("--json");
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
+const { smoke, json, flag } = scriptArgs();
 const rounds = flag("rounds", smoke ? 1 : 7);
 /** Iterations per session, and sessions per size (fewer long ones: a full 200-iteration file is ~50 MB). */
 const SIZES = smoke ? [[15, 2], [50, 1]] : [[15, 16], [50, 8], [200, 2]];
@@ -95,11 +91,6 @@ async function readRun(dir) {
   return { ms: performance.now() - started, steps };
 }
 
-const quantile = (values, q) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-};
-const sig = (x, d = 3) => (Number.isFinite(x) && x !== 0 ? Number(x.toPrecision(d)) : x);
 const summary = (ratios) => ({ median: sig(quantile(ratios, 0.5)), iqr: [sig(quantile(ratios, 0.25)), sig(quantile(ratios, 0.75))] });
 
 try {

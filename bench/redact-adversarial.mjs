@@ -11,14 +11,9 @@
 import os from "node:os";
 import { applyContentPolicy } from "../dist/index.js";
 import { ADVERSARIAL_INPUTS, benignText, iterationLineWith as line } from "./lib/adversarial-text.mjs";
+import { scriptArgs } from "./lib/script-args.mjs";
 
-const args = process.argv.slice(2);
-const smoke = args.includes("--smoke");
-const json = args.includes("--json");
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
+const { smoke, json, flag } = scriptArgs();
 const size = flag("size", smoke ? 64 * 1024 : 1024 * 1024);
 const rounds = flag("rounds", smoke ? 1 : 3);
 
