@@ -104,9 +104,9 @@ export class PromptResolver {
 
   /**
    * Takes an iteration line, in place: a `prompt_delta` is replaced by the `prompt` it stands
-   * for (kept with `keepDelta`), a whole `prompt` is remembered for the next line.
+   * for, a whole `prompt` is remembered for the next line.
    */
-  take(line: Record<string, unknown>, keepDelta = false): Resolution {
+  take(line: Record<string, unknown>): Resolution {
     const delta = line.prompt_delta;
     if (delta === undefined) {
       if (this.#normalize) normalizePrompt(line);
@@ -136,8 +136,7 @@ export class PromptResolver {
     const holder = { prompt: append };
     if (this.#normalize) normalizePrompt(holder);
     const prompt = keep === 0 ? (holder.prompt as PromptMessage[]) : base.slice(0, keep).concat(holder.prompt as PromptMessage[]);
-    if (keepDelta) line.prompt = prompt;
-    else replaceKey(line, "prompt_delta", "prompt", prompt);
+    replaceKey(line, "prompt_delta", "prompt", prompt);
     this.#previous = prompt;
     return { ok: true, keep };
   }
