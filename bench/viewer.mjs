@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { startViewer } from "../dist/viewer/server.js";
+import { startViewer } from "../dist/viewer/server/server.js";
 import { writeScaleTree } from "../scripts/scale-tree.mjs";
 
 const SESSIONS = Number(process.argv[2] ?? 100_000);

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { startViewer } from "../dist/viewer/server.js";
+import { startViewer } from "../dist/viewer/server/server.js";
 import { generateLogTree } from "./fixture-tree.mjs";
 import { writeScaleTree } from "./scale-tree.mjs";
 

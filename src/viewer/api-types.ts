@@ -5,13 +5,13 @@
  * read them too (see the README's API list).
  */
 import type { StepStats } from "../step-stats.js";
-import type { ExperimentOverview } from "./experiment-overview.js";
-import type { SessionSketch } from "./session-sketch.js";
-import type { SessionListItem } from "./session-query.js";
-import type { ComparedPair } from "./session-compare.js";
-import type { IterationOutline } from "./session-lines.js";
+import type { ExperimentOverview } from "./server/experiment-overview.js";
+import type { SessionSketch } from "./server/session-sketch.js";
+import type { SessionListItem } from "./server/session-query.js";
+import type { ComparedPair } from "./server/session-compare.js";
+import type { IterationOutline } from "./server/session-lines.js";
 import type { ErrorFacts } from "../internal/error-facts.js";
-import type { SessionStatus } from "./session-index.js";
+import type { SessionStatus } from "./server/session-index.js";
 
 export type { StepStats, ExperimentOverview, SessionSketch, SessionListItem, ComparedPair, IterationOutline, ErrorFacts, SessionStatus };
 

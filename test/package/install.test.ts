@@ -78,7 +78,7 @@ beforeAll(() => {
 
 describe("the packed package", () => {
   it("holds the build (made by prepack), the viewer's front end and the README, and no sources or tests", () => {
-    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/require.cjs", "dist/cli/bin.js", "viewer/index.html", "README.md", "package.json"]) {
+    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/require.cjs", "dist/cli/bin.js", "dist/viewer/app/index.html", "README.md", "package.json"]) {
       expect(packed).toContain(file);
     }
     expect(packed.filter((file) => /^(src|test|bench)\//.test(file))).toEqual([]);

@@ -4,7 +4,7 @@
  */
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
+import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
 import { buildLogTree } from "../fixtures/log-tree.js";
 
 let fullDir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolvePointer, truncateForDisplay } from "../../src/viewer/display-truncate.js";
+import { resolvePointer, truncateForDisplay } from "../../src/viewer/server/display-truncate.js";
 
 describe("truncateForDisplay", () => {
   it("cuts long strings anywhere in the value and lists their full length by JSON pointer", () => {

@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { generateLogTree, XSS_RESPONSE, type FixtureTree } from "../../scripts/fixture-tree.mjs";
 import { readSession } from "../../src/reader.js";
 import { TrajectoryLogger } from "../../src/logger.js";
-import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
+import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
 import { launchChromium, openPage as openChromiumPage } from "../helpers/chromium.js";
 
 // The viewer in a real browser (Debian's chromium, driven by playwright-core), on a log tree

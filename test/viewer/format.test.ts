@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 
 // The browser's formatting module, plain JavaScript served as is.
-const { fmtSeconds } = (await import(new URL("../../viewer/lib/format.js", import.meta.url).href)) as { fmtSeconds: (s: number | null) => string };
+const { fmtSeconds } = (await import(new URL("../../src/viewer/app/lib/format.js", import.meta.url).href)) as { fmtSeconds: (s: number | null) => string };
 
 test("fmtSeconds rounds once, then splits: never 60 of a smaller unit", () => {
   const cases: [number | null, string][] = [

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
-import { searchSessions } from "../../src/viewer/search.js";
+import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
+import { searchSessions } from "../../src/viewer/server/search.js";
 import type { SearchHit } from "../../src/viewer/api-types.js";
 import { metadataLine } from "../helpers/lines.js";
 

@@ -4,8 +4,8 @@ import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
-import { hostCheck } from "../../src/viewer/host-check.js";
-import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
+import { hostCheck } from "../../src/viewer/server/host-check.js";
+import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { metadataLine } from "../helpers/lines.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffLines, MAX_DIFF_LINES } from "../../src/viewer/line-diff.js";
+import { diffLines, MAX_DIFF_LINES } from "../../src/viewer/server/line-diff.js";
 
 describe("diffLines", () => {
   it("keeps common lines and marks the rest removed or added, in order", () => {

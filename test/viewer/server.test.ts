@@ -3,8 +3,8 @@ import { appendFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node
 import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { startViewer, type ViewerServer } from "../../src/viewer/server.js";
-import { CONTENT_SECURITY_POLICY } from "../../src/viewer/http-response.js";
+import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
+import { CONTENT_SECURITY_POLICY } from "../../src/viewer/server/http-response.js";
 import { metadataLine } from "../helpers/lines.js";
 
 // A small hand-written log tree: every timestamp and value is known, so whole answers can be

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { readSessionRow, WHOLE_READ_BYTES, type SessionRow } from "../../src/viewer/session-row.js";
+import { readSessionRow, WHOLE_READ_BYTES, type SessionRow } from "../../src/viewer/server/session-row.js";
 import type { SessionRef } from "../../src/reader.js";
 import { metadataLine } from "../helpers/lines.js";
 

@@ -5,7 +5,7 @@ import { UsageError, defineCommand } from "../command.js";
 import { integer, type ValueParser } from "../flag-values.js";
 import { valueFlag } from "../flags.js";
 import { oneDir } from "../positional.js";
-import { DEFAULT_VIEWER_HOST, DEFAULT_VIEWER_PORT, startViewer } from "../../viewer/server.js";
+import { DEFAULT_VIEWER_HOST, DEFAULT_VIEWER_PORT, startViewer } from "../../viewer/server/server.js";
 
 /** An address to bind: no blanks, nothing empty. */
 const address: ValueParser<string> = {

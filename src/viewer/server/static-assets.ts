@@ -1,5 +1,5 @@
 /**
- * The front end's files: the package's `viewer/` folder and uPlot from its package. The table
+ * The front end's files: the `app/` folder beside this one and uPlot from its package. The table
  * of URL → file is built once at start; a request is served only when its path is exactly a
  * key of that table, so no request path ever reaches the file system.
  */
@@ -14,8 +14,11 @@ export interface StaticAsset {
   body: Buffer;
 }
 
-/** The `viewer/` folder at the package root, from `src/viewer/` and from `dist/viewer/` alike. */
-export const ASSETS_DIR = fileURLToPath(new URL("../../viewer/", import.meta.url));
+/**
+ * The front end: `src/viewer/app/` beside `src/viewer/server/`, and `dist/viewer/app/` (copied
+ * there by the build) beside `dist/viewer/server/`, so the same relative path serves both.
+ */
+export const ASSETS_DIR = fileURLToPath(new URL("../app/", import.meta.url));
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

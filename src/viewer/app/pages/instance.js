@@ -11,9 +11,9 @@ import { rewardCell, statusBadge } from "../lib/widgets.js";
 import { renderCompare } from "../lib/compare-view.js";
 import { errorLine } from "../lib/error-view.js";
 
-/** @typedef {import("../../src/viewer/api-types.ts").InstanceResponse} InstanceResponse */
-/** @typedef {import("../../src/viewer/api-types.ts").InstanceStep} InstanceStep */
-/** @typedef {import("../../src/viewer/api-types.ts").GroupResponse} GroupResponse */
+/** @typedef {import("../../api-types.ts").InstanceResponse} InstanceResponse */
+/** @typedef {import("../../api-types.ts").InstanceStep} InstanceStep */
+/** @typedef {import("../../api-types.ts").GroupResponse} GroupResponse */
 
 const ROW_HEIGHT = 24;
 const GRID_HEIGHT = 480;

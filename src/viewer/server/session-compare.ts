@@ -2,7 +2,7 @@
  * Comparing two sessions of one instance iteration by iteration: iteration k of one against
  * iteration k of the other, as line diffs of the response, the code and its output.
  */
-import type { IterationLine } from "../format.js";
+import type { IterationLine } from "../../format.js";
 import { diffLines, type DiffLine } from "./line-diff.js";
 import { finalAnswerOf } from "./session-row.js";
 import type { SessionLines } from "./session-lines.js";

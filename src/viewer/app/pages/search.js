@@ -7,9 +7,9 @@ import { fmtInt, plural } from "../lib/format.js";
 import { groupLink, searchLink, sessionLink } from "../lib/links.js";
 import { rewardCell } from "../lib/widgets.js";
 
-/** @typedef {import("../../src/viewer/api-types.ts").SearchHit} SearchHit */
-/** @typedef {import("../../src/viewer/api-types.ts").SearchEnd} SearchEnd */
-/** @typedef {import("../../src/viewer/api-types.ts").SearchProgress} SearchProgress */
+/** @typedef {import("../../api-types.ts").SearchHit} SearchHit */
+/** @typedef {import("../../api-types.ts").SearchEnd} SearchEnd */
+/** @typedef {import("../../api-types.ts").SearchProgress} SearchProgress */
 
 const FIELDS = [["", "all texts"], ["response", "responses"], ["code", "code"], ["stdout", "stdout"], ["stderr", "stderr"], ["final_answer", "final answers"]];
 const KEYS = ["q", "experiment", "step", "instance", "minReward", "maxReward", "fields"];

@@ -8,8 +8,8 @@ import { compareLink, instanceLink, sessionLink, sessionsLink } from "../lib/lin
 import { fact, rewardCell, statusBadge } from "../lib/widgets.js";
 import { errorLine } from "../lib/error-view.js";
 
-/** @typedef {import("../../src/viewer/api-types.ts").GroupResponse} GroupResponse */
-/** @typedef {import("../../src/viewer/api-types.ts").GroupRollout} GroupRollout */
+/** @typedef {import("../../api-types.ts").GroupResponse} GroupResponse */
+/** @typedef {import("../../api-types.ts").GroupRollout} GroupRollout */
 
 /** Renders the group of `params.instance` at `params.step` of `params.experiment`. */
 export async function groupPage(root, params) {

@@ -2,7 +2,7 @@
 // preformatted text with its own line breaks, apart from any final answer.
 import { h } from "./dom.js";
 
-/** @typedef {import("../../src/viewer/api-types.ts").ErrorFacts} ErrorFacts */
+/** @typedef {import("../../api-types.ts").ErrorFacts} ErrorFacts */
 
 /**
  * @param {ErrorFacts | null} facts from the API (`errorFacts`)

@@ -6,9 +6,9 @@
  */
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { parseSessionLines, type LineProblem } from "../reader.js";
-import type { IterationLine, MetadataLine, PromptMessage, SummaryLine } from "../format.js";
-import { PromptDeltaEncoder, PromptResolver } from "../internal/prompt-delta.js";
+import { parseSessionLines, type LineProblem } from "../../reader.js";
+import type { IterationLine, MetadataLine, PromptMessage, SummaryLine } from "../../format.js";
+import { PromptDeltaEncoder, PromptResolver } from "../../internal/prompt-delta.js";
 
 /** What the timeline shows of one iteration. */
 export interface IterationOutline {

@@ -20,8 +20,8 @@ import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
 import { compareSessions } from "./session-compare.js";
 import type { SessionSketches } from "./session-sketch.js";
-import { errorFacts } from "../internal/error-facts.js";
-import { computeStepStats } from "../step-stats.js";
+import { errorFacts } from "../../internal/error-facts.js";
+import { computeStepStats } from "../../step-stats.js";
 import {
   SEARCH_FIELDS,
   type CompareResponse,
@@ -32,7 +32,7 @@ import {
   type SearchHit,
   type SearchProgress,
   type StepResponse,
-} from "./api-types.js";
+} from "../api-types.js";
 import { groupRollouts, instanceSteps, stepGroups, type RowWithStatus } from "./groups.js";
 import { searchSessions } from "./search.js";
 

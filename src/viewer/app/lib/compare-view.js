@@ -9,8 +9,8 @@ import { diffStats, splitDiff } from "./diff-view.js";
 import { pager, rewardCell, statusBadge } from "./widgets.js";
 import { errorLine } from "./error-view.js";
 
-/** @typedef {import("../../src/viewer/api-types.ts").CompareResponse} CompareResponse */
-/** @typedef {import("../../src/viewer/api-types.ts").ComparedPair} ComparedPair */
+/** @typedef {import("../../api-types.ts").CompareResponse} CompareResponse */
+/** @typedef {import("../../api-types.ts").ComparedPair} ComparedPair */
 
 const COMPARE_PAGE = 10;
 

@@ -5,9 +5,9 @@
  * case-insensitive scan. The search stops at `limit` results or when the client goes away.
  */
 import path from "node:path";
-import type { IterationLine } from "../format.js";
-import { parseSession } from "../reader.js";
-import type { SearchField, SearchHit } from "./api-types.js";
+import type { IterationLine } from "../../format.js";
+import { parseSession } from "../../reader.js";
+import type { SearchField, SearchHit } from "../api-types.js";
 import { streamLines } from "./line-stream.js";
 import type { SessionRow } from "./session-row.js";
 
