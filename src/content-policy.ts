@@ -11,7 +11,7 @@ import { stringifyLine } from "./lines.js";
 import { describe } from "./internal/describe.js";
 import { mapStrings } from "./internal/map-strings.js";
 import type { PromptCache } from "./internal/prompt-cache.js";
-import type { LinePieces } from "./writer.js";
+import type { LinePieces } from "./write/writer.js";
 import { capFields, capLine, MIN_FIELD_CAP } from "./internal/json-text-caps.js";
 import {
   BUILTIN_SECRET_KINDS,

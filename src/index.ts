@@ -8,7 +8,7 @@ export {
   type StartSessionOptions,
   type TrajectoryLoggerStats,
 } from "./logger.js";
-export { TrajectorySession, NullSession, NULL_SESSION, type Session } from "./session.js";
+export { TrajectorySession, NullSession, NULL_SESSION, type Session } from "./write/session.js";
 export type { DiagnosticsLogger } from "./diagnostics.js";
 export type { InputStats } from "./input-report.js";
 export {
@@ -28,7 +28,7 @@ export type {
   RlmCallInput,
   UsageInput,
 } from "./lines.js";
-export type { WriterStats } from "./writer.js";
+export type { WriterStats } from "./write/writer.js";
 export {
   ContentPolicy,
   createContentPolicy,

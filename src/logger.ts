@@ -4,8 +4,8 @@
  */
 import path from "node:path";
 import { BernoulliSampler, type SampleBy, type Sampler, type SamplingContext } from "./sampler.js";
-import { NULL_SESSION, TrajectorySession, type Session } from "./session.js";
-import { NO_WRITES, Writer, type WriterStats } from "./writer.js";
+import { NULL_SESSION, TrajectorySession, type Session } from "./write/session.js";
+import { NO_WRITES, Writer, type WriterStats } from "./write/writer.js";
 import { buildMetadataLine } from "./lines.js";
 import { newSuffix, sessionPath } from "./paths.js";
 import { trackExit, untrackExit } from "./internal/exit-hook.js";

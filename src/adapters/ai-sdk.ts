@@ -14,7 +14,7 @@
  */
 import type { LanguageModelMiddleware } from "ai";
 import type { CodeBlockInput, IterationInput, SummaryInput } from "../lines.js";
-import type { Session } from "../session.js";
+import type { Session } from "../write/session.js";
 import { describe } from "../internal/describe.js";
 import { toolCallCode, toolOutputText } from "./shared.js";
 

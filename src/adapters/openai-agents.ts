@@ -14,7 +14,7 @@
 import type { Span, Trace, TracingProcessor } from "@openai/agents";
 import type { StartSessionOptions, TrajectoryLogger } from "../logger.js";
 import type { CodeBlockInput, IterationInput, PromptMessageInput, RlmCallInput, SummaryInput, UsageInput } from "../lines.js";
-import type { Session } from "../session.js";
+import type { Session } from "../write/session.js";
 import { describe } from "../internal/describe.js";
 import { asText } from "../internal/json-safe.js";
 import { flattenContent } from "../internal/normalize-prompt.js";

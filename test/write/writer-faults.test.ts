@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { TrajectoryLogger, type TrajectoryLoggerStats } from "../src/index.js";
-import { captureLogger } from "./helpers/diagnostics.js";
-import { lastJson, makeTempDir, removeTempDir, runFixture, runFixtureWithFdLimit } from "./helpers/processes.js";
-import { listSessionFiles, readSession } from "./helpers/session-files.js";
-import { statsWith } from "./helpers/stats.js";
+import { TrajectoryLogger, type TrajectoryLoggerStats } from "../../src/index.js";
+import { captureLogger } from "../helpers/diagnostics.js";
+import { lastJson, makeTempDir, removeTempDir, runFixture, runFixtureWithFdLimit } from "../helpers/processes.js";
+import { listSessionFiles, readSession } from "../helpers/session-files.js";
+import { statsWith } from "../helpers/stats.js";
 
 const isRoot = process.getuid?.() === 0;
 let root: string;

@@ -4,10 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fs from "node:fs";
-import { NULL_SESSION, TrajectoryLogger } from "../src/index.js";
-import { captureLogger } from "./helpers/diagnostics.js";
-import { makeTempDir, removeTempDir } from "./helpers/processes.js";
-import { readSession } from "./helpers/session-files.js";
+import { NULL_SESSION, TrajectoryLogger } from "../../src/index.js";
+import { captureLogger } from "../helpers/diagnostics.js";
+import { makeTempDir, removeTempDir } from "../helpers/processes.js";
+import { readSession } from "../helpers/session-files.js";
 
 let logDir: string;
 beforeEach(() => {

@@ -6,12 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import fs from "node:fs";
 import path from "node:path";
-import { TrajectoryLogger, type Session } from "../src/index.js";
-import { captureLogger } from "./helpers/diagnostics.js";
-import { holdDisk } from "./helpers/held-disk.js";
-import { makeTempDir, removeTempDir } from "./helpers/processes.js";
-import { listSessionFiles, readSession } from "./helpers/session-files.js";
-import { statsWith } from "./helpers/stats.js";
+import { TrajectoryLogger, type Session } from "../../src/index.js";
+import { captureLogger } from "../helpers/diagnostics.js";
+import { holdDisk } from "../helpers/held-disk.js";
+import { makeTempDir, removeTempDir } from "../helpers/processes.js";
+import { listSessionFiles, readSession } from "../helpers/session-files.js";
+import { statsWith } from "../helpers/stats.js";
 
 let logDir: string;
 beforeEach(() => {

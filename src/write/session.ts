@@ -4,17 +4,17 @@
  * so the loop never branches on whether it is being logged.
  */
 import path from "node:path";
-import type { DiagnosticsLogger } from "./diagnostics.js";
-import type { InputReport } from "./input-report.js";
-import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "./lines.js";
-import type { ContentPolicy, RedactionCounts } from "./content-policy.js";
-import type { IterationLine, MetadataLine, PromptDelta, PromptEncoding, SummaryLine } from "./format.js";
+import type { DiagnosticsLogger } from "../diagnostics.js";
+import type { InputReport } from "../input-report.js";
+import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "../lines.js";
+import type { ContentPolicy, RedactionCounts } from "../content-policy.js";
+import type { IterationLine, MetadataLine, PromptDelta, PromptEncoding, SummaryLine } from "../format.js";
 import type { FileSink, LinePieces, Writer } from "./writer.js";
-import { describe } from "./internal/describe.js";
-import { PromptCache } from "./internal/prompt-cache.js";
-import { PromptDeltaEncoder, withPromptDelta } from "./internal/prompt-delta.js";
-import { readOr, rebuildFromCopy } from "./internal/hostile-input.js";
-import { lastUnreadableMarker, toJsonSafeCopy, unreadableCount } from "./internal/json-safe.js";
+import { describe } from "../internal/describe.js";
+import { PromptCache } from "../internal/prompt-cache.js";
+import { PromptDeltaEncoder, withPromptDelta } from "../internal/prompt-delta.js";
+import { readOr, rebuildFromCopy } from "../internal/hostile-input.js";
+import { lastUnreadableMarker, toJsonSafeCopy, unreadableCount } from "../internal/json-safe.js";
 
 /** The interface every session satisfies, logged or not. */
 export interface Session {

@@ -17,9 +17,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isMainThread } from "node:worker_threads";
-import type { DiagnosticsLogger } from "./diagnostics.js";
-import { descriptorBudget } from "./internal/fd-limit.js";
-import { makeDir, makeDirSync } from "./internal/make-dir.js";
+import type { DiagnosticsLogger } from "../diagnostics.js";
+import { descriptorBudget } from "../internal/fd-limit.js";
+import { makeDir, makeDirSync } from "../internal/make-dir.js";
 
 /** Options of {@link Writer}. */
 export interface WriterOptions {

@@ -8,12 +8,12 @@
  */
 import { describe, expect, it } from "vitest";
 import path from "node:path";
-import { TrajectoryLogger, type IterationInput } from "../src/index.js";
-import { anyTimestamp, expectedBlock, expectedIteration } from "./helpers/adapter-lines.js";
-import { captureLogger } from "./helpers/diagnostics.js";
-import { tempDirs } from "./helpers/processes.js";
-import { readSession } from "./helpers/session-files.js";
-import { statsWith } from "./helpers/stats.js";
+import { TrajectoryLogger, type IterationInput } from "../../src/index.js";
+import { anyTimestamp, expectedBlock, expectedIteration } from "../helpers/adapter-lines.js";
+import { captureLogger } from "../helpers/diagnostics.js";
+import { tempDirs } from "../helpers/processes.js";
+import { readSession } from "../helpers/session-files.js";
+import { statsWith } from "../helpers/stats.js";
 
 const tempDir = tempDirs();
 const MARKER = "[Unreadable: boom]";
