@@ -12,9 +12,9 @@ import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { PROMPT_ENCODING_KEY, type PromptEncoding, type PromptMessage } from "./format.js";
-import type { LineProblem } from "./reader.js";
+import type { LineProblem } from "./read/reader.js";
 import { PromptDeltaEncoder, PromptResolver, withPromptDelta } from "./internal/prompt-delta.js";
-import { splitLines } from "./internal/split-lines.js";
+import { splitLines } from "./read/split-lines.js";
 
 /** A session with no summary line modified this recently may still be written to. */
 export const DEFAULT_LIVE_WINDOW_MS = 5 * 60 * 1000;

@@ -98,8 +98,8 @@ export {
   type SessionFilter,
   type SessionState,
   type CompactIterationLine,
-} from "./reader.js";
-export { validateSessionFile, type ExpectedPlace, type ValidateOptions } from "./validate.js";
+} from "./read/reader.js";
+export { validateSessionFile, type ExpectedPlace, type ValidateOptions } from "./read/validate.js";
 export type { ExportOptions } from "./export/options.js";
 export { toOpenTraces } from "./export/opentraces.js";
 export {
@@ -131,7 +131,7 @@ export {
 } from "./export/hf-traces.js";
 export { parsePriceTable, estimateCost, type PriceTable, type ModelPrice, type CostEstimate } from "./export/prices.js";
 export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat, type ExportFormatName } from "./export/formats.js";
-export { sessionReward, missingReward, isForced, type MissingReward } from "./internal/session-facts.js";
+export { sessionReward, missingReward, isForced, type MissingReward } from "./read/session-facts.js";
 export {
   convertSessionFile,
   DEFAULT_LIVE_WINDOW_MS,

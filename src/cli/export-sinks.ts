@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { TrajectoryRecord } from "../reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import type { CommandIO } from "./command.js";
 import { TextOutput } from "./output.js";
 

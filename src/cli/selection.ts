@@ -14,7 +14,7 @@ import {
   type SessionFilter,
   type SessionState,
   type TrajectoryRecord,
-} from "../reader.js";
+} from "../read/reader.js";
 import { safeSegment } from "../paths.js";
 import { UsageError } from "./usage-error.js";
 import { byteSize, integer, isoDate, number, stepRange, text } from "./flag-values.js";

@@ -20,7 +20,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import type { TrajectoryRecord } from "../reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import { VERSION } from "../version.js";
 import { datasetCard } from "./dataset-card.js";
 import { openDuckDB, type DuckDBSession } from "./duckdb.js";

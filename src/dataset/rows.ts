@@ -4,9 +4,9 @@
  * export formats use, so the dataset cannot disagree with them.
  */
 import type { CodeBlock, PromptMessage } from "../format.js";
-import type { TrajectoryRecord } from "../reader.js";
-import { answerText, errorText, lastFinalAnswer, recordedPath, sessionTimes } from "../internal/session-facts.js";
-import { isForced, measureRecord } from "../step-stats.js";
+import type { TrajectoryRecord } from "../read/reader.js";
+import { answerText, errorText, lastFinalAnswer, recordedPath, sessionTimes } from "../read/session-facts.js";
+import { isForced, measureRecord } from "../read/step-stats.js";
 
 /** A row of the `sessions` table, keyed like {@link SESSION_COLUMNS}. */
 export interface SessionRow {

@@ -10,7 +10,7 @@
  * because the trainers paste the whole context into every step's prompt.
  */
 import type { IterationLine, RlmCall } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../reader.js";
+import { sessionState, type TrajectoryRecord } from "../read/reader.js";
 import {
   isForced,
   iterationExtras,
@@ -20,7 +20,7 @@ import {
   sessionReward,
   taskText,
   type MissingReward,
-} from "../internal/session-facts.js";
+} from "../read/session-facts.js";
 import { cutChars, firstLine } from "../internal/first-line.js";
 import { headTailExcerpt } from "../internal/utf8-excerpt.js";
 import type { ExportOptions } from "./options.js";

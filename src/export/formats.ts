@@ -3,7 +3,7 @@
  * session, or one file per session under a directory), and whether the format needs a reward.
  * `trajlog export` and its help are driven by this table.
  */
-import type { TrajectoryRecord } from "../reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import { atlasJson, toAtlas } from "./atlas.js";
 import { toHfTraceText } from "./hf-traces.js";
 import { toMessages } from "./messages.js";

@@ -7,7 +7,7 @@
  * sub-model calls the code made); a final answer closes the session as an `assistant` message.
  */
 import type { IterationLine } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../reader.js";
+import { sessionState, type TrajectoryRecord } from "../read/reader.js";
 import { VERSION } from "../version.js";
 import {
   answerText,
@@ -19,7 +19,7 @@ import {
   recordedPath,
   sessionReward,
   taskText,
-} from "../internal/session-facts.js";
+} from "../read/session-facts.js";
 import { cutChars, firstLine } from "../internal/first-line.js";
 import type { ExportOptions } from "./options.js";
 import { promptDeltas } from "./prompt-delta.js";

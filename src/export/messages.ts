@@ -4,8 +4,8 @@
  * gives a behaviour-cloning set. `trajlog export` writes only sessions with a finite reward
  * unless asked; a record of a session without one says why in `missing_reward`.
  */
-import type { TrajectoryRecord } from "../reader.js";
-import { isForced, limitedIterations, missingReward, sessionReward, type MissingReward } from "../internal/session-facts.js";
+import type { TrajectoryRecord } from "../read/reader.js";
+import { isForced, limitedIterations, missingReward, sessionReward, type MissingReward } from "../read/session-facts.js";
 import type { ExportOptions } from "./options.js";
 
 /** One chat message of a fine-tuning record. */

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IterationLine, MetadataLine } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../reader.js";
+import { sessionState, type TrajectoryRecord } from "../read/reader.js";
 import { VERSION } from "../version.js";
 import {
   answerText,
@@ -24,7 +24,7 @@ import {
   recordedPath,
   sessionReward,
   taskText,
-} from "../internal/session-facts.js";
+} from "../read/session-facts.js";
 import { uuidFromName } from "../internal/uuid.js";
 import type { ExportOptions } from "./options.js";
 import { estimateCost } from "./prices.js";

@@ -3,7 +3,7 @@
  * for logs written without it (or with an older policy). Same patterns, markers and caps.
  */
 import { applyContentPolicy, defaultContentPolicy, type ContentPolicy } from "../content-policy.js";
-import type { TrajectoryRecord } from "../reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 
 /** A session after the content policy, with what the policy did to it. */
 export interface RedactedRecord {

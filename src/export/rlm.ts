@@ -4,8 +4,8 @@
  * summary line (and any skipped line), and keeps prompts as arrays of string-content messages.
  */
 import type { IterationLine, MetadataLine } from "../format.js";
-import type { TrajectoryRecord } from "../reader.js";
-import { limitedIterations } from "../internal/session-facts.js";
+import type { TrajectoryRecord } from "../read/reader.js";
+import { limitedIterations } from "../read/session-facts.js";
 import { flattenContent } from "../internal/normalize-prompt.js";
 import type { ExportOptions } from "./options.js";
 

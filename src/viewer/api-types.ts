@@ -4,13 +4,13 @@
  * a renamed field shows up on both sides. Field names are part of the public API: scripts
  * read them too (see the README's API list).
  */
-import type { StepStats } from "../step-stats.js";
+import type { StepStats } from "../read/step-stats.js";
 import type { ExperimentOverview } from "./server/experiment-overview.js";
 import type { SessionSketch } from "./server/session-sketch.js";
 import type { SessionListItem } from "./server/session-query.js";
 import type { ComparedPair } from "./server/session-compare.js";
 import type { IterationOutline } from "./server/session-lines.js";
-import type { ErrorFacts } from "../internal/error-facts.js";
+import type { ErrorFacts } from "../read/error-facts.js";
 import type { SessionStatus } from "./server/session-index.js";
 
 export type { StepStats, ExperimentOverview, SessionSketch, SessionListItem, ComparedPair, IterationOutline, ErrorFacts, SessionStatus };

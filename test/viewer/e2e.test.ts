@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { generateLogTree, XSS_RESPONSE, type FixtureTree } from "../../scripts/fixture-tree.mjs";
-import { readSession } from "../../src/reader.js";
+import { readSession } from "../../src/read/reader.js";
 import { TrajectoryLogger } from "../../src/logger.js";
 import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
 import { launchChromium, openPage as openChromiumPage } from "../helpers/chromium.js";

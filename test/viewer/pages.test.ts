@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { writeScaleTree } from "../../scripts/scale-tree.mjs";
-import { readSession, type TrajectoryRecord } from "../../src/reader.js";
+import { readSession, type TrajectoryRecord } from "../../src/read/reader.js";
 import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
 import { launchChromium, openPage } from "../helpers/chromium.js";
 import { metadataLine } from "../helpers/lines.js";

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { writeScaleTree } from "../../scripts/scale-tree.mjs";
-import { validateSessionFile } from "../../src/validate.js";
+import { validateSessionFile } from "../../src/read/validate.js";
 
 // The generator behind the viewer's tests at scale and its latency figures writes valid files.
 let root: string;

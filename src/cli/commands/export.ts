@@ -1,11 +1,11 @@
 /** `trajlog export <dir>`: selected sessions as opentraces, atlas, chat messages, visualizer copies or Hub session traces. */
 import { readFile, stat } from "node:fs/promises";
-import type { TrajectoryRecord } from "../../reader.js";
+import type { TrajectoryRecord } from "../../read/reader.js";
 import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat, type ExportFormatName } from "../../export/formats.js";
 import type { ExportOptions } from "../../export/options.js";
 import { parsePriceTable, type PriceTable } from "../../export/prices.js";
 import { redactRecord } from "../../export/redact-record.js";
-import { isForced, limitedIterations, missingReward, type MissingReward } from "../../internal/session-facts.js";
+import { isForced, limitedIterations, missingReward, type MissingReward } from "../../read/session-facts.js";
 import { UsageError, defineCommand } from "../command.js";
 import { integer, number, oneOf, text } from "../flag-values.js";
 import { switchFlag, valueFlag } from "../flags.js";

@@ -1,5 +1,5 @@
 /** `trajlog ls <dir>`: experiments, steps and sessions, with instance, iterations, reward, state. */
-import { sessionState, type TrajectoryRecord } from "../../reader.js";
+import { sessionState, type TrajectoryRecord } from "../../read/reader.js";
 import { defineCommand } from "../command.js";
 import { switchFlag } from "../flags.js";
 import { oneDir } from "../positional.js";

@@ -1,7 +1,7 @@
 /** `trajlog stats <dir>`: per training step, sessions, outcomes, rewards, iterations, time, tokens. */
 import { stat } from "node:fs/promises";
-import { readSessions, type TrajectoryRecord } from "../../reader.js";
-import { computeStepStats, isLive, measureRecord, type SessionMeasures, type StepStats } from "../../step-stats.js";
+import { readSessions, type TrajectoryRecord } from "../../read/reader.js";
+import { computeStepStats, isLive, measureRecord, type SessionMeasures, type StepStats } from "../../read/step-stats.js";
 import { defineCommand } from "../command.js";
 import { switchFlag } from "../flags.js";
 import { oneDir } from "../positional.js";

@@ -1,8 +1,8 @@
 /** `trajlog validate <dir|file>`: checks every line against the format; exit 1 on any problem. */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { readErrorReason, scanSessions } from "../../reader.js";
-import { validateSessionFile } from "../../validate.js";
+import { readErrorReason, scanSessions } from "../../read/reader.js";
+import { validateSessionFile } from "../../read/validate.js";
 import { defineCommand } from "../command.js";
 import { oneDir } from "../positional.js";
 import { LINE_FLAGS } from "../selection.js";

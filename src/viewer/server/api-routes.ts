@@ -20,8 +20,8 @@ import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
 import { compareSessions } from "./session-compare.js";
 import type { SessionSketches } from "./session-sketch.js";
-import { errorFacts } from "../../internal/error-facts.js";
-import { computeStepStats } from "../../step-stats.js";
+import { errorFacts } from "../../read/error-facts.js";
+import { computeStepStats } from "../../read/step-stats.js";
 import {
   SEARCH_FIELDS,
   type CompareResponse,

@@ -3,7 +3,7 @@
  * step's list of groups and the instance grid (one group per step) are built here, with the
  * mean, standard deviation and zero-variance rule of the step statistics.
  */
-import { advantage, computeGroup } from "../../step-stats.js";
+import { advantage, computeGroup } from "../../read/step-stats.js";
 import type { GridCell, GroupRollout, InstanceStep, StepGroup } from "../api-types.js";
 import type { SessionStatus } from "./session-index.js";
 import type { SessionRow } from "./session-row.js";

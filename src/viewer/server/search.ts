@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import type { IterationLine } from "../../format.js";
-import { parseSession } from "../../reader.js";
+import { parseSession } from "../../read/reader.js";
 import type { SearchField, SearchHit } from "../api-types.js";
 import { streamLines } from "./line-stream.js";
 import type { SessionRow } from "./session-row.js";

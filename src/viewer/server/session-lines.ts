@@ -6,7 +6,7 @@
  */
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { parseSessionLines, type LineProblem } from "../../reader.js";
+import { parseSessionLines, type LineProblem } from "../../read/reader.js";
 import type { IterationLine, MetadataLine, PromptMessage, SummaryLine } from "../../format.js";
 import { PromptDeltaEncoder, PromptResolver } from "../../internal/prompt-delta.js";
 

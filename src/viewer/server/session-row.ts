@@ -3,11 +3,11 @@
  * only, so that indexing 10,000 sessions, or one of 100 MB, reads a few kilobytes per file.
  */
 import { open, readFile } from "node:fs/promises";
-import { parseSession, sessionState, type SessionRef, type SessionState, type TrajectoryRecord } from "../../reader.js";
+import { parseSession, sessionState, type SessionRef, type SessionState, type TrajectoryRecord } from "../../read/reader.js";
 import type { FinalAnswer, IterationLine } from "../../format.js";
 import { streamLines } from "./line-stream.js";
-import { errorFacts } from "../../internal/error-facts.js";
-import { addIteration, emptyIterationMeasures, isForced, type IterationMeasures } from "../../step-stats.js";
+import { errorFacts } from "../../read/error-facts.js";
+import { addIteration, emptyIterationMeasures, isForced, type IterationMeasures } from "../../read/step-stats.js";
 
 /** What the viewer shows of a session in its tables. */
 export interface SessionRow {

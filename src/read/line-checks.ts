@@ -3,7 +3,7 @@
  * reader (which skips lines that fail) and `trajlog validate` (which reports why).
  */
 import type { TypeCheck } from "@sinclair/typebox/compiler";
-import { TypeCompiler } from "./typebox.js";
+import { TypeCompiler } from "../internal/typebox.js";
 import { LINE_SCHEMAS, type LineType } from "../format.js";
 
 /** One compiled checker per line type. */

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { readFileLines } from "../../src/internal/file-lines.js";
+import { readFileLines } from "../../src/read/file-lines.js";
 
 let dir: string;
 beforeAll(async () => {

@@ -3,13 +3,13 @@
  * schema (`LINE_SCHEMAS`), metadata on line 1 only, summary only last, iteration numbers
  * increasing, the file placed where its metadata says.
  */
-import type { LineType } from "./format.js";
-import { safeSegment } from "./paths.js";
+import type { LineType } from "../format.js";
+import { safeSegment } from "../paths.js";
 import { DEFAULT_READ_MAX_LINE_BYTES, overlongMessage, type LineProblem } from "./reader.js";
-import { LINE_CHECKS, isLineType } from "./internal/line-checks.js";
-import { readFileLines } from "./internal/file-lines.js";
-import { excerpt } from "./internal/excerpt.js";
-import { PromptResolver } from "./internal/prompt-delta.js";
+import { LINE_CHECKS, isLineType } from "./line-checks.js";
+import { readFileLines } from "./file-lines.js";
+import { excerpt } from "../internal/excerpt.js";
+import { PromptResolver } from "../internal/prompt-delta.js";
 
 /** Where the file was found, to check it against its metadata. */
 export interface ExpectedPlace {

@@ -11,9 +11,9 @@ import {
   sessionState,
   type SessionFilter,
   type SessionRef,
-} from "../src/index.js";
-import { buildLogTree, TREE_SESSIONS } from "./fixtures/log-tree.js";
-import { iterationLine, metadataLine } from "./helpers/lines.js";
+} from "../../src/index.js";
+import { buildLogTree, TREE_SESSIONS } from "../fixtures/log-tree.js";
+import { iterationLine, metadataLine } from "../helpers/lines.js";
 
 let logDir: string;
 let scratch: string;

@@ -8,15 +8,15 @@
  */
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { IterationLine, MetadataLine, PromptDelta, SummaryLine } from "./format.js";
-import { safeSegment } from "./paths.js";
-import { LINE_CHECKS, firstSchemaError, isLineType } from "./internal/line-checks.js";
-import { parseSessionFileName } from "./internal/session-file-name.js";
-import { splitLines } from "./internal/split-lines.js";
-import { formatBytes, readFileLines, type OverlongLine } from "./internal/file-lines.js";
-import { DEFAULT_MAX_LINE_BYTES } from "./content-policy.js";
-import { excerpt } from "./internal/excerpt.js";
-import { PromptDeltaEncoder, PromptResolver } from "./internal/prompt-delta.js";
+import type { IterationLine, MetadataLine, PromptDelta, SummaryLine } from "../format.js";
+import { safeSegment } from "../paths.js";
+import { LINE_CHECKS, firstSchemaError, isLineType } from "./line-checks.js";
+import { parseSessionFileName } from "../internal/session-file-name.js";
+import { splitLines } from "./split-lines.js";
+import { formatBytes, readFileLines, type OverlongLine } from "./file-lines.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../content-policy.js";
+import { excerpt } from "../internal/excerpt.js";
+import { PromptDeltaEncoder, PromptResolver } from "../internal/prompt-delta.js";
 
 /** A line of a session file that was skipped, with why. */
 export interface LineProblem {

@@ -1,7 +1,7 @@
 /** Facts about a session that several export formats derive the same way. */
 import path from "node:path";
 import type { FinalAnswer, IterationLine } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../reader.js";
+import { sessionState, type TrajectoryRecord } from "./reader.js";
 import { errorFacts } from "./error-facts.js";
 
 /** The task: `task` of the metadata line when it is a string, else the first user message of the first prompt. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { advantage, computeGroup, computeStepStats, type SessionMeasures, type StepStats } from "../src/step-stats.js";
+import { advantage, computeGroup, computeStepStats, type SessionMeasures, type StepStats } from "../../src/read/step-stats.js";
 
 function session(fields: Partial<SessionMeasures>): SessionMeasures {
   return {

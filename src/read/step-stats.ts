@@ -9,9 +9,9 @@
  * - A step with a live session (no summary yet, still being written) is `partial`: its figures
  *   will still change, so it must not be read as final.
  */
-import type { IterationLine } from "./format.js";
+import type { IterationLine } from "../format.js";
 import { sessionState, type SessionState, type TrajectoryRecord } from "./reader.js";
-import { isForced } from "./internal/session-facts.js";
+import { isForced } from "./session-facts.js";
 
 export { isForced };
 
