@@ -11,18 +11,7 @@
  * From the command line: `node scripts/generate-log-tree.mjs --sessions 100000 --out DIR`.
  */
 import { TrajectoryLogger } from "../../dist/index.js";
-
-const WORDS = (
-  "the of and to in is that for it with as was on be by this are from at or an have not which but " +
-  "function return value error test file module import class self data result index list string"
-).split(" ");
-const CODE = [
-  "import re\nfor m in re.finditer(r'def (\\w+)', source):\n    print(m.group(1))\n",
-  "result = run_tests('tests/test_validators.py')\nprint(result.summary())\n",
-  "patch = make_patch(path, old, new)\napply(patch)\nprint(git_diff())\n",
-  "answer = llm_query(f'Summarize {chunk[:2000]}')\nprint(answer)\n",
-];
-const TRACEBACK = 'Traceback (most recent call last):\n  File "<repl>", line 3, in <module>\n    apply(patch)\nValueError: patch does not apply\n';
+import { syntheticText } from "./synthetic-text.mjs";
 
 /** A seeded random stream (LCG): fast, and the same for the same seed everywhere. */
 function stream(seed) {
@@ -33,18 +22,22 @@ function stream(seed) {
 /**
  * Writes `sessions` sessions, `perStep` per training step (so `sessions / perStep` steps), over
  * `instances` task instances, into `logDir/<experiment>/`. Resolves to the files and bytes written.
+ * Every response, output, sub-model call and issue text is generated fresh (bench/lib/synthetic-text.mjs);
+ * only the system prompt is shared, as in a real run, and each prompt resends the conversation
+ * so far (`prompts: "full"`, the logger's default).
  */
 export async function generateLogTree({ logDir, sessions, perStep = 200, instances = 500, experiment = "grpo-large", seed = 1, concurrency = 32, onProgress }) {
   const logger = new TrajectoryLogger({ logDir, experimentName: experiment, sampleRate: 1, seed, maxBufferBytes: 256 * 1024 * 1024 });
   const rand = stream(seed);
-  const text = (n) => {
-    let s = "";
-    while (s.length < n) s += `${WORDS[Math.floor(rand() * WORDS.length)]} `;
-    return s;
+  const text = syntheticText(rand);
+  const systemPrompt = text.prose(1200);
+  // Each instance's issue is written once and sent by every rollout of it, as a real task is.
+  const issues = new Map();
+  const issueOf = (instance) => {
+    let issue = issues.get(instance);
+    if (issue === undefined) issues.set(instance, (issue = text.prose(400 + Math.floor(rand() * 1600))));
+    return issue;
   };
-  // Paragraphs drawn once and combined: realistic text without paying for it per line.
-  const paragraphs = Array.from({ length: 256 }, () => text(400 + Math.floor(rand() * 1600)));
-  const pick = () => paragraphs[Math.floor(rand() * paragraphs.length)];
   let started = 0;
   let unfinished = 0;
 
@@ -60,17 +53,18 @@ export async function generateLogTree({ logDir, sessions, perStep = 200, instanc
       configMetadata: { max_steps: 15, task: `Resolve issue ${instance}`, temperature: 0.7 },
     });
     const messages = [
-      { role: "system", content: paragraphs[0] },
-      { role: "user", content: `Issue ${instance}: ${pick()}` },
+      { role: "system", content: systemPrompt },
+      { role: "user", content: `Issue ${instance}: ${issueOf(instance)}` },
     ];
     const turns = 5 + Math.floor(rand() * 9); // 5 to 13
     const skill = (instance % 10) / 10 + step / 1000;
     const solved = rand() < Math.min(0.95, 0.2 + skill * 0.6);
     for (let turn = 1; turn <= turns; turn++) {
-      const code = CODE[Math.floor(rand() * CODE.length)];
+      const code = text.code();
       const failed = rand() < 0.15;
-      const response = `${pick().slice(0, 300 + Math.floor(rand() * 600))}\n\`\`\`repl\n${code}\`\`\``;
-      const stdout = pick().slice(0, 200 + Math.floor(rand() * 1200));
+      const traceback = failed ? text.traceback() : "";
+      const response = `${text.prose(250 + Math.floor(rand() * 450))}\n\`\`\`repl\n${code}\`\`\``;
+      const stdout = text.stdout(150 + Math.floor(rand() * 1000));
       const last = turn === turns;
       const calls = Math.floor(rand() * 3);
       session.logIteration({
@@ -79,13 +73,13 @@ export async function generateLogTree({ logDir, sessions, perStep = 200, instanc
         code,
         result: {
           stdout,
-          stderr: failed ? TRACEBACK : "",
+          stderr: traceback,
           locals: { turn, matches: Math.floor(rand() * 20), ok: !failed },
           executionTime: 0.01 + rand(),
           rlmCalls: Array.from({ length: calls }, () => ({
             rootModel: "qwen2.5-7b",
-            prompt: pick().slice(0, 400),
-            response: pick().slice(0, 300),
+            prompt: text.prose(100 + Math.floor(rand() * 600)),
+            response: text.prose(50 + Math.floor(rand() * 500)),
             promptTokens: 100 + Math.floor(rand() * 400),
             completionTokens: 20 + Math.floor(rand() * 200),
             executionTime: 0.1 + rand(),
@@ -96,7 +90,7 @@ export async function generateLogTree({ logDir, sessions, perStep = 200, instanc
         usage: { promptTokens: 300 * messages.length + Math.floor(rand() * 200), completionTokens: 50 + Math.floor(rand() * 400) },
       });
       messages.push({ role: "assistant", content: response });
-      messages.push({ role: "user", content: `stdout:\n${stdout}${failed ? `\nstderr:\n${TRACEBACK}` : ""}` });
+      messages.push({ role: "user", content: `stdout:\n${stdout}${failed ? `\nstderr:\n${traceback}` : ""}` });
     }
     const fate = rand();
     if (fate < 0.01) {
