@@ -26,7 +26,7 @@ import { datasetCard } from "./dataset-card.js";
 import { openDuckDB, type DuckDBSession } from "./duckdb.js";
 import { lockDataset } from "./export-lock.js";
 import { PART_FILE, partitionDir, partitionFiles, tableGlob, type PartitionKey } from "./layout.js";
-import { iterationRows, sessionRow } from "./rows.js";
+import { prepareSession, type PreparedSession } from "./prepared-session.js";
 import {
   DATASET_SCHEMA_VERSION,
   DATASET_TABLES,
@@ -74,12 +74,12 @@ class Spool {
     return new Spool(file, await open(file, "w"));
   }
 
-  async add(row: object): Promise<void> {
-    const line = JSON.stringify(row);
-    if (line.length > this.longest) this.longest = line.length;
-    this.#parts.push(line, "\n");
-    this.#chars += line.length + 1;
-    this.rows++;
+  /** Appends `rows` JSON lines (`text`, each ending with a newline), the longest `longest` long. */
+  async add(text: string, rows: number, longest: number): Promise<void> {
+    if (longest > this.longest) this.longest = longest;
+    this.#parts.push(text);
+    this.#chars += text.length;
+    this.rows += rows;
     if (this.#chars >= SPOOL_CHUNK_CHARS) await this.#drain();
   }
 
@@ -141,17 +141,21 @@ export class DatasetWriter {
 
   /** Adds one session (its row and its iterations' rows). */
   async add(record: TrajectoryRecord): Promise<void> {
-    const session = sessionRow(record);
-    const key = { experiment: session.experiment, step: session.step };
+    await this.addPrepared(prepareSession(record));
+  }
+
+  /** Adds one session whose rows were made already (perhaps in another thread; see `read-pool.ts`). */
+  async addPrepared(session: PreparedSession): Promise<void> {
+    const { key } = session;
     let current = this.#current;
     if (current === null || current.key.experiment !== key.experiment || current.key.step !== key.step) {
       if (current !== null) await this.#finishPartition(current);
       current = await this.#startPartition(key);
     }
-    await current.spools.sessions.add(session);
-    for (const row of iterationRows(record)) await current.spools.iterations.add(row);
+    await current.spools.sessions.add(session.session, 1, session.longest);
+    if (session.iterationCount > 0) await current.spools.iterations.add(session.iterations, session.iterationCount, session.longest);
     this.#result.sessions++;
-    this.#result.iterations += record.iterations.length;
+    this.#result.iterations += session.iterationCount;
   }
 
   /** Writes what is left, the dataset card, and releases the folder. */

@@ -137,6 +137,18 @@ export interface ReadOptions {
    * A file that vanished between the listing and the read is not reported: it is not there.
    */
   onUnreadable?: (path: string, reason: string) => void;
+  /**
+   * How {@link readSessions} reads one found file, instead of `readSession` with whole
+   * prompts: a caller that parses in worker threads hands the work out here. It rejects as
+   * `readSession` does (an error with a `code`), and must set nothing but what `readSession` sets.
+   */
+  readFile?: (ref: SessionRef) => Promise<TrajectoryRecord>;
+  /**
+   * Files {@link readSessions} reads ahead of its consumer, at once; more hides a slow disk
+   * or feeds more worker threads, at the cost of holding that many sessions.
+   * @default 1
+   */
+  readAhead?: number;
 }
 
 /** A session file over {@link ReadOptions.maxFileBytes}. */
@@ -336,26 +348,28 @@ export async function* scanSessions(dir: string, filter: SessionFilter = {}, opt
  */
 export async function* readSessions(dir: string, filter: SessionFilter = {}, options: ReadOptions = {}): AsyncIterable<TrajectoryRecord> {
   const keep = compileRecordFilter(filter);
-  const refs = scanSessions(dir, filter, options)[Symbol.asyncIterator]();
-  const next = async (): Promise<TrajectoryRecord | null> => {
-    for (;;) {
-      const ref = await refs.next();
-      if (ref.done === true) return null;
-      const record = await readSessionOrNull(ref.value.path, options);
-      if (record !== null && keep(record)) {
-        record.ref = ref.value;
-        return record;
-      }
-    }
+  const ahead = Math.max(1, Math.floor(options.readAhead ?? 1));
+  const read = async (ref: SessionRef): Promise<TrajectoryRecord | null> => {
+    const record = await readSessionOrNull(ref, options);
+    if (record === null || !keep(record)) return null;
+    record.ref = ref;
+    return record;
   };
-  let pending = next();
-  for (;;) {
-    const record = await pending;
-    if (record === null) return;
-    pending = next();
+  // Reads run ahead of the consumer, at most `ahead` of them, and are handed out in scan order.
+  const pending: Promise<TrajectoryRecord | null>[] = [];
+  for await (const ref of scanSessions(dir, filter, options)) {
+    const reading = read(ref);
     // A rejected read-ahead must not go unhandled if the consumer stops here.
-    pending.catch(() => undefined);
-    yield record;
+    reading.catch(() => undefined);
+    pending.push(reading);
+    while (pending.length > ahead) {
+      const record = await pending.shift();
+      if (record != null) yield record;
+    }
+  }
+  while (pending.length > 0) {
+    const record = await pending.shift();
+    if (record != null) yield record;
   }
 }
 
@@ -403,12 +417,12 @@ export function sessionStart(record: TrajectoryRecord): Date | null {
  * A file that vanished mid-scan is skipped as a session that is not there; one that cannot be
  * read is skipped and reported.
  */
-async function readSessionOrNull(file: string, options: ReadOptions): Promise<TrajectoryRecord | null> {
+async function readSessionOrNull(ref: SessionRef, options: ReadOptions): Promise<TrajectoryRecord | null> {
   try {
     // readSessions hands out whole prompts.
-    return await readSession(file, { ...options, prompts: "full" });
+    return await (options.readFile !== undefined ? options.readFile(ref) : readSession(ref.path, { ...options, prompts: "full" }));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") options.onUnreadable?.(file, readErrorReason(error));
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") options.onUnreadable?.(ref.path, readErrorReason(error));
     return null;
   }
 }

@@ -263,25 +263,32 @@ async function exportDataset(
   report.note(redact ? REDACTED_WARNING : PRIVACY_WARNING);
   const parsed = parseSelection(flags as never, true);
   if (parsed.ignored.length > 0) report.note(`trajlog export: --session given; ignoring ${parsed.ignored.join(", ")}`);
-  const selection = new SelectionRun(dir, parsed, report, readOptions(flags as never));
+  const limits = readOptions(flags as never);
   // Loaded here, so that the other formats never load DuckDB.
   const { DatasetWriter } = await import("../../dataset/parquet-writer.js");
+  const { ReadPool } = await import("../../dataset/read-pool.js");
+  const { prepareSession } = await import("../../dataset/prepared-session.js");
   const writer = await DatasetWriter.open(output);
+  // Files are read and turned into rows on worker threads where they can run.
+  const pool = ReadPool.open({ ...limits, redact });
+  const selection = new SelectionRun(dir, parsed, report, pool === null ? limits : { ...limits, readFile: pool.readFile, readAhead: pool.readAhead });
   let sessions = 0;
   let iterations = 0;
   try {
-    for await (const read of selection.records()) {
-      const record = redact ? redactRecord(read).record : read;
+    for await (const record of selection.records()) {
       if (record.problems.length > 0) {
         report.problem(`warning: ${record.ref?.relPath ?? record.path}: skipped ${plural(record.problems.length, "corrupt line")} (line ${record.problems[0]?.line}: ${record.problems[0]?.message})`);
       }
-      await writer.add(record);
+      const prepared = pool?.take(record) ?? prepareSession(redact ? redactRecord(record).record : record);
+      await writer.addPrepared(prepared);
       sessions++;
-      iterations += record.iterations.length;
+      iterations += prepared.iterationCount;
     }
   } catch (error) {
     await writer.abort().catch(() => undefined);
     throw error;
+  } finally {
+    await pool?.close();
   }
   const r = await writer.close();
   selection.finish();
