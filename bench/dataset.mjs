@@ -1,18 +1,22 @@
 // Parquet and SQL at scale: writes a realistic log tree with the SDK (bench/lib/log-tree.mjs),
-// then measures, each command run as a real `trajlog` child process:
+// then measures, each command run as a real `trajlog` child process, with the 1-minute load
+// average noted beside every run:
 //   - `trajlog stats` against the same figures through `trajlog query` on the raw tree, in
 //     interleaved pairs (ratio of wall times, and of CPU times), checking that they agree;
-//   - `trajlog export --all --format parquet`: input MB/s, CPU time and peak RSS;
+//   - `trajlog export --all --format parquet`, `--rounds` times: input MB/s, MB per CPU second,
+//     peak RSS (with `--compare DIST`, another build's export interleaved with this one, as ratios);
 //   - the dataset's size against the JSONL's;
 //   - one query over the dataset (reward and tokens per step): wall time of the CLI, and of the
 //     query alone in an open DuckDB.
 //
-//   npm run build && node bench/dataset.mjs [--sessions 2000] [--rounds 3] [--json] [--smoke] [--keep] [--dir DIR]
+//   npm run build && node bench/dataset.mjs [--sessions 2000] [--rounds 3] [--json] [--smoke] [--keep]
+//                                           [--dir DIR] [--compare DIST] [--record FILE]
 //
 // `--dir DIR` reuses a tree written before (e.g. by scripts/generate-log-tree.mjs) instead of
-// writing one.
+// writing one. `--record FILE` also stores the result in FILE (e.g. bench/results.json) under
+// `datasetScale`, leaving the rest of the file as it is.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "2000" },
     rounds: { type: "string", default: "3" },
     dir: { type: "string" },
+    compare: { type: "string" },
+    record: { type: "string" },
     json: { type: "boolean", default: false },
     smoke: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
@@ -35,6 +41,7 @@ for (const [name, n] of [["--sessions", sessions], ["--rounds", rounds]]) {
   if (!Number.isInteger(n) || n < 1) throw new TypeError(`${name} expects a positive integer; received ${n}`);
 }
 const cli = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
+const baselineCli = values.compare === undefined ? null : path.resolve(values.compare, "cli", "bin.js");
 const log = (text) => values.json || process.stderr.write(`${text}\n`);
 
 /** Per-step figures both ways: the columns `trajlog stats --json` gives, computed in SQL. */
@@ -78,15 +85,40 @@ try {
     pairs.push({ stats: runs.stats, query: runs.query });
   }
 
-  log("export --all --format parquet ...");
+  log(`export --all --format parquet, ${rounds} time(s)${baselineCli === null ? "" : `, interleaved with ${values.compare}`} ...`);
   const out = path.join(root, "dataset");
-  const exported = await timed(["export", logDir, "--all", "--format", "parquet", "-o", out, "--quiet"]);
+  const exports = [];
+  const baselineExports = [];
+  for (let i = 0; i < rounds; i++) {
+    const contenders = baselineCli === null ? ["this"] : i % 2 === 0 ? ["this", "baseline"] : ["baseline", "this"];
+    for (const which of contenders) {
+      const target = which === "this" ? out : path.join(root, "dataset-baseline");
+      await rm(target, { recursive: true, force: true });
+      const run = await timed(["export", logDir, "--all", "--format", "parquet", "-o", target, "--quiet"], which === "this" ? cli : baselineCli);
+      (which === "this" ? exports : baselineExports).push(run);
+      log(`  ${which}: ${run.seconds.toFixed(1)} s, ${(mb(input.bytes) / run.seconds).toFixed(1)} MB/s, load ${run.load}`);
+    }
+  }
   const dataset = await sizeOf(out);
 
   log("per-step query over the dataset ...");
   const perStepCli = [];
-  for (let i = 0; i < (values.smoke ? 1 : Math.max(3, rounds)); i++) perStepCli.push((await timed(["query", out, PER_STEP_SQL, "--json"])).seconds);
+  for (let i = 0; i < (values.smoke ? 1 : Math.max(3, rounds)); i++) perStepCli.push(await timed(["query", out, PER_STEP_SQL, "--json"]));
   const perStepInProcess = await inProcessQuery(out, PER_STEP_SQL, values.smoke ? 1 : Math.max(3, rounds));
+  const exportFigures = (runs) => ({
+    runs: runs.map((r) => ({
+      seconds: round(r.seconds, 2),
+      input_mb_per_s: round(mb(input.bytes) / r.seconds),
+      input_mb_per_cpu_s: round(mb(input.bytes) / r.cpuSeconds),
+      cpu_seconds: round(r.cpuSeconds, 2),
+      peak_rss_mb: round(r.peakRssKb / 1024),
+      load_1m: r.load,
+    })),
+    input_mb_per_s_median: round(median(runs.map((r) => mb(input.bytes) / r.seconds))),
+    input_mb_per_s_range: range(runs.map((r) => mb(input.bytes) / r.seconds), 1),
+    input_mb_per_cpu_s_median: round(median(runs.map((r) => mb(input.bytes) / r.cpuSeconds))),
+    peak_rss_mb_max: round(Math.max(...runs.map((r) => r.peakRssKb)) / 1024),
+  });
 
   const result = {
     sessions: input.files,
@@ -98,34 +130,55 @@ try {
       wall_ratio_median: round(median(pairs.map((p) => p.stats.seconds / p.query.seconds)), 2),
       wall_ratio_range: range(pairs.map((p) => p.stats.seconds / p.query.seconds)),
       cpu_ratio_median: round(median(pairs.map((p) => p.stats.cpuSeconds / p.query.cpuSeconds)), 2),
-      stats_seconds_median: round(median(pairs.map((p) => p.stats.seconds)), 2),
-      query_seconds_median: round(median(pairs.map((p) => p.query.seconds)), 2),
+      pairs: pairs.map((p) => ({
+        stats_seconds: round(p.stats.seconds, 2),
+        query_seconds: round(p.query.seconds, 2),
+        stats_cpu_seconds: round(p.stats.cpuSeconds, 2),
+        query_cpu_seconds: round(p.query.cpuSeconds, 2),
+        load_1m: [p.stats.load, p.query.load],
+      })),
       stats_peak_rss_mb: round(Math.max(...pairs.map((p) => p.stats.peakRssKb)) / 1024),
       query_peak_rss_mb: round(Math.max(...pairs.map((p) => p.query.peakRssKb)) / 1024),
     },
-    parquet_export: {
-      exit_code: exported.code,
-      seconds: round(exported.seconds, 2),
-      input_mb_per_s: round(mb(input.bytes) / exported.seconds),
-      cpu_seconds: round(exported.cpuSeconds, 2),
-      input_mb_per_cpu_s: round(mb(input.bytes) / exported.cpuSeconds),
-      peak_rss_mb: round(exported.peakRssKb / 1024),
-    },
+    parquet_export: exportFigures(exports),
+    parquet_export_baseline:
+      baselineCli === null
+        ? null
+        : {
+            dist: values.compare,
+            ...exportFigures(baselineExports),
+            // Above 1: this build exports faster than the baseline (wall), or with less CPU.
+            wall_speedup_median: round(median(exports.map((r, i) => baselineExports[i].seconds / r.seconds)), 2),
+            wall_speedup_range: range(exports.map((r, i) => baselineExports[i].seconds / r.seconds)),
+            cpu_ratio_median: round(median(exports.map((r, i) => baselineExports[i].cpuSeconds / r.cpuSeconds)), 2),
+          },
     dataset_mb: round(mb(dataset.bytes), 2),
     dataset_over_jsonl: round(dataset.bytes / input.bytes, 3),
     per_step_query: {
-      steps: JSON.parse((await timed(["query", out, PER_STEP_SQL, "--json"])).stdout).length,
-      cli_seconds_median: round(median(perStepCli), 3),
+      steps: JSON.parse(perStepCli[0].stdout).length,
+      cli_seconds_median: round(median(perStepCli.map((r) => r.seconds)), 3),
+      cli_seconds_range: range(perStepCli.map((r) => r.seconds), 3),
       in_process_seconds_median: round(median(perStepInProcess), 3),
+      in_process_seconds_range: range(perStepInProcess, 3),
+      load_1m: perStepCli.map((r) => r.load),
     },
     load_average_1m: { before: round(loadBefore, 2), after: round(os.loadavg()[0], 2) },
+    date: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
     cpu_model: os.cpus()[0]?.model ?? "unknown",
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
   };
+  if (values.record !== undefined) {
+    const file = path.resolve(values.record);
+    const recorded = JSON.parse(await readFile(file, "utf8"));
+    recorded.datasetScale = result;
+    await writeFile(file, `${JSON.stringify(recorded, null, 2)}\n`);
+    log(`recorded under datasetScale in ${file}`);
+  }
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  if (exported.code !== 0 || !agree) process.exitCode = 1;
+  if (!agree) process.exitCode = 1;
 } finally {
   if (!values.keep) await rm(root, { recursive: true, force: true });
   else log(`kept ${root}`);
@@ -160,10 +213,11 @@ async function inProcessQuery(dir, sql, times) {
   }
 }
 
-/** Runs the CLI under /usr/bin/time -v (peak RSS and CPU time of the child). */
-async function timed(args) {
+/** Runs the CLI (or `bin`) under /usr/bin/time -v: peak RSS and CPU time of the child, and the load average as it starts. */
+async function timed(args, bin = cli) {
+  const load = round(os.loadavg()[0], 2);
   const started = process.hrtime.bigint();
-  const child = spawn("/usr/bin/time", ["-v", process.execPath, cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("/usr/bin/time", ["-v", process.execPath, bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
@@ -173,7 +227,7 @@ async function timed(args) {
   if (code !== 0) throw new Error(`trajlog ${args[0]} exited with ${code}: ${stderr.slice(-2000)}`);
   const field = (re) => Number(re.exec(stderr)?.[1] ?? Number.NaN);
   const cpuSeconds = field(/User time \(seconds\): ([\d.]+)/) + field(/System time \(seconds\): ([\d.]+)/);
-  return { code, seconds, cpuSeconds, peakRssKb: field(/Maximum resident set size \(kbytes\): (\d+)/), stdout };
+  return { code, seconds, cpuSeconds, peakRssKb: field(/Maximum resident set size \(kbytes\): (\d+)/), stdout, load };
 }
 
 async function sizeOf(dir) {
@@ -193,8 +247,8 @@ function median(xs) {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function range(xs) {
-  return [round(Math.min(...xs), 2), round(Math.max(...xs), 2)];
+function range(xs, digits = 2) {
+  return [round(Math.min(...xs), digits), round(Math.max(...xs), digits)];
 }
 
 function mb(bytes) {
