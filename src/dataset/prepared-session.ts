@@ -3,7 +3,7 @@
  * made wherever the session was read (the main thread, or a worker of `read-pool.ts`), so that
  * the thread that writes the dataset only appends text.
  */
-import type { TrajectoryRecord } from "../reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import type { PartitionKey } from "./layout.js";
 import { iterationRows, sessionRow } from "./rows.js";
 

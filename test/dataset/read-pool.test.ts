@@ -2,7 +2,7 @@ import { appendFile, chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { prepareSession } from "../../src/dataset/prepared-session.js";
-import { readSession, scanSessions, type SessionRef } from "../../src/reader.js";
+import { readSession, scanSessions, type SessionRef } from "../../src/read/reader.js";
 import { buildLogTree, TREE_SESSIONS } from "../fixtures/log-tree.js";
 import { runCli, spawnCli } from "../cli/run-cli.js";
 import { readDatasetTable } from "../helpers/parquet.js";
