@@ -1,14 +1,19 @@
 /**
- * `npm run bench`: trajlog against pino, the naive per-line append and the serialization
- * limit; prints a table and writes bench/results.json.
+ * `npm run bench`: trajlog against pino, the naive per-line append, the per-file floor, the
+ * one-file limit and a warm `JSON.stringify`; prints one table and writes bench/results.json.
  *
- *   node bench/run.mjs [--smoke] [--out FILE] [--only a,b] [--extras-dir DIR] [--compare DIST]
+ *   node bench/run.mjs [--smoke] [--out FILE] [--only a,b] [--sizes 2048,10240] [--extras-dir DIR] [--compare DIST]
  *
- * `--compare DIST` adds another build of trajlog (its `dist/` folder, e.g. built from the
- * previous commit) as a throughput contender, for before/after figures of a change.
+ * `--only` picks scenarios (see ALL); `--sizes` the line sizes of the throughput and hot-path
+ * scenarios. `--compare DIST` adds another build of trajlog (its `dist/` folder, e.g. built
+ * from the previous commit) as a throughput contender, for before/after figures of a change.
  * Every scenario runs in a fresh child process; every comparison is a ratio measured side by
- * side in the same process, contenders interleaved, repeated, medians taken. `--smoke` runs
- * tiny sizes in seconds: it checks that the bench works, its figures mean nothing.
+ * side in the same process, contenders interleaved, repeated, medians taken with their
+ * interquartile range; every scenario records the load average before and after. `--smoke`
+ * runs tiny sizes in seconds: it checks that the bench works, its figures mean nothing.
+ *
+ * The table's rows come from bench/lib/rows/*.mjs (one file per area, in name order): adding
+ * a figure to the table is adding a file there.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -16,32 +21,55 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runScenario } from "./lib/child.mjs";
 import { runExtras } from "./lib/extras.mjs";
-import { evaluateTargets, formatTable } from "./lib/report.mjs";
-import { median, sig } from "./lib/stats.mjs";
+import { formatReport, loadRows, targetsOf } from "./lib/report.mjs";
+import { loadAverage, median, sig, spread } from "./lib/stats.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
-const SIZES = [2048, 10240, 51200];
-const ALL = ["throughput", "loop-cost", "sampled-out", "many-sessions", "stalled-disk", "extras"];
+const ALL = ["throughput", "hot-path", "sampled-out", "many-sessions", "stalled-disk", "extras"];
+const KB = 1024;
+const MB = 1024 * 1024;
+/** The line cap: the 12 MB size must be above it, the 4 MB size below it. */
+const LINE_CAP = 8 * MB;
 
-/** Sizes of a full run (under 5 minutes on 2 cores) and of a smoke run (seconds). */
+/** Sizes of a full run (about 10 minutes on 2 cores) and of a smoke run (seconds). */
 const PLANS = {
   full: {
-    throughput: { sizes: SIZES, minBytes: 200e6, slices: 10 },
-    loopCost: { sizes: SIZES, rounds: 10 },
-    sampledOut: { batches: 40, rollouts: 20_000 },
-    manySessions: { sessions: 1000, iterations: 5, runs: 3 },
-    stalledDisk: { seconds: 10, lineBytes: 10240 },
-    // The whole run stays under 5 minutes: extra scripts get what is left of 280 s.
-    runBudgetMs: 280_000,
+    throughput: {
+      sizes: [
+        { lineBytes: 2 * KB },
+        { lineBytes: 10 * KB },
+        { lineBytes: 100 * KB, sessions: 8 },
+        { lineBytes: 1 * MB, sessions: 4, iterations: 6 },
+      ],
+      minBytes: 200e6,
+      slices: 10,
+    },
+    hotPath: {
+      sizes: [
+        { lineBytes: 2 * KB, sessions: 32, iterations: 15, rounds: 8 },
+        { lineBytes: 10 * KB, sessions: 32, iterations: 15, rounds: 8 },
+        { lineBytes: 100 * KB, sessions: 8, iterations: 15, rounds: 6 },
+        { lineBytes: 1 * MB, sessions: 4, iterations: 6, rounds: 3 },
+        { lineBytes: 4 * MB, sessions: 2, iterations: 3, rounds: 2, warmup: 0, maxLineBytes: LINE_CAP * 0.9 },
+        { lineBytes: 12 * MB, sessions: 1, iterations: 3, rounds: 2, warmup: 0, minLineBytes: LINE_CAP * 1.05 },
+      ],
+    },
+    sampledOut: { batches: 30, rollouts: 5000 },
+    manySessions: { sessions: 1000, iterations: 15, lineBytes: 12 * KB, runs: 3 },
+    diskRate: { bytes: 256 * MB, runs: 3 },
+    stalledDisk: { seconds: 10, lineBytes: 10 * KB },
+    // Extra scripts get what is left of this, at least 30 s each.
+    runBudgetMs: 900_000,
   },
   smoke: {
-    throughput: { sizes: SIZES, minBytes: 1, slices: 1 },
-    loopCost: { sizes: [2048], rounds: 1 },
-    sampledOut: { batches: 2, rollouts: 500 },
-    manySessions: { sessions: 40, iterations: 2, runs: 1 },
+    throughput: { sizes: [{ lineBytes: 2 * KB }, { lineBytes: 10 * KB }], minBytes: 1, slices: 1 },
+    hotPath: { sizes: [{ lineBytes: 2 * KB, sessions: 4, iterations: 3, rounds: 1, warmup: 0 }] },
+    sampledOut: { batches: 2, rollouts: 300 },
+    manySessions: { sessions: 40, iterations: 4, lineBytes: 12 * KB, runs: 1 },
+    diskRate: { bytes: 4 * MB, runs: 1 },
     // A small cap, so that even one second of logging on a slow machine goes past it.
-    stalledDisk: { seconds: 1, lineBytes: 10240, maxBufferBytes: 2 * 1024 * 1024, untilDropped: true },
+    stalledDisk: { seconds: 1, lineBytes: 10 * KB, maxBufferBytes: 2 * MB, untilDropped: true },
     runBudgetMs: 120_000,
   },
 };
@@ -49,6 +77,7 @@ const PLANS = {
 const args = parseArgs(process.argv.slice(2));
 const plan = args.smoke ? PLANS.smoke : PLANS.full;
 const only = new Set(args.only ?? ALL);
+const pickSizes = (sizes) => (args.sizes ? sizes.filter((s) => args.sizes.includes(s.lineBytes)) : sizes);
 const workDir = path.join(BENCH_DIR, ".work", `run-${process.pid}`);
 const outFile = path.resolve(args.out ?? path.join(BENCH_DIR, args.smoke ? ".work/results-smoke.json" : "results.json"));
 fs.mkdirSync(workDir, { recursive: true });
@@ -59,30 +88,29 @@ const results = {
   date: new Date().toISOString(),
   machine: machine(),
 };
-const say = (text) => process.stderr.write(`${text}\n`);
+const say = (text) => process.stderr.write(`${text}  (load ${loadAverage().join(" ")})\n`);
+const scenario = (name, options) => runScenario(name, { ...options, workDir }, { cwd: ROOT, timeoutMs: 600_000 });
 
 try {
   if (only.has("throughput")) {
     results.throughput = [];
-    for (const lineBytes of plan.throughput.sizes) {
-      say(`throughput, ${lineBytes} B records...`);
+    const compare = args.compare ? path.resolve(args.compare) : undefined;
+    for (const size of pickSizes(plan.throughput.sizes)) {
+      say(`throughput, ${size.lineBytes} B lines...`);
       const { minBytes, slices } = plan.throughput;
-      const compare = args.compare ? path.resolve(args.compare) : undefined;
-      results.throughput.push(
-        await runScenario("throughput", { lineBytes, minBytes, slices, workDir, compare }, { cwd: ROOT }),
-      );
+      results.throughput.push(await scenario("throughput", { ...size, minBytes, slices, compare }));
     }
   }
-  if (only.has("loop-cost")) {
-    results.loopCost = [];
-    for (const lineBytes of plan.loopCost.sizes) {
-      say(`loop cost, ${lineBytes} B records...`);
-      results.loopCost.push(await runScenario("loop-cost", { lineBytes, rounds: plan.loopCost.rounds, workDir }, { cwd: ROOT }));
+  if (only.has("hot-path")) {
+    results.hotPath = [];
+    for (const size of pickSizes(plan.hotPath.sizes)) {
+      say(`hot path and loop cost, ${size.lineBytes} B lines...`);
+      results.hotPath.push(await scenario("hot-path", size));
     }
   }
   if (only.has("sampled-out")) {
     say("sampled out...");
-    results.sampledOut = await runScenario("sampled-out", plan.sampledOut, { cwd: ROOT });
+    results.sampledOut = await scenario("sampled-out", plan.sampledOut);
   }
   if (only.has("many-sessions")) {
     say("many sessions...");
@@ -90,9 +118,9 @@ try {
   }
   if (only.has("stalled-disk")) {
     say("stalled disk...");
-    results.stalledDisk = await runScenario("stalled-disk", { ...plan.stalledDisk, workDir }, { cwd: ROOT });
+    results.stalledDisk = await scenario("stalled-disk", plan.stalledDisk);
     say("stalled disk, sessions ending and starting...");
-    results.stalledDiskChurn = await runScenario("stalled-disk", { ...plan.stalledDisk, churn: true, workDir }, { cwd: ROOT });
+    results.stalledDiskChurn = await scenario("stalled-disk", { ...plan.stalledDisk, churn: true });
   }
   if (only.has("extras")) {
     say("extra bench scripts...");
@@ -107,30 +135,46 @@ try {
   fs.rmSync(workDir, { recursive: true, force: true });
 }
 
-results.targets = evaluateTargets(results);
+results.machine.loadAverageAtEnd = loadAverage();
+const rows = await loadRows(results);
+results.table = rows;
+results.targets = targetsOf(rows);
 results.seconds = sig((Date.now() - started) / 1000);
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-process.stdout.write(`${formatTable(results)}\n\n${results.seconds} s; results in ${path.relative(process.cwd(), outFile)}\n`);
+process.stdout.write(`${formatReport(results, rows)}\n\n${results.seconds} s; results in ${path.relative(process.cwd(), outFile)}\n`);
 
-/** Scenario 4, each contender in its own fresh process, alternating, medians of the runs. */
-async function manySessions({ sessions, iterations, runs }) {
+/**
+ * Scenario 4: the disk's rate first, then each contender in its own fresh process,
+ * alternating; the last run's details, medians of the runs' figures.
+ */
+async function manySessions({ sessions, iterations, lineBytes, runs }) {
+  const diskRate = await scenario("disk-rate", plan.diskRate);
   const per = { trajlog: [], pino: [] };
   for (let r = 0; r < runs; r++) {
     for (const contender of r % 2 === 0 ? ["trajlog", "pino"] : ["pino", "trajlog"]) {
-      per[contender].push(await runScenario("many-sessions", { contender, sessions, iterations, workDir }, { cwd: ROOT }));
+      per[contender].push(await scenario("many-sessions", { contender, sessions, iterations, lineBytes }));
     }
   }
   const summary = (list) => ({
     ...list[list.length - 1],
     seconds: sig(median(list.map((x) => x.seconds))),
+    writtenMBps: sig(median(list.map((x) => x.writtenMBps))),
+    offeredMBps: sig(median(list.map((x) => x.offeredMBps))),
+    finalizeMs: {
+      p50: sig(median(list.map((x) => x.finalizeMs.p50))),
+      p99: sig(median(list.map((x) => x.finalizeMs.p99))),
+      max: Math.max(...list.map((x) => x.finalizeMs.max)),
+      n: list[0].finalizeMs.n,
+    },
+    linesDropped: list.map((x) => x.linesDropped ?? 0),
     peakExtraFds: Math.max(...list.map((x) => x.peakExtraFds)),
   });
   const contenders = { trajlog: summary(per.trajlog), pino: summary(per.pino) };
   const ratios = {
-    "trajlog/pino seconds": sig(median(per.trajlog.map((t, i) => t.seconds / per.pino[i].seconds))),
+    "trajlog/pino seconds": spread(per.trajlog.map((t, i) => t.seconds / per.pino[i].seconds)),
   };
-  return { sessions, iterations, runs, contenders, ratios };
+  return { sessions, iterations, lineBytes, runs, diskRate, contenders, ratios };
 }
 
 function machine() {
@@ -141,7 +185,7 @@ function machine() {
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     os: `${os.type()} ${os.release()}`,
-    loadAverageAtStart: os.loadavg().map((x) => sig(x, 2)),
+    loadAverageAtStart: loadAverage(),
   };
 }
 
@@ -152,12 +196,20 @@ function parseArgs(argv) {
     if (a === "--smoke") out.smoke = true;
     else if (a === "--out") out.out = argv[++i];
     else if (a === "--only") out.only = argv[++i].split(",");
+    else if (a === "--sizes") out.sizes = argv[++i].split(",").map(Number);
     else if (a === "--extras-dir") out.extrasDir = argv[++i];
     else if (a === "--compare") out.compare = argv[++i];
     else {
-      process.stderr.write(`unknown argument ${a}\nusage: node bench/run.mjs [--smoke] [--out FILE] [--only ${ALL.join(",")}] [--extras-dir DIR] [--compare DIST]\n`);
+      process.stderr.write(
+        `unknown argument ${a}\nusage: node bench/run.mjs [--smoke] [--out FILE] [--only ${ALL.join(",")}] [--sizes 2048,10240] [--extras-dir DIR] [--compare DIST]\n`,
+      );
       process.exit(2);
     }
+  }
+  const unknown = (out.only ?? []).filter((name) => !ALL.includes(name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown scenario ${unknown.join(", ")}; one of ${ALL.join(", ")}\n`);
+    process.exit(2);
   }
   return out;
 }

@@ -24,45 +24,77 @@ afterAll(() => {
 
 const isNumber = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x);
 
+interface HotPathShape {
+  calls: number;
+  logIterationUs: { p50: number };
+  stringifyUs: { p50: number };
+  "logIteration/stringify": { median: number };
+  mainThreadUsPerIteration: { trajlog: { median: number }; floor: { median: number } };
+  linesDropped: number;
+}
+
+interface SampledOut {
+  overheadNsPerRollout: { median: number };
+  sessionsLogged: number;
+}
+
 describe("bench/run.mjs --smoke", () => {
   it("runs every scenario and writes every figure and ratio to results.json", { timeout: 240_000 }, async () => {
     const out = path.join(tmp, "results.json");
     const { stdout } = await run(process.execPath, [RUN, "--smoke", "--out", out], { cwd: ROOT, maxBuffer: 16 << 20 });
-    expect(stdout).toContain("Targets");
     const results = JSON.parse(fs.readFileSync(out, "utf8"));
 
     expect(results.mode).toBe("smoke");
     expect(results.machine.cpus).toBeGreaterThan(0);
 
-    expect(results.throughput.map((t: { lineBytes: number }) => t.lineBytes)).toEqual([2048, 10240, 51200]);
+    expect(results.throughput.map((t: { lineBytes: number }) => t.lineBytes)).toEqual([2048, 10240]);
     for (const t of results.throughput) {
-      for (const name of ["trajlog", "pino", "naive", "limit"]) {
+      for (const name of ["trajlog", "pino", "naive", "floor", "limit"]) {
         expect(isNumber(t.contenders[name].MBps), `${name} MB/s`).toBe(true);
         expect(isNumber(t.contenders[name].linesPerSec), `${name} lines/s`).toBe(true);
+        expect(isNumber(t.contenders[name].mainThreadUsPerLine), `${name} main-thread CPU`).toBe(true);
       }
-      for (const ratio of ["trajlog/pino", "trajlog/naive", "trajlog/limit"]) {
+      for (const ratio of ["trajlog/pino", "trajlog/naive", "trajlog/floor", "trajlog/limit"]) {
         expect(isNumber(t.ratios[ratio]), ratio).toBe(true);
+        expect(isNumber(t.mainThreadRatios[ratio].median), `main thread ${ratio}`).toBe(true);
       }
       // Every contender wrote the whole payload (pino adds its level field to each line).
       expect(t.contenders.trajlog.linesWritten).toBe(t.linesPerSlice);
       expect(t.contenders.trajlog.linesDropped).toBe(0);
       expect(t.contenders.naive.bytesOnDisk).toBe(t.contenders.limit.bytesOnDisk);
+      expect(t.contenders.floor.bytesOnDisk).toBe(t.contenders.limit.bytesOnDisk);
       expect(t.contenders.pino.bytesOnDisk).toBeGreaterThan(t.contenders.limit.bytesOnDisk);
+      expect(t.loadAverage.before).toHaveLength(3);
     }
 
-    for (const l of results.loopCost) {
-      expect(isNumber(l.logIteration.medianUs) && isNumber(l.logIteration.p99Us)).toBe(true);
-      expect(isNumber(l.stringify.medianUs)).toBe(true);
-      expect(isNumber(l.ratios["logIteration/stringify median"])).toBe(true);
+    for (const h of results.hotPath) {
+      expect(Object.keys(h.shapes)).toEqual(["plain", "realistic"]);
+      for (const s of Object.values(h.shapes) as HotPathShape[]) {
+        expect(s.calls).toBe(h.sessions * h.iterations * h.rounds);
+        expect(isNumber(s.logIterationUs.p50) && isNumber(s.stringifyUs.p50)).toBe(true);
+        expect(isNumber(s["logIteration/stringify"].median)).toBe(true);
+        expect(s.mainThreadUsPerIteration.trajlog.median).toBeGreaterThan(0);
+        expect(s.mainThreadUsPerIteration.floor.median).toBeGreaterThan(0);
+        expect(s.linesDropped).toBe(0);
+      }
+      expect(isNumber(h["realistic/plain"].logIterationPerByte.median)).toBe(true);
     }
 
-    expect(isNumber(results.sampledOut.overheadNsPerRollout)).toBe(true);
-    expect(results.sampledOut.sessionsLogged).toBe(0);
+    for (const [name, s] of Object.entries(results.sampledOut.settings) as Array<[string, SampledOut]>) {
+      expect(isNumber(s.overheadNsPerRollout.median), name).toBe(true);
+      // The seeded run times only rollouts the sampler leaves out: none is logged.
+      if (name !== "rate 0.1, no seed") expect(s.sessionsLogged, name).toBe(0);
+    }
+    expect(Object.keys(results.sampledOut.settings)).toEqual(["rate 0", "rate 0.1, no seed", "rate 0.1, seed"]);
 
     const many = results.manySessions;
-    expect(many.contenders.trajlog.linesWritten).toBe(many.sessions * (many.iterations + 2));
-    expect(many.contenders.trajlog.peakExtraFds).toBeLessThanOrEqual(many.contenders.trajlog.maxOpenFiles);
-    expect(isNumber(many.ratios["trajlog/pino seconds"])).toBe(true);
+    const trajlog = many.contenders.trajlog;
+    expect(trajlog.linesWritten + trajlog.linesDropped[0]).toBeGreaterThan(many.sessions * 2);
+    expect(trajlog.finalizeMs.n).toBe(many.sessions);
+    expect(isNumber(trajlog.finalizeMs.p99) && isNumber(trajlog.offeredMBps) && isNumber(trajlog.writtenMBps)).toBe(true);
+    expect(trajlog.peakExtraFds).toBeLessThanOrEqual(trajlog.maxOpenFiles);
+    expect(isNumber(many.diskRate.pageCacheMBps.median) && isNumber(many.diskRate.syncedMBps.median)).toBe(true);
+    expect(isNumber(many.ratios["trajlog/pino seconds"].median)).toBe(true);
 
     for (const stalled of [results.stalledDisk, results.stalledDiskChurn]) {
       expect(stalled.linesWritten).toBe(0);
@@ -80,16 +112,27 @@ describe("bench/run.mjs --smoke", () => {
       }
     }
 
+    // One table: every row names its area and figure; every target has a goal and a verdict.
+    for (const row of results.table) {
+      expect(typeof row.area === "string" && typeof row.what === "string" && typeof row.measured === "string").toBe(true);
+    }
     const names = results.targets.map((t: { name: string }) => t.name);
-    expect(names).toEqual(
-      expect.arrayContaining([
-        "throughput 10 KB: trajlog/pino",
-        "throughput 10 KB: trajlog/limit",
-        "throughput 2 KB: trajlog/naive",
-        "sampled out: ns per rollout above empty object",
-        "stalled disk: RSS growth MB",
-      ]),
-    );
+    for (const wanted of [
+      /^hot path: 2 KB plain \(mean [\d.]+ KB\): logIteration p50$/,
+      /^loop cost: 2 KB plain: loop-thread CPU per iteration/,
+      /^shapes: 2 KB: realistic \/ plain/,
+      /^hot path: longest logIteration call/,
+      /^throughput: 2 KB \(mean [\d.]+ KB\), 32 sessions: trajlog \/ naive$/,
+      /^throughput: 10 KB \(mean [\d.]+ KB\), 32 sessions: trajlog \/ pino$/,
+      /^many sessions: .*lines dropped/,
+      /^many sessions: .*finalize p99$/,
+      /^sampled out: rate 0\.1, seed: /,
+      /^stalled disk: /,
+    ]) {
+      expect(names.some((n: string) => wanted.test(n)), String(wanted)).toBe(true);
+    }
+    for (const t of results.targets) expect(typeof t.met === "boolean" || t.met === null, t.name).toBe(true);
+    expect(stdout).toMatch(/load average \(1, 5, 15 min\)/);
   });
 
   it("runs extra bench scripts and keeps their JSON, or the reason they failed", { timeout: 60_000 }, async () => {

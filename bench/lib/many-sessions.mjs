@@ -1,22 +1,38 @@
 /**
- * Scenario 4, many sessions: 1,000 rollouts open at once, 5 iterations each. Wall time and
- * the peak count of descriptors the process holds (/proc/self/fd, sampled every millisecond
- * and after every step), for trajlog (which caps its descriptors) and for pino with one
- * destination per file (one descriptor per open session), each in a fresh process.
+ * Scenario 4, many sessions: 1,000 rollouts open at once logging 12 KB lines as fast as the
+ * loop allows (one event-loop turn between steps), so the bytes offered per second exceed
+ * what a slow writer can take and the buffer fills. Rollouts end at different steps (the
+ * longest runs `iterations`, the shortest about half as many); each `finalize` is timed from
+ * its call until its promise resolves (every line of the file written and the file closed).
+ *
+ * Reported: wall time, lines written and dropped, bytes offered per second by the loop and
+ * bytes written per second, finalize p50 / p99 / max, and the peak count of descriptors the
+ * process holds (/proc/self/fd, sampled every millisecond and after every step), for trajlog
+ * (which caps its descriptors) and for pino with one destination per file, each in a fresh
+ * process. bench/run.mjs puts the disk's own rate (disk-rate.mjs) beside it.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
-import { TrajectoryLogger } from "../../dist/index.js";
-import { makeWorkload } from "./workload.mjs";
-import { collect, nextTurn, openFds, sig } from "./stats.mjs";
+import { DEFAULT_MAX_OPEN_FILES, TrajectoryLogger } from "../../dist/index.js";
+import { makeWorkload, rolloutBytes } from "./workload.mjs";
+import { collect, loadAverage, median, nextTurn, nowNs, openFds, quantile, sig } from "./stats.mjs";
 
-/** Options: `contender` ("trajlog" | "pino"), `sessions`, `iterations`, `workDir`. */
-export async function run({ contender, sessions, iterations, workDir }) {
-  const { rollouts } = makeWorkload({ lineBytes: 2048, sessions: 50, iterations });
+/** Options: `contender` ("trajlog" | "pino"), `sessions`, `iterations`, `lineBytes`, `workDir`. */
+export async function run({ contender, sessions, iterations, lineBytes = 12288, workDir }) {
+  const loadBefore = loadAverage();
+  const { rollouts, meanIterationBytes } = makeWorkload({ lineBytes, sessions: 50, iterations });
   const dir = path.join(workDir, `many-${contender}-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
+  // Session s runs `lengths[s]` iterations: between about half of `iterations` and all of them.
+  const half = Math.ceil(iterations / 2);
+  const lengths = Array.from({ length: sessions }, (_, s) => iterations - ((s * 7) % half));
+  let offeredBytes = 0;
+  for (let s = 0; s < sessions; s++) {
+    const r = rollouts[s % rollouts.length];
+    offeredBytes += rolloutBytes(r) - r.iterationBytes.slice(lengths[s]).reduce((a, b) => a + b, 0);
+  }
   collect();
   const before = openFds();
   let peak = before;
@@ -24,43 +40,77 @@ export async function run({ contender, sessions, iterations, workDir }) {
     peak = Math.max(peak, openFds());
   };
   const timer = setInterval(sample, 1);
-  const started = process.hrtime.bigint();
-  const extra = await PASSES[contender]({ rollouts, sessions, iterations, dir, sample });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const started = nowNs();
+  const extra = await PASSES[contender]({ rollouts, sessions, lengths, iterations, dir, sample });
+  const seconds = (nowNs() - started) / 1e9;
   clearInterval(timer);
   sample();
   fs.rmSync(dir, { recursive: true, force: true });
-  return { contender, sessions, iterations, seconds: sig(seconds), fdsBefore: before, peakFds: peak, peakExtraFds: peak - before, ...extra };
+  const f = extra.finalizeMs;
+  delete extra.finalizeMs;
+  return {
+    contender,
+    sessions,
+    iterations,
+    meanIterationBytes: Math.round(meanIterationBytes),
+    seconds: sig(seconds),
+    loopSeconds: sig(extra.loopSeconds),
+    offeredMB: sig(offeredBytes / 1e6),
+    // What the loop handed over per second of its own running time, and what reached the files.
+    offeredMBps: sig(offeredBytes / 1e6 / extra.loopSeconds),
+    writtenMBps: sig((extra.bytesWritten ?? offeredBytes) / 1e6 / seconds),
+    finalizeMs: { p50: sig(median(f)), p99: sig(quantile(f, 0.99)), max: sig(Math.max(...f)), n: f.length },
+    fdsBefore: before,
+    peakFds: peak,
+    peakExtraFds: peak - before,
+    ...extra,
+    loadAverage: { before: loadBefore, after: loadAverage() },
+  };
 }
 
 const PASSES = {
-  async trajlog({ rollouts, sessions, iterations, dir, sample }) {
+  async trajlog({ rollouts, sessions, lengths, iterations, dir, sample }) {
     const logger = new TrajectoryLogger({ logDir: dir, experimentName: "bench", sampleRate: 1 });
     const open = [];
     for (let s = 0; s < sessions; s++) {
       const r = rollouts[s % rollouts.length];
       open.push(logger.startSession({ ...r.start, instanceId: `${r.start.instanceId}-${s}` }));
     }
+    const finalizeMs = [];
+    const ends = [];
     let peakOpenFiles = 0;
+    const loopStarted = nowNs();
     for (let i = 0; i < iterations; i++) {
-      for (let s = 0; s < sessions; s++) open[s].logIteration(rollouts[s % rollouts.length].inputs[i]);
+      for (let s = 0; s < sessions; s++) {
+        if (i >= lengths[s]) continue;
+        const r = rollouts[s % rollouts.length];
+        open[s].logIteration(r.inputs[i]);
+        if (i === lengths[s] - 1) {
+          const t0 = nowNs();
+          ends.push(open[s].finalize(r.summary).then(() => finalizeMs.push((nowNs() - t0) / 1e6)));
+        }
+      }
       await nextTurn();
       sample();
       peakOpenFiles = Math.max(peakOpenFiles, logger.stats().openFiles);
     }
-    await Promise.all(open.map((session, s) => session.finalize(rollouts[s % rollouts.length].summary)));
+    const loopSeconds = (nowNs() - loopStarted) / 1e9;
+    await Promise.all(ends);
     await logger.close();
     const stats = logger.stats();
     return {
-      maxOpenFiles: 128,
+      loopSeconds,
+      finalizeMs,
+      maxOpenFiles: DEFAULT_MAX_OPEN_FILES,
       writerPeakOpenFiles: peakOpenFiles,
+      bytesWritten: stats.bytesWritten,
       linesWritten: stats.linesWritten,
       linesDropped: stats.linesDropped,
       linesFailed: stats.linesFailed,
     };
   },
 
-  async pino({ rollouts, sessions, iterations, dir, sample }) {
+  async pino({ rollouts, sessions, lengths, iterations, dir, sample }) {
     const dests = [];
     const loggers = [];
     for (let s = 0; s < sessions; s++) {
@@ -69,19 +119,26 @@ const PASSES = {
       loggers.push(pino({ base: null, timestamp: false }, d));
       loggers[s].info(rollouts[s % rollouts.length].lines.metadata);
     }
+    const finalizeMs = [];
+    const ends = [];
+    const loopStarted = nowNs();
     for (let i = 0; i < iterations; i++) {
-      for (let s = 0; s < sessions; s++) loggers[s].info(rollouts[s % rollouts.length].lines.iterations[i]);
+      for (let s = 0; s < sessions; s++) {
+        if (i >= lengths[s]) continue;
+        const r = rollouts[s % rollouts.length];
+        loggers[s].info(r.lines.iterations[i]);
+        if (i === lengths[s] - 1) {
+          const t0 = nowNs();
+          loggers[s].info(r.lines.summary);
+          ends.push(new Promise((resolve) => dests[s].once("close", resolve)).then(() => finalizeMs.push((nowNs() - t0) / 1e6)));
+          dests[s].end();
+        }
+      }
       await nextTurn();
       sample();
     }
-    await Promise.all(
-      dests.map((d, s) => {
-        loggers[s].info(rollouts[s % rollouts.length].lines.summary);
-        const closed = new Promise((resolve) => d.once("close", resolve));
-        d.end();
-        return closed;
-      }),
-    );
-    return {};
+    const loopSeconds = (nowNs() - loopStarted) / 1e9;
+    await Promise.all(ends);
+    return { loopSeconds, finalizeMs };
   },
 };

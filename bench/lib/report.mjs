@@ -1,103 +1,102 @@
-/** Turning results into the targets verdict and the printed table. */
-import { sig } from "./stats.mjs";
+/**
+ * The table `npm run bench` prints: one row per figure, each with what it is measured against,
+ * the ratio with its interquartile range, the goal, whether it is met, and the load average
+ * around its scenario. Rows come from bench/lib/rows/*.mjs, in file-name order; each file
+ * exports `rows(results)` returning {@link Row}s for its area (none when its scenario did not
+ * run). Extra scripts without a rows file are listed after the table, flattened.
+ *
+ * @typedef {object} Row
+ * @property {string} area       the scenario or script, e.g. "hot path"
+ * @property {string} what       the figure, e.g. "2 KB plain: logIteration"
+ * @property {string} measured   the figure itself, with its unit
+ * @property {string} [against]  what it is compared with, with its unit
+ * @property {{ median: number, iqr: number[] } | number | null} [ratio]  measured / against
+ * @property {string} [goal]     e.g. "<= 1.5"; absent when the figure is for information
+ * @property {boolean | null} [met]
+ * @property {number[]} [load]   1-minute load average before and after the scenario
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-const MB = 1e6;
+const ROWS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "rows");
 
-/** Each target of the issue, its measured value and whether it is met. */
-export function evaluateTargets(results) {
-  const targets = [];
-  const add = (name, value, goal, met) => targets.push({ name, value, goal, met });
-  const tp = (bytes) => results.throughput?.find((t) => t.lineBytes === bytes);
-  const t10 = tp(10240);
-  const t2 = tp(2048);
-  if (t10) {
-    add("throughput 10 KB: trajlog/pino", t10.ratios["trajlog/pino"], ">= 1.3", t10.ratios["trajlog/pino"] >= 1.3);
-    add("throughput 10 KB: trajlog/limit", t10.ratios["trajlog/limit"], ">= 0.8", t10.ratios["trajlog/limit"] >= 0.8);
+/** Every row of the table, from every rows file, in file-name order. */
+export async function loadRows(results) {
+  const files = fs.readdirSync(ROWS_DIR).filter((f) => f.endsWith(".mjs")).sort();
+  const rows = [];
+  for (const file of files) {
+    const module = await import(pathToFileURL(path.join(ROWS_DIR, file)).href);
+    rows.push(...module.rows(results));
   }
-  if (t2) {
-    add("throughput 2 KB: trajlog/naive", t2.ratios["trajlog/naive"], ">= 1.5", t2.ratios["trajlog/naive"] >= 1.5);
-  }
-  const loop = results.loopCost?.find((l) => l.lineBytes === 10240);
-  if (loop) {
-    const r = loop.ratios["logIteration/stringify median"];
-    add("loop cost 10 KB: median logIteration / stringify", r, "<= 1.2", r <= 1.2);
-  }
-  if (results.sampledOut) {
-    const ns = results.sampledOut.overheadNsPerRollout;
-    add("sampled out: ns per rollout above empty object", ns, "<= 50", ns <= 50);
-  }
-  if (results.stalledDisk) {
-    const s = results.stalledDisk;
-    add("stalled disk: RSS growth MB", s.rssGrowthMB, `< ${s.limitMB} (cap + 50 MB)`, s.rssGrowthMB < s.limitMB);
-    add("stalled disk: lines dropped counted", s.linesDropped, "> 0", s.linesDropped > 0);
-  }
-  return targets;
+  return rows;
 }
 
-/** The human-readable table of a run. */
-export function formatTable(results) {
-  const out = [];
+/** The rows that have a goal: name, value, goal, met; what results.json lists as targets. */
+export function targetsOf(rows) {
+  return rows
+    .filter((r) => r.goal !== undefined)
+    .map((r) => ({ name: `${r.area}: ${r.what}`, value: r.ratio ?? r.measured, goal: r.goal, met: r.met ?? null }));
+}
+
+/** The table, then the extra scripts no rows file shows. */
+export function formatReport(results, rows) {
   const m = results.machine;
-  out.push(`trajlog bench (${results.mode}) — ${m.cpus} cores ${m.cpuModel}, ${m.memoryGB} GB, node ${m.node}, ${results.date}`);
-  if (results.throughput) {
-    out.push("", "1. Throughput: 32 sessions x 15 iterations + metadata + summary, repeated; contenders alternate slice by slice");
-    out.push(row(["record", "payload", "contender", "MB/s", "lines/s", "seconds", "CPU s"]));
-    for (const t of results.throughput) {
-      for (const [name, c] of Object.entries(t.contenders)) {
-        out.push(row([`${kb(t.meanIterationBytes)}`, `${t.payloadMB} MB`, name, c.MBps, c.linesPerSec, c.seconds, c.cpuSeconds]));
-      }
-      const ratios = Object.entries(t.ratios).map(([k, v]) => `${k} ${v} [${t.ratioIqr[k].join("-")}]`);
-      out.push(`   ratios (median of ${t.slices} slices [interquartile range]): ${ratios.join(", ")}`);
-      const cpu = Object.entries(t.cpuRatios).map(([k, v]) => `${k} ${v} [${t.cpuRatioIqr[k].join("-")}]`);
-      out.push(`   CPU-time ratios (the other's CPU time / trajlog's): ${cpu.join(", ")}`);
-    }
-  }
-  if (results.loopCost) {
-    out.push("", "2. Loop cost: time inside logIteration vs JSON.stringify of the same record (µs)");
-    out.push(row(["record", "log p50", "log p99", "stringify p50", "stringify p99", "ratio p50", "ratio p99"]));
-    for (const l of results.loopCost) {
-      out.push(row([kb(l.meanIterationBytes), l.logIteration.medianUs, l.logIteration.p99Us, l.stringify.medianUs,
-        l.stringify.p99Us, l.ratios["logIteration/stringify median"], l.ratios["logIteration/stringify p99"]]));
-    }
-  }
-  if (results.sampledOut) {
-    const s = results.sampledOut;
-    out.push("", "3. Sampled out (rate 0): startSession + 15 logIteration + finalize, ns per rollout");
-    out.push(`   trajlog ${s.trajlogNsPerRollout}, empty object ${s.emptyNsPerRollout}, overhead ${s.overheadNsPerRollout}`);
-  }
-  if (results.manySessions) {
-    const ms = results.manySessions;
-    out.push("", `4. Many sessions: ${ms.sessions} open at once, ${ms.iterations} iterations each (median of ${ms.runs} runs, fresh process each)`);
-    out.push(row(["contender", "seconds", "peak extra fds"]));
-    for (const [name, r] of Object.entries(results.manySessions.contenders)) out.push(row([name, r.seconds, r.peakExtraFds]));
-    out.push(`   trajlog's wall time / pino's (below 1: trajlog faster): ${results.manySessions.ratios["trajlog/pino seconds"]}`);
-  }
-  for (const s of [results.stalledDisk, results.stalledDiskChurn]) {
-    if (!s) continue;
-    const what = s.churn ? `${s.sessionsStarted} rollouts started and ended meanwhile` : `the same ${s.sessionsStarted} rollouts`;
-    out.push("", `5. Stalled disk: ${s.seconds} s of logging ${kb(s.lineBytes)} records, writes never complete; ${what}`);
-    out.push(`   RSS before ${s.rssBeforeMB} MB, peak ${s.peakRssMB} MB, growth ${s.rssGrowthMB} MB (limit cap + 50 MB = ${s.limitMB} MB)`);
-    out.push(`   iterations logged ${s.iterationsLogged}, dropped and counted ${s.linesDropped}, held in memory ${s.bufferedMB} MB`);
-  }
-  if (results.extras && Object.keys(results.extras).length > 0) {
-    out.push("", "Extra bench scripts");
-    for (const [name, value] of Object.entries(results.extras)) {
+  const out = [
+    `trajlog bench (${results.mode}) — ${m.cpus} cores ${m.cpuModel}, ${m.memoryGB} GB, node ${m.node}, ${results.date}`,
+    `load average (1, 5, 15 min): ${m.loadAverageAtStart.join(" ")} at the start, ${m.loadAverageAtEnd?.join(" ") ?? "?"} at the end`,
+    "",
+  ];
+  const header = ["area", "what", "measured", "against", "ratio [IQR]", "goal", "", "load"];
+  const cells = rows.map((r) => [
+    r.area,
+    r.what,
+    r.measured,
+    r.against ?? "",
+    formatRatio(r.ratio),
+    r.goal ?? "",
+    r.met === undefined || r.met === null ? "" : r.met ? "met" : "MISSED",
+    r.load ? r.load.map((x) => x ?? "?").join("→") : "",
+  ]);
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
+  const line = (c) => c.map((x, i) => x.padEnd(widths[i])).join(" | ").trimEnd();
+  out.push(line(header), widths.map((w) => "-".repeat(w)).join("-|-"));
+  for (const c of cells) out.push(line(c));
+  const shown = new Set(rows.map((r) => r.area));
+  const others = Object.entries(results.extras ?? {}).filter(([name]) => !shown.has(name));
+  if (others.length > 0) {
+    out.push("", "Other bench scripts (bench/*.mjs; no rows file):");
+    for (const [name, value] of others) {
       for (const [k, v] of flatten(value)) out.push(`   ${name}.${k}: ${v}`);
     }
-  }
-  if (results.targets) {
-    out.push("", "Targets");
-    for (const t of results.targets) out.push(`   [${t.met ? "met" : "MISSED"}] ${t.name}: ${t.value} (goal ${t.goal})`);
   }
   return out.join("\n");
 }
 
-function row(cells) {
-  return `   ${cells.map((c) => String(c).padEnd(10)).join(" ")}`;
+/** "1.23 [1.1–1.4]", or the number alone, or "". */
+export function formatRatio(ratio) {
+  if (ratio === undefined || ratio === null) return "";
+  if (typeof ratio === "number") return String(ratio);
+  return `${ratio.median} [${ratio.iqr.join("–")}]`;
 }
 
-function kb(bytes) {
-  return `${sig(bytes / 1024, 3)} KB`;
+/** The 1-minute load average before and after a scenario, from its `loadAverage` record. */
+export function loadOf(result) {
+  const l = result?.loadAverage;
+  return l ? [l.before?.[0], l.after?.[0]] : undefined;
+}
+
+/** A duration given in microseconds, for people: "812 µs", "3.1 ms", "1.04 s". */
+export function duration(us) {
+  if (us >= 1e6) return `${Number((us / 1e6).toPrecision(3))} s`;
+  if (us >= 1e3) return `${Number((us / 1e3).toPrecision(3))} ms`;
+  return `${Number(us.toPrecision(3))} µs`;
+}
+
+/** Bytes for people: "2 KB", "9.9 KB", "1 MB", "12 MB" (binary units, as the sizes are chosen). */
+export function size(bytes) {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / 1024 / 1024).toPrecision(3))} MB`;
+  return `${Number((bytes / 1024).toPrecision(3))} KB`;
 }
 
 function flatten(value, prefix = "") {
@@ -110,5 +109,3 @@ function flatten(value, prefix = "") {
   }
   return out;
 }
-
-export { MB };

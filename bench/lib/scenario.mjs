@@ -5,7 +5,7 @@
  * the next one's figures.
  */
 const [name, options = "{}"] = process.argv.slice(2);
-const SCENARIOS = new Set(["throughput", "loop-cost", "sampled-out", "many-sessions", "stalled-disk"]);
+const SCENARIOS = new Set(["throughput", "hot-path", "sampled-out", "many-sessions", "disk-rate", "stalled-disk"]);
 if (!SCENARIOS.has(name)) {
   process.stderr.write(`unknown scenario ${JSON.stringify(name)}; one of ${[...SCENARIOS].join(", ")}\n`);
   process.exit(2);

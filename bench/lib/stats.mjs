@@ -1,5 +1,6 @@
 /** Small numeric helpers shared by the scenarios. */
 import fs from "node:fs";
+import os from "node:os";
 
 /** The q-quantile (0..1) of a list of numbers, by nearest rank. */
 export function quantile(values, q) {
@@ -49,4 +50,54 @@ export function nowNs() {
 export function rotate(list, k) {
   const n = k % list.length;
   return list.slice(n).concat(list.slice(0, n));
+}
+
+/**
+ * CPU time (user + system) of this process's main thread so far, in nanoseconds: the time the
+ * rollout loop cannot use. Read from /proc (Linux), where the main thread's task id is the
+ * process id; elsewhere the event loop's active time stands in for it (wall time, so a busy
+ * machine inflates it).
+ */
+export function mainThreadCpuNs() {
+  if (schedstatPath !== null) {
+    try {
+      // The kernel adds up a running thread's time when it stops running (or at a scheduler
+      // tick): a sleep of a few microseconds first makes the figure current, not up to a tick old.
+      Atomics.wait(settle, 0, 0, 0.01);
+      return Number(fs.readFileSync(schedstatPath, "utf8").split(" ")[0]);
+    } catch {
+      schedstatPath = null;
+    }
+  }
+  return performance.eventLoopUtilization().active * 1e6;
+}
+const settle = new Int32Array(new SharedArrayBuffer(4));
+let schedstatPath = process.platform === "linux" ? `/proc/self/task/${process.pid}/schedstat` : null;
+
+/** Where `mainThreadCpuNs` reads from, for the results: "schedstat" or "event-loop utilization". */
+export function mainThreadCpuSource() {
+  mainThreadCpuNs();
+  return schedstatPath === null ? "event-loop utilization" : "schedstat";
+}
+
+/**
+ * Median and interquartile range of a list, rounded for people: `{ median, iqr: [p25, p75], n }`.
+ * Every ratio in the results is given this way, so its spread is always beside it.
+ */
+export function spread(values, digits = 3) {
+  return {
+    median: sig(median(values), digits),
+    iqr: [sig(quantile(values, 0.25), digits), sig(quantile(values, 0.75), digits)],
+    n: values.length,
+  };
+}
+
+/** Per-pair ratios `a[i] / b[i]` of two lists measured side by side, as a {@link spread}. */
+export function ratioSpread(a, b) {
+  return spread(a.map((x, i) => x / b[i]));
+}
+
+/** The 1-, 5- and 15-minute load averages, rounded: stated beside every figure. */
+export function loadAverage() {
+  return os.loadavg().map((x) => sig(x, 2));
 }

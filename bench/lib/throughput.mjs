@@ -1,10 +1,14 @@
 /**
- * Scenario 1, throughput: 32 rollouts at once, 15 iterations each plus metadata and summary,
- * repeated until the requested volume is written. Four contenders write the same records:
+ * Scenario 1, throughput: 32 rollouts at once (fewer at large line sizes), 15 iterations each
+ * plus metadata and summary, repeated until the requested volume is written. Five contenders
+ * write the same records:
  *
  * - trajlog: `startSession` / `logIteration` / `finalize`, then `close()`.
  * - pino: one `pino.destination` (async sonic-boom) per session file, `info(line)` per line.
  * - naive: what the Python reference does, open + append one line + close, per line.
+ * - floor: the per-file floor, the least any one-file-per-session logger does: `JSON.stringify`
+ *   of every line as the loop makes it, then one open, one write and one close per session
+ *   file, synchronously.
  * - limit: `JSON.stringify` of every line, then all bytes in one write to one file.
  *
  * A pass is timed until its last byte is in the page cache (close has resolved), not queued.
@@ -15,7 +19,8 @@
  *
  * Besides wall time, each pass's CPU time (user + system, all threads of the process) is
  * recorded: on a shared machine it varies far less than wall time, and it is what logging
- * takes away from everything else running there. `cpuRatios` compare that cost.
+ * takes away from everything else running there. `cpuRatios` compare that cost. So is the main
+ * thread's own CPU time, deferred work included: what the rollout loop itself loses, per line.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -23,23 +28,24 @@ import { pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { TrajectoryLogger } from "../../dist/index.js";
 import { makeWorkload } from "./workload.mjs";
-import { collect, median, nextTurn, quantile, rotate, sig } from "./stats.mjs";
+import { collect, loadAverage, mainThreadCpuNs, mainThreadCpuSource, median, nextTurn, quantile, ratioSpread, rotate, sig } from "./stats.mjs";
 
-export const CONTENDERS = ["trajlog", "pino", "naive", "limit"];
+export const CONTENDERS = ["trajlog", "pino", "naive", "floor", "limit"];
 
 /**
  * Options: `lineBytes`, `minBytes` written per contender in all, `slices`, `workDir`, and optionally
  * `compare`: another build's `dist/` folder, run as one more contender ("compare") so that a
  * change can be measured side by side with the code before it.
  */
-export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
+export async function run({ lineBytes, minBytes, slices, workDir, compare, sessions, iterations }) {
+  const loadBefore = loadAverage();
   const contenders = [...CONTENDERS];
   if (compare) {
     const other = await import(pathToFileURL(path.resolve(compare, "index.js")).href);
     PASSES.compare = (rollouts, rounds, dir) => trajlogPass(other.TrajectoryLogger, rollouts, rounds, dir);
     contenders.push("compare");
   }
-  const workload = makeWorkload({ lineBytes });
+  const workload = makeWorkload({ lineBytes, sessions, iterations });
   const { rollouts } = workload;
   const roundBytes = roundPayloadBytes(rollouts);
   const rounds = Math.max(1, Math.ceil(minBytes / slices / roundBytes));
@@ -47,6 +53,7 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
   const payload = { bytes: roundBytes * rounds * slices, lines: linesPerRound * rounds * slices };
   const passes = Object.fromEntries(contenders.map((c) => [c, []]));
   const cpu = Object.fromEntries(contenders.map((c) => [c, []]));
+  const mainCpu = Object.fromEntries(contenders.map((c) => [c, []]));
   const checks = {};
 
   // One untimed pass each: JIT warm-up, and the code paths checked for completeness.
@@ -58,6 +65,7 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
       const pass = await timedPass(name, { rollouts, rounds, workDir });
       passes[name].push(pass.seconds);
       cpu[name].push(pass.cpuSeconds);
+      mainCpu[name].push(pass.mainThreadSeconds);
       checks[name] = pass.check;
     }
   }
@@ -72,9 +80,11 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
     payloadMB: sig(payload.bytes / 1e6),
     lines: payload.lines,
     linesPerSlice: linesPerRound * rounds,
+    cpuSource: mainThreadCpuSource(),
     contenders: {},
     ratios: {},
   };
+  const lines = linesPerRound * rounds;
   for (const name of contenders) {
     const seconds = passes[name].reduce((a, b) => a + b, 0);
     const cpuSeconds = cpu[name].reduce((a, b) => a + b, 0);
@@ -83,6 +93,8 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
       cpuSeconds: sig(cpuSeconds, 4),
       MBps: sig(payload.bytes / 1e6 / seconds),
       linesPerSec: sig(payload.lines / seconds),
+      // Median over slices of the main thread's CPU time per line, deferred work included.
+      mainThreadUsPerLine: sig((median(mainCpu[name]) / lines) * 1e6),
       ...checks[name],
     };
   }
@@ -98,6 +110,12 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare }) {
     result.cpuRatios[`trajlog/${other}`] = sig(median(cpuPerSlice));
     result.cpuRatioIqr[`trajlog/${other}`] = [sig(quantile(cpuPerSlice, 0.25)), sig(quantile(cpuPerSlice, 0.75))];
   }
+  // Main-thread CPU, trajlog's over the other's (above 1: trajlog takes more of the loop's thread).
+  result.mainThreadRatios = {};
+  for (const other of contenders.slice(1)) {
+    result.mainThreadRatios[`trajlog/${other}`] = ratioSpread(mainCpu.trajlog, mainCpu[other]);
+  }
+  result.loadAverage = { before: loadBefore, after: loadAverage() };
   return result;
 }
 
@@ -126,13 +144,15 @@ async function timedPass(name, { rollouts, rounds, workDir }) {
   fs.mkdirSync(dir, { recursive: true });
   collect();
   const cpuBefore = process.cpuUsage();
+  const mainBefore = mainThreadCpuNs();
   const started = process.hrtime.bigint();
   const extra = await PASSES[name](rollouts, rounds, dir);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mainThreadSeconds = (mainThreadCpuNs() - mainBefore) / 1e9;
   const cpuUsed = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
   const check = { bytesOnDisk: diskBytes(dir), ...extra };
-  return { seconds, cpuSeconds, check };
+  return { seconds, cpuSeconds, mainThreadSeconds, check };
 }
 
 const PASSES = {
@@ -178,6 +198,29 @@ const PASSES = {
         await nextTurn();
       }
       for (let s = 0; s < files.length; s++) fs.appendFileSync(files[s], `${JSON.stringify(rollouts[s].lines.summary)}\n`);
+    }
+    return {};
+  },
+
+  async floor(rollouts, rounds, dir) {
+    for (let round = 0; round < rounds; round++) {
+      const roundDir = path.join(dir, `step_${round}`);
+      fs.mkdirSync(roundDir, { recursive: true });
+      const texts = rollouts.map((r) => [`${JSON.stringify(r.lines.metadata)}\n`]);
+      const iterations = rollouts[0].lines.iterations.length;
+      for (let i = 0; i < iterations; i++) {
+        for (let s = 0; s < rollouts.length; s++) texts[s].push(`${JSON.stringify(rollouts[s].lines.iterations[i])}\n`);
+        await nextTurn();
+      }
+      for (let s = 0; s < rollouts.length; s++) {
+        texts[s].push(`${JSON.stringify(rollouts[s].lines.summary)}\n`);
+        const fd = fs.openSync(path.join(roundDir, `${s}.jsonl`), "w");
+        try {
+          fs.writeSync(fd, texts[s].join(""));
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
     }
     return {};
   },

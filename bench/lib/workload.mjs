@@ -6,7 +6,12 @@
  * that grows each turn (the previous reply and the code's output are appended), a reply, one
  * or two code blocks with stdout/stderr and locals, zero to three sub-model calls. All text
  * lengths scale with one factor, calibrated so that the mean serialized iteration line is
- * close to the requested size (2 KB, 10 KB, 50 KB).
+ * close to the requested size (2 KB to 12 MB).
+ *
+ * Two message shapes carry the same text: `plain` messages are `{ role, content }` with string
+ * content; `realistic` ones are what chat APIs send and return: OpenAI-style (a `name`, content
+ * parts, an assistant turn with `tool_calls`, a `tool` message with the result) for even
+ * rollouts, Anthropic-style (content blocks: `text`, `tool_use`, `tool_result`) for odd ones.
  *
  * Alongside the camelCase inputs trajlog receives, each rollout carries the equivalent
  * format lines (built by trajlog's own line builders), which is what the other contenders
@@ -30,21 +35,57 @@ const CALLS = ["len", "sorted", "print", "open", "json.loads", "re.findall", "su
 const MODELS = ["qwen2.5-7b", "llama-3.1-8b", "gpt-4o-mini"];
 
 /** Options of {@link makeWorkload}. */
-const DEFAULTS = { sessions: 32, iterations: 15, seed: "trajlog-bench" };
+const DEFAULTS = { sessions: 32, iterations: 15, seed: "trajlog-bench", shape: "plain" };
+
+/** The message shapes {@link makeWorkload} can build. */
+export const SHAPES = ["plain", "realistic"];
 
 /**
  * `sessions` rollouts of `iterations` iterations whose mean iteration line is close to
- * `lineBytes` bytes of JSON. Deterministic for a given seed.
+ * `lineBytes` bytes of JSON, with messages of the given `shape`. Deterministic for a given seed.
+ * `minLineBytes` / `maxLineBytes` then move the scale until every iteration line is within
+ * them (e.g. all above the line cap, or all below it): at large sizes a rollout holds few
+ * strings, so its lines vary widely around the mean.
  */
-export function makeWorkload({ lineBytes, sessions = DEFAULTS.sessions, iterations = DEFAULTS.iterations, seed = DEFAULTS.seed }) {
-  // Calibrate the scale on a few rollouts: sizes are nearly linear in it.
+export function makeWorkload({
+  lineBytes,
+  sessions = DEFAULTS.sessions,
+  iterations = DEFAULTS.iterations,
+  seed = DEFAULTS.seed,
+  shape = DEFAULTS.shape,
+  minLineBytes = 0,
+  maxLineBytes = Infinity,
+}) {
+  if (!SHAPES.includes(shape)) throw new TypeError(`shape must be one of ${SHAPES.join(", ")}; received ${JSON.stringify(shape)}`);
+  // Calibrate the scale on the first few rollouts themselves (at large sizes a rollout holds
+  // few strings, so another sample would not have the same mean): sizes are nearly linear in it.
   let scale = lineBytes / 1000;
-  for (let pass = 0; pass < 4; pass++) {
-    const probe = buildRollouts({ sessions: 4, iterations, seed: `${seed}:calibrate`, scale });
+  const probeSessions = Math.min(8, sessions);
+  for (let pass = 0; pass < 6; pass++) {
+    const probe = buildRollouts({ sessions: probeSessions, iterations, seed, scale, shape });
     scale *= lineBytes / meanIterationBytes(probe);
   }
-  const rollouts = buildRollouts({ sessions, iterations, seed, scale });
-  return { lineBytes, meanIterationBytes: meanIterationBytes(rollouts), scale, rollouts };
+  let rollouts = buildRollouts({ sessions, iterations, seed, scale, shape });
+  let sizes = lineSizes(rollouts);
+  for (let pass = 0; pass < 8; pass++) {
+    const low = Math.min(...sizes);
+    const high = Math.max(...sizes);
+    if (low < minLineBytes) scale *= (minLineBytes / low) * 1.03;
+    else if (high > maxLineBytes) scale *= (maxLineBytes / high) * 0.97;
+    else break;
+    rollouts = buildRollouts({ sessions, iterations, seed, scale, shape });
+    sizes = lineSizes(rollouts);
+  }
+  for (const r of rollouts) r.iterationBytes = r.lines.iterations.map((l) => Buffer.byteLength(JSON.stringify(l)) + 1);
+  return {
+    lineBytes,
+    shape,
+    meanIterationBytes: meanIterationBytes(rollouts),
+    minIterationBytes: Math.min(...sizes),
+    maxIterationBytes: Math.max(...sizes),
+    scale,
+    rollouts,
+  };
 }
 
 /** Mean UTF-8 size of the iteration lines, newline included. */
@@ -60,6 +101,10 @@ export function meanIterationBytes(rollouts) {
   return bytes / n;
 }
 
+function lineSizes(rollouts) {
+  return rollouts.flatMap((r) => r.lines.iterations.map((l) => Buffer.byteLength(JSON.stringify(l)) + 1));
+}
+
 /** Serialized bytes of one rollout: metadata, iterations, summary. */
 export function rolloutBytes(rollout) {
   let bytes = Buffer.byteLength(JSON.stringify(rollout.lines.metadata)) + 1;
@@ -67,13 +112,14 @@ export function rolloutBytes(rollout) {
   return bytes + Buffer.byteLength(JSON.stringify(rollout.lines.summary)) + 1;
 }
 
-function buildRollouts({ sessions, iterations, seed, scale }) {
+function buildRollouts({ sessions, iterations, seed, scale, shape }) {
   const out = [];
-  for (let s = 0; s < sessions; s++) out.push(buildRollout(seedrandom.alea(`${seed}:${s}`), s, iterations, scale));
+  for (let s = 0; s < sessions; s++) out.push(buildRollout(seedrandom.alea(`${seed}:${s}`), s, iterations, scale, shape));
   return out;
 }
 
-function buildRollout(rng, index, iterations, scale) {
+function buildRollout(rng, index, iterations, scale, shape) {
+  const style = shape === "plain" ? PLAIN : index % 2 === 0 ? OPENAI : ANTHROPIC;
   const g = new Gen(rng, scale);
   const instanceId = `repo${index % 8}__pkg-${1000 + index}`;
   const start = {
@@ -85,7 +131,7 @@ function buildRollout(rng, index, iterations, scale) {
   };
   const messages = [
     { role: "system", content: g.prose(160) },
-    { role: "user", content: `Fix the failing test in ${instanceId}.\n\n${g.prose(120)}` },
+    style.task(`Fix the failing test in ${instanceId}.\n\n${g.prose(120)}`),
   ];
   const inputs = [];
   for (let i = 1; i <= iterations; i++) {
@@ -103,9 +149,8 @@ function buildRollout(rng, index, iterations, scale) {
       iterationTime: round3(0.5 + rng() * 4),
       usage: { promptTokens: 300 * messages.length, completionTokens: Math.round(response.length / 4) },
     });
-    messages.push({ role: "assistant", content: response });
     const out = blocks.map((b) => b.result.stdout.slice(0, Math.round(300 * scale))).join("\n");
-    messages.push({ role: "user", content: `Output:\n${out}` });
+    messages.push(...style.turn(response, blocks, `Output:\n${out}`, `${index}_${i}`));
   }
   const summary = { reward: rng() < 0.4 ? 1 : 0, totalSteps: iterations };
   const at = new Date("2026-01-01T00:00:00.000Z");
@@ -124,6 +169,55 @@ function buildRollout(rng, index, iterations, scale) {
   };
   return { start, inputs, summary, lines };
 }
+
+/**
+ * How each shape writes the task and a turn (the model's reply and the code's output) as
+ * messages. The three carry the same text, so a line's size hardly depends on the shape.
+ */
+const PLAIN = {
+  task: (text) => ({ role: "user", content: text }),
+  turn: (response, _blocks, output) => [
+    { role: "assistant", content: response },
+    { role: "user", content: output },
+  ],
+};
+
+const OPENAI = {
+  task: (text) => ({ role: "user", name: "task", content: [{ type: "text", text }] }),
+  turn: (response, blocks, output, id) => {
+    const calls = blocks.map((b, k) => ({
+      id: `call_${id}_${k}`,
+      type: "function",
+      function: { name: "python", arguments: JSON.stringify({ code: b.code }) },
+    }));
+    return [
+      calls.length === 0 ? { role: "assistant", content: response } : { role: "assistant", content: response, tool_calls: calls },
+      calls.length === 0
+        ? { role: "user", content: [{ type: "text", text: output }] }
+        : { role: "tool", tool_call_id: calls[0].id, name: "python", content: output },
+    ];
+  },
+};
+
+const ANTHROPIC = {
+  task: (text) => ({ role: "user", content: [{ type: "text", text }] }),
+  turn: (response, blocks, output, id) => {
+    const uses = blocks.map((b, k) => ({ type: "tool_use", id: `toolu_${id}_${k}`, name: "python", input: { code: b.code } }));
+    return [
+      { role: "assistant", content: [{ type: "text", text: response }, ...uses] },
+      {
+        role: "user",
+        content:
+          uses.length === 0
+            ? [{ type: "text", text: output }]
+            : [{ type: "tool_result", tool_use_id: uses[0].id, content: [{ type: "text", text: output }] }],
+      },
+    ];
+  },
+};
+
+/** Strings longer than this are built by {@link Gen.big}. */
+const BIG = 16384;
 
 /** Text of every kind a rollout holds, each length proportional to `scale`. */
 class Gen {
@@ -145,6 +239,22 @@ class Gen {
     return Math.max(1, Math.round(chars * this.scale * (0.7 + 0.6 * this.rng())));
   }
 
+  /**
+   * `target` characters made of one generated piece of at most {@link BIG} characters, repeated
+   * from varying offsets: text of megabytes in milliseconds, as varied as the piece.
+   */
+  big(target, piece) {
+    const text = piece(BIG);
+    const parts = [];
+    let size = 0;
+    while (size < target) {
+      const part = text.slice(this.int(text.length / 2));
+      parts.push(part);
+      size += part.length;
+    }
+    return parts.join("").slice(0, target);
+  }
+
   sentence(words) {
     const out = [];
     for (let i = 0; i < words; i++) {
@@ -157,6 +267,7 @@ class Gen {
 
   prose(chars) {
     const target = this.len(chars);
+    if (target > BIG) return this.big(target, (n) => this.prose(n / this.scale / 1.3));
     let text = "";
     while (text.length < target) {
       text += this.sentence(6 + this.int(10));
@@ -184,6 +295,7 @@ class Gen {
 
   lines(chars, make) {
     const target = this.len(chars);
+    if (target > BIG) return this.big(target, (n) => this.lines(n / this.scale / 1.3, make));
     const out = [];
     let size = 0;
     while (size < target) {

@@ -1,0 +1,44 @@
+/** Rows of the many-sessions scenario: drops against the disk's rate, finalize latency. */
+import { loadOf, size } from "../report.mjs";
+
+/** @returns {import("../report.mjs").Row[]} */
+export function rows(results) {
+  const m = results.manySessions;
+  if (!m) return [];
+  const t = m.contenders.trajlog;
+  const p = m.contenders.pino;
+  const disk = m.diskRate;
+  const label = `${m.sessions.toLocaleString("en-US")} sessions, ${size(t.meanIterationBytes)}`;
+  const load = loadOf(t);
+  const dropped = [...t.linesDropped].sort((a, b) => a - b)[Math.floor(t.linesDropped.length / 2)];
+  // Dropping is allowed only when the loop offers bytes faster than the disk takes them.
+  const diskKeepsUp = t.offeredMBps <= disk.pageCacheMBps.median;
+  return [
+    {
+      area: "many sessions",
+      what: `${label}: lines dropped (median of ${m.runs} runs)`,
+      measured: `${dropped} of ${t.linesWritten + dropped}; written ${t.writtenMBps} MB/s, offered ${t.offeredMBps} MB/s`,
+      against: `disk ${disk.pageCacheMBps.median} MB/s (synced ${disk.syncedMBps.median})`,
+      goal: "0 while the disk keeps up",
+      met: diskKeepsUp ? dropped === 0 : null,
+      load,
+    },
+    {
+      area: "many sessions",
+      what: `${label}: finalize p99`,
+      measured: `${t.finalizeMs.p99} ms (p50 ${t.finalizeMs.p50})`,
+      against: `pino end→close p99 ${p.finalizeMs.p99} ms`,
+      goal: "<= 50 ms",
+      met: t.finalizeMs.p99 <= 50,
+      load,
+    },
+    {
+      area: "many sessions",
+      what: `${label}: wall time, trajlog / pino`,
+      measured: `${t.seconds} s, ${t.peakExtraFds} descriptors`,
+      against: `pino ${p.seconds} s, ${p.peakExtraFds} descriptors`,
+      ratio: m.ratios["trajlog/pino seconds"],
+      load,
+    },
+  ];
+}
