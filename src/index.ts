@@ -29,11 +29,11 @@ export type {
   UsageInput,
 } from "./lines.js";
 export type { WriterStats } from "./write/writer.js";
+export { applyContentPolicy, type ContentPolicyResult } from "./write/policy/apply.js";
 export {
   ContentPolicy,
   createContentPolicy,
   defaultContentPolicy,
-  applyContentPolicy,
   BUILTIN_SECRET_KINDS,
   DEFAULT_MAX_FIELD_BYTES,
   DEFAULT_MAX_LINE_BYTES,
@@ -41,10 +41,9 @@ export {
   REDACTOR_KIND,
   type BuiltinSecretKind,
   type ContentPolicyOptions,
-  type ContentPolicyResult,
   type RedactOptions,
   type SecretPattern,
-} from "./content-policy.js";
+} from "./write/policy/content-policy.js";
 export {
   LINE_SCHEMAS,
   METADATA_DEFAULTS,

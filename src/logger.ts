@@ -18,7 +18,7 @@ import { closestName, looseName } from "./internal/closest-name.js";
 import type { DiagnosticsLogger } from "./diagnostics.js";
 import { LOGGER_OPTIONS, START_SESSION_INPUT, startSessionKeysKnown, suggestField } from "./input-fields.js";
 import { InputReport, type InputStats } from "./input-report.js";
-import { createContentPolicy, type ContentPolicy, type RedactOptions, type RedactionCounts } from "./content-policy.js";
+import { createContentPolicy, type ContentPolicy, type RedactOptions, type RedactionCounts } from "./write/policy/content-policy.js";
 
 /** Environment variable that forces every rollout of the run to be logged (`1`, `true`, `yes`). */
 export const FORCE_ENV = "TRAJLOG_FORCE";

@@ -15,6 +15,8 @@ import {
   type TrajectoryLoggerOptions,
 } from "../src/index.js";
 import { buildIterationLine } from "../src/lines.js";
+import { policyTransform } from "../src/write/policy/content-policy.js";
+import { lineText } from "../src/write/serialize/line-text.js";
 import { ORDINARY_LOCALS, ORDINARY_TEXTS, SECRET_CASES, SECRET_VALUES } from "./fixtures/content-corpus.js";
 import { makeTempDir, removeTempDir } from "./helpers/processes.js";
 import { parseWithPython } from "./helpers/session-files.js";
@@ -235,7 +237,7 @@ describe("TrajectoryLogger content policy: a long conversation", () => {
     lines.forEach((text, i) => {
       const line = JSON.parse(text) as { timestamp: string };
       const built = buildIterationLine(inputs[i] as IterationInput, i + 1, new Date(line.timestamp));
-      expect(`${text}\n`).toBe(policy.serialize(built, { redactions: 0, truncations: 0, byKind: {} }));
+      expect(`${text}\n`).toBe(lineText(built, policyTransform(policy), { redactions: 0, truncations: 0, byKind: {} }));
     });
   });
 });

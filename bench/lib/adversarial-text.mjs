@@ -5,7 +5,7 @@
  * text it has already read, or a pattern that backtracks, meets it at every step; or it puts
  * one prefix before a single long run, which a pattern has to read to its end.
  *
- * Shared by the linear-time test (test/content-policy.linear-time.test.ts) and
+ * Shared by the linear-time test (test/write/policy/content-policy-linear-time.test.ts) and
  * bench/redact-adversarial.mjs.
  */
 

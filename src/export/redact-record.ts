@@ -2,7 +2,8 @@
  * `trajlog export --redact`: the logger's content policy applied to a session read from disk,
  * for logs written without it (or with an older policy). Same patterns, markers and caps.
  */
-import { applyContentPolicy, defaultContentPolicy, type ContentPolicy } from "../content-policy.js";
+import { applyContentPolicy } from "../write/policy/apply.js";
+import { defaultContentPolicy, type ContentPolicy } from "../write/policy/content-policy.js";
 import type { TrajectoryRecord } from "../read/reader.js";
 
 /** A session after the content policy, with what the policy did to it. */

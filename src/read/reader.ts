@@ -14,7 +14,7 @@ import { LINE_CHECKS, firstSchemaError, isLineType } from "./line-checks.js";
 import { parseSessionFileName } from "../internal/session-file-name.js";
 import { splitLines } from "./split-lines.js";
 import { formatBytes, readFileLines, type OverlongLine } from "./file-lines.js";
-import { DEFAULT_MAX_LINE_BYTES } from "../content-policy.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../write/policy/options.js";
 import { excerpt } from "../internal/excerpt.js";
 import { PromptDeltaEncoder, PromptResolver } from "../internal/prompt-delta.js";
 

@@ -7,14 +7,13 @@ import path from "node:path";
 import type { DiagnosticsLogger } from "../diagnostics.js";
 import type { InputReport } from "../input-report.js";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "../lines.js";
-import type { ContentPolicy, RedactionCounts } from "../content-policy.js";
-import type { IterationLine, MetadataLine, PromptDelta, PromptEncoding, SummaryLine } from "../format.js";
-import type { FileSink, LinePieces, Writer } from "./writer.js";
+import type { ContentPolicy, RedactionCounts } from "./policy/content-policy.js";
+import type { IterationLine, MetadataLine, PromptEncoding, SummaryLine } from "../format.js";
+import type { FileSink, Writer } from "./writer.js";
+import { SessionLines } from "./serialize/session-lines.js";
 import { describe } from "../internal/describe.js";
-import { PromptCache } from "../internal/prompt-cache.js";
-import { PromptDeltaEncoder, withPromptDelta } from "../internal/prompt-delta.js";
 import { readOr, rebuildFromCopy } from "../internal/hostile-input.js";
-import { lastUnreadableMarker, toJsonSafeCopy, unreadableCount } from "../internal/json-safe.js";
+import { lastUnreadableMarker, unreadableCount } from "../internal/json-safe.js";
 
 /** The interface every session satisfies, logged or not. */
 export interface Session {
@@ -71,12 +70,8 @@ export class TrajectorySession implements Session {
   readonly #sink: FileSink;
   readonly #diagnostics: () => DiagnosticsLogger;
   readonly #input: InputReport;
-  readonly #policy: ContentPolicy;
-  readonly #counts: RedactionCounts;
-  /** This session's serialized prompt messages (`"full"` encoding); dropped once the session is finalized. */
-  #prompts: PromptCache | undefined;
-  /** What the previous written line's prompt was (`"delta"` encoding); dropped once the session is finalized. */
-  #deltas: PromptDeltaEncoder | undefined;
+  /** This session's lines as text, under its content policy. */
+  readonly #lines: SessionLines;
   #iterations = 0;
   #lastIteration = 0;
   #finalized: Promise<void> | null = null;
@@ -88,11 +83,8 @@ export class TrajectorySession implements Session {
     this.#sink = context.sink;
     this.#diagnostics = context.diagnostics;
     this.#input = context.input;
-    this.#policy = context.policy;
-    this.#counts = context.counts;
-    if (context.promptEncoding === "delta") this.#deltas = new PromptDeltaEncoder();
-    else this.#prompts = new PromptCache();
-    this.#writer.append(this.#sink, this.#policy.serialize(context.metadata, this.#counts), true);
+    this.#lines = new SessionLines(context.policy, context.counts, context.promptEncoding);
+    this.#writer.append(this.#sink, this.#lines.line(context.metadata), true);
   }
 
   get path(): string {
@@ -142,27 +134,10 @@ export class TrajectorySession implements Session {
         (marker) => buildIterationLine({ prompt: [], response: "", extra: { unreadable: marker } }, iteration, now),
       );
     }
-    const deltas = this.#deltas;
-    if (deltas === undefined) {
-      const line = this.#serialize(built, this.#prompts);
-      this.#reportUnreadable("logIteration", before);
-      if (this.#writer.append(this.#sink, line, false)) this.#iterations++;
-      return;
-    }
-    // The delta refers to the previous line in the file: a dropped line must not become it.
-    let delta: PromptDelta;
-    try {
-      delta = deltas.next(built.prompt);
-    } catch {
-      // A message threw when read again: this line keeps nothing (its values are then marked
-      // by the serializer like any other unreadable value), and later lines refer to it.
-      deltas.reset();
-      delta = { keep: 0, append: built.prompt };
-    }
-    const line = this.#serialize(withPromptDelta(built, delta));
+    const line = this.#lines.iteration(built);
     this.#reportUnreadable("logIteration", before);
     if (this.#writer.append(this.#sink, line, false)) {
-      deltas.commit();
+      this.#lines.written();
       this.#iterations++;
     }
   }
@@ -184,8 +159,7 @@ export class TrajectorySession implements Session {
       }
       totalSteps = given;
     }
-    this.#prompts = undefined;
-    this.#deltas = undefined;
+    this.#lines.release();
     const now = new Date();
     const iterations = this.#iterations;
     const dropped = this.#sink.dropped;
@@ -201,23 +175,10 @@ export class TrajectorySession implements Session {
         (marker) => buildSummaryLine({ extra: { unreadable: marker } }, totalSteps, iterations, dropped, now),
       );
     }
-    this.#writer.append(this.#sink, this.#serialize(line), true);
+    this.#writer.append(this.#sink, this.#lines.line(line), true);
     this.#reportUnreadable("finalize", before);
     this.#finalized = this.#writer.end(this.#sink);
     return this.#finalized;
-  }
-
-  /**
-   * The line's text under the content policy. The line may share objects with the caller's
-   * input; should serializing it meet one that throws on a second read, a plain copy is
-   * serialized instead.
-   */
-  #serialize(line: object, cache?: PromptCache): string | LinePieces {
-    try {
-      return this.#policy.serialize(line, this.#counts, cache);
-    } catch {
-      return this.#policy.serialize(toJsonSafeCopy(line) as object, this.#counts);
-    }
   }
 
   /** Counts and reports the values that could not be read since `before`. */

@@ -20,6 +20,7 @@ import { isMainThread } from "node:worker_threads";
 import type { DiagnosticsLogger } from "../diagnostics.js";
 import { descriptorBudget } from "../internal/fd-limit.js";
 import { makeDir, makeDirSync } from "../internal/make-dir.js";
+import type { LinePieces } from "./serialize/line-text.js";
 
 /** Options of {@link Writer}. */
 export interface WriterOptions {
@@ -48,13 +49,6 @@ export interface WriterStats {
   /** Descriptors held right now. */
   openFiles: number;
 }
-
-/**
- * @internal One line in pieces, to be written one after the other: text, and bytes that already are
- * UTF-8 (a session's prompt, kept encoded from one line to the next, so that it is copied
- * rather than encoded again). The writer never changes the bytes.
- */
-export type LinePieces = readonly (string | Buffer)[];
 
 /** How many times a file name collision is retried with a fresh name. */
 const MAX_RENAMES = 8;

@@ -5,7 +5,7 @@
  * size, which is at most 3 bytes per UTF-16 unit of the text. So a line whose text is short
  * enough is passed through after one comparison, and only oversized lines are ever scanned.
  */
-import { LINE_SCHEMAS } from "../format.js";
+import { LINE_SCHEMAS } from "../../format.js";
 import type { RedactionCounts } from "./secret-patterns.js";
 
 /** Strings this short (escaped bytes) are never cut by the line cap: they are the structure. */

@@ -3,7 +3,7 @@
  * `curl -u`, `Authorization` headers in any case. Each case is the whole string out.
  */
 import { describe, expect, it } from "vitest";
-import { applyContentPolicy } from "../../src/content-policy.js";
+import { applyContentPolicy } from "../../../src/write/policy/apply.js";
 
 // Values assembled at run time, so that no credential-shaped string sits in the repository.
 const TOKEN = ["q8Zt", "N4mW", "x7Lp", "R2vK", "c9Hs", "Y5jD"].join("");

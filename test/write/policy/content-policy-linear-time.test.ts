@@ -5,8 +5,8 @@
  * adversarial input interleaved with a benign one in the same test, as a ratio of the two.
  */
 import { describe, expect, it } from "vitest";
-import { applyContentPolicy } from "../src/content-policy.js";
-import { ADVERSARIAL_INPUTS, benignText, iterationLineWith, type AdversarialInput } from "../bench/lib/adversarial-text.mjs";
+import { applyContentPolicy } from "../../../src/write/policy/apply.js";
+import { ADVERSARIAL_INPUTS, benignText, iterationLineWith, type AdversarialInput } from "../../../bench/lib/adversarial-text.mjs";
 
 /**
  * The most an adversarial input may cost, as a multiple of benign text of the same size.

@@ -1,13 +1,53 @@
 /**
- * A session's memo of its prompt messages, serialized and redacted.
+ * The prompt cache: a session's memo of its prompt messages, serialized and redacted.
  *
  * A chat loop sends the whole conversation every iteration, so most of an iteration line's
  * bytes are messages the previous line already held. Keeping each message's finished JSON
  * text means only new messages are serialized and scanned again. Only the messages of the
  * latest prompt are kept, within a byte budget. Their UTF-8 is kept too, so that the writer
- * copies those bytes instead of encoding the same text again for every line.
+ * copies those bytes instead of encoding the same text again for every line: the line then
+ * comes as pieces (see {@link LinePieces}). The text is the same as serializing it anew.
  */
-import type { RedactionCounts } from "./secret-patterns.js";
+import type { RedactionCounts } from "../policy/secret-patterns.js";
+import type { PolicyTransform } from "../policy/transform.js";
+import { stringifyLine } from "../../lines.js";
+import type { LinePieces, LineText } from "./line-text.js";
+
+/**
+ * An iteration line's text under the policy, its prompt taken from `cache`, `\n` included;
+ * null when the cache does not apply (not an iteration line, no prompt, caller patterns or
+ * function, a message the cache does not take): the caller then serializes the line anew.
+ * Pieces when the prompt's UTF-8 is at hand and the caps cannot apply.
+ */
+export function cachedIterationText(line: object, policy: PolicyTransform, counts: RedactionCounts, cache: PromptCache): LineText | null {
+  const { type, prompt } = line as { type?: unknown; prompt?: unknown };
+  if (policy.custom || type !== "iteration" || !Array.isArray(prompt) || prompt.length === 0) return null;
+  // The members before the prompt and those after it, each as an object: keys keep their order.
+  const head: Record<string, unknown> = {};
+  const tail: Record<string, unknown> = {};
+  let into = head;
+  for (const key of Object.keys(line)) {
+    if (key === "prompt") into = tail;
+    else into[key] = (line as Record<string, unknown>)[key];
+  }
+  // Nothing is counted before both parts are sure to succeed.
+  const headText = stringifyLine(head);
+  const tailText = stringifyLine(tail);
+  const promptText = cache.serialize(prompt, policy.redactText, counts);
+  if (promptText === null) return null;
+  // One scan for both: `}{` is where they meet, and no secret spans it.
+  const mark = { at: headText.length };
+  const rest = policy.redactText(headText + tailText, counts, mark);
+  const open = `${rest.slice(0, mark.at - 1)}${mark.at > 2 ? "," : ""}"prompt":`;
+  const close = rest.length - mark.at > 2 ? `,${rest.slice(mark.at + 1)}` : "}";
+  if (promptText.bytes !== null) {
+    // A bound on the text's UTF-8 size (a UTF-16 unit is at most 3 bytes, and the prompt's
+    // bytes outnumber its units): under both caps, the caps would leave the line as it is.
+    const bound = (open.length + close.length + 1) * 3 + promptText.bytes.length * 3;
+    if (bound <= policy.maxFieldBytes && bound <= policy.maxLineBytes) return [open, promptText.bytes, `]${close}\n`] as LinePieces;
+  }
+  return `${policy.capText(`${open}${promptText.text}${close}`, counts)}\n`;
+}
 
 /** Cap on the text one session keeps, in UTF-16 units: beyond it, messages are not kept. */
 const MAX_CACHED_UNITS = 1024 * 1024;

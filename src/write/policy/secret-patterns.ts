@@ -228,8 +228,12 @@ export class BuiltinRedactor {
     this.#pairs = PairFinder.for(new Set(this.kinds));
   }
 
-  /** Replaces every secret in `text` (serialized JSON) by its marker; counts into `counts`. */
-  redact(text: string, counts: RedactionCounts): string {
+  /**
+   * Replaces every secret in `text` (serialized JSON) by its marker; counts into `counts`.
+   * `mark.at`, an offset of `text` between two JSON values (where no secret can be), is moved
+   * to the same place in the result: it lets one scan cover two texts joined.
+   */
+  redact(text: string, counts: RedactionCounts, mark?: { at: number }): string {
     const edits: Edit[] = [];
     this.#findShapes(text, edits);
     this.#pairs?.find(text, edits);
@@ -240,16 +244,22 @@ export class BuiltinRedactor {
     if (!inOrder(edits)) edits.sort((a, b) => a.start - b.start);
     let out = "";
     let last = 0;
+    let at = mark?.at ?? -1;
     for (const edit of edits) {
       if (edit.start < last) {
         last = Math.max(last, edit.end);
         continue;
+      }
+      if (at >= last && at <= edit.start) {
+        (mark as { at: number }).at = at + out.length - last;
+        at = -1;
       }
       out += text.slice(last, edit.start) + MARKERS[edit.kind];
       last = edit.end;
       counts.redactions++;
       counts.byKind[edit.kind] = (counts.byKind[edit.kind] ?? 0) + 1;
     }
+    if (at >= last) (mark as { at: number }).at = at + out.length - last;
     return out + text.slice(last);
   }
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_SECRET_KINDS, BuiltinRedactor, redactionMarker, type RedactionCounts } from "../../src/internal/secret-patterns.js";
-import { SECRET_CASES } from "../fixtures/content-corpus.js";
+import { BUILTIN_SECRET_KINDS, BuiltinRedactor, redactionMarker, type RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
+import { SECRET_CASES } from "../../fixtures/content-corpus.js";
 
 const redactor = new BuiltinRedactor(BUILTIN_SECRET_KINDS);
 const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });

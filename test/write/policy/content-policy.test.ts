@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { applyContentPolicy } from "../../../src/write/policy/apply.js";
 import {
-  applyContentPolicy,
   BUILTIN_SECRET_KINDS,
   createContentPolicy,
   DEFAULT_MAX_FIELD_BYTES,
   DEFAULT_MAX_LINE_BYTES,
   defaultContentPolicy,
-} from "../src/content-policy.js";
-import { ORDINARY_LOCALS, ORDINARY_TEXTS, SECRET_CASES, SECRET_VALUES } from "./fixtures/content-corpus.js";
+} from "../../../src/write/policy/content-policy.js";
+import { ORDINARY_LOCALS, ORDINARY_TEXTS, SECRET_CASES, SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
 /** An iteration line as a file holds it, with `text` in the places rollouts put text. */
 function iterationLine(text: string, locals: Record<string, unknown> = {}): Record<string, unknown> {

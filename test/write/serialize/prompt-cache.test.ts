@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { PromptCache, type PromptText } from "../../src/internal/prompt-cache.js";
-import { BUILTIN_SECRET_KINDS, BuiltinRedactor, type RedactionCounts } from "../../src/internal/secret-patterns.js";
-import { SECRET_VALUES } from "../fixtures/content-corpus.js";
+import { PromptCache, type PromptText } from "../../../src/write/serialize/prompt-cache.js";
+import { BUILTIN_SECRET_KINDS, BuiltinRedactor, type RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
+import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
 const redactor = new BuiltinRedactor(BUILTIN_SECRET_KINDS);
 const redact = (text: string, counts: RedactionCounts): string => redactor.redact(text, counts);

@@ -1,0 +1,92 @@
+/**
+ * What a content policy does, as pure transforms of values and JSON text: caller patterns and
+ * function on the strings of a value, built-in redaction and size caps on a line's JSON text.
+ * Serializing lines, and deciding which parts of a line go through these steps, is the
+ * serializer's job (write/serialize/).
+ */
+import { capFields, capLine } from "./caps.js";
+import { mapStrings } from "./map-strings.js";
+import type { CompiledPattern, PolicySpec } from "./options.js";
+import { BuiltinRedactor, redactionMarker, type RedactionCounts } from "./secret-patterns.js";
+
+/** The kind counted when a custom `redactor` function changes a string. */
+export const REDACTOR_KIND = "redactor";
+
+/** @internal A compiled content policy's steps. */
+export class PolicyTransform {
+  /** Cap on one string in bytes; `Infinity` when none. */
+  readonly maxFieldBytes: number;
+  /** Cap on a line in bytes; `Infinity` when none. */
+  readonly maxLineBytes: number;
+  /** True when caller patterns or a caller function apply: they work on values, not on text. */
+  readonly custom: boolean;
+  /** Every kind redacted, built-in ones first. */
+  readonly kinds: readonly string[];
+  readonly #builtins: BuiltinRedactor | null;
+  readonly #patterns: readonly CompiledPattern[];
+  readonly #redactor: ((text: string) => string) | null;
+
+  constructor(spec: PolicySpec) {
+    this.#builtins = spec.builtins.length > 0 ? new BuiltinRedactor(spec.builtins) : null;
+    this.#patterns = spec.patterns;
+    this.#redactor = spec.redactor;
+    this.maxFieldBytes = spec.maxFieldBytes;
+    this.maxLineBytes = spec.maxLineBytes;
+    this.custom = spec.patterns.length > 0 || spec.redactor !== null;
+    const kinds: string[] = [...(this.#builtins?.kinds ?? [])];
+    for (const { kind } of spec.patterns) if (!kinds.includes(kind)) kinds.push(kind);
+    if (spec.redactor !== null) kinds.push(REDACTOR_KIND);
+    this.kinds = kinds;
+  }
+
+  /**
+   * `value` with the caller's patterns and function applied to every string and key, counted
+   * into `counts`; copy-on-write, so `value` itself when nothing changed (or nothing applies).
+   */
+  mapCustom(value: unknown, counts: RedactionCounts): unknown {
+    if (!this.custom) return value;
+    const patterns = this.#patterns;
+    const redactor = this.#redactor;
+    return mapStrings(value, (text: string): string => {
+      for (const { kind, re } of patterns) {
+        re.lastIndex = 0;
+        if (!re.test(text)) continue;
+        const marker = redactionMarker(kind);
+        text = text.replace(re, () => {
+          counts.redactions++;
+          counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
+          return marker;
+        });
+      }
+      if (redactor === null) return text;
+      let out: unknown;
+      try {
+        out = redactor(text);
+      } catch {
+        out = undefined;
+      }
+      const kind = typeof out === "string" ? REDACTOR_KIND : "redactor_error";
+      if (out === text) return text;
+      counts.redactions++;
+      counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
+      return typeof out === "string" ? out : redactionMarker(kind);
+    });
+  }
+
+  /**
+   * JSON text with the built-in secrets replaced by their markers, counted into `counts`;
+   * `mark.at` (an offset between two values) is moved along (see `BuiltinRedactor.redact`).
+   */
+  readonly redactText = (text: string, counts: RedactionCounts, mark?: { at: number }): string =>
+    this.#builtins === null ? text : this.#builtins.redact(text, counts, mark);
+
+  /**
+   * A line's JSON text (redacted already) under both caps. `reserve` is what the line will
+   * hold besides this text, in bytes (it counts against the line cap).
+   */
+  capText(text: string, counts: RedactionCounts, reserve = 0): string {
+    if (this.maxFieldBytes !== Infinity) text = capFields(text, this.maxFieldBytes, counts);
+    if (this.maxLineBytes !== Infinity) text = capLine(text, Math.max(1, this.maxLineBytes - reserve), counts);
+    return text;
+  }
+}

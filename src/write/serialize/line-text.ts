@@ -1,0 +1,145 @@
+/**
+ * Serialization: a line object → its JSON text under the content policy, `\n` included.
+ *
+ * The policy's steps (transform.ts) are applied to the line's text here; this module decides
+ * what goes through them. A metadata line's identity does not: it is serialized apart and put
+ * back between the other members, in its place. An iteration line's prompt may come from the
+ * session's prompt cache instead (prompt-cache.ts).
+ */
+import { redactionMarker, type RedactionCounts } from "../policy/secret-patterns.js";
+import type { PolicyTransform } from "../policy/transform.js";
+import { stringifyLine } from "../../lines.js";
+
+/**
+ * One line in pieces, to be written one after the other: text, and bytes that already are
+ * UTF-8 (a prompt kept by the prompt cache), so that they are copied rather than encoded again.
+ */
+export type LinePieces = readonly (string | Buffer)[];
+
+/** A serialized line, `\n` included: one string, or pieces. */
+export type LineText = string | LinePieces;
+
+/** Metadata keys that identify the session and are written as given. */
+const IDENTITY_KEYS: readonly string[] = ["instance_id", "experiment_name"];
+
+/**
+ * The line's JSON text with the policy applied, `\n` included. Never throws on what the line
+ * holds: if the policy itself fails, every string but the line's type, timestamp and roles is
+ * replaced, since writing the line unredacted is not an option.
+ */
+export function lineText(line: object, policy: PolicyTransform, counts: RedactionCounts): string {
+  try {
+    if ((line as { type?: unknown }).type === "metadata") {
+      const text = metadataText(line as Record<string, unknown>, policy, counts);
+      if (text !== null) return `${text}\n`;
+    }
+    return `${policyText(line, policy, counts)}\n`;
+  } catch {
+    counts.redactions++;
+    counts.byKind.policy_error = (counts.byKind.policy_error ?? 0) + 1;
+    return `${stringifyLine(blankStrings(line) as object)}\n`;
+  }
+}
+
+/**
+ * The JSON text of `value` with every step of the policy applied: caller patterns on its
+ * strings, serialization, built-in redaction, caps (leaving `reserve` bytes of the line cap
+ * for what the line holds besides).
+ */
+export function policyText(value: object, policy: PolicyTransform, counts: RedactionCounts, reserve = 0): string {
+  const text = stringifyLine(policy.mapCustom(value, counts) as object);
+  return policy.capText(policy.redactText(text, counts), counts, reserve);
+}
+
+/**
+ * A metadata line keeps the session's identity as given: the format promises the original
+ * instance id, readers group sessions by it, and the file's path spells it anyway, so
+ * redacting it there would hide nothing. The other members go through the policy together,
+ * as one object, and the identity members are put back where they were. Null when there is
+ * no identity to keep, or the policy's text does not have the members it was given (a caller
+ * function that renames keys): then the identity is redacted like the rest.
+ */
+function metadataText(line: Record<string, unknown>, policy: PolicyTransform, counts: RedactionCounts): string | null {
+  const rest: Record<string, unknown> = {};
+  /** Identity members, each with the number of other members before it. */
+  const kept: Array<{ before: number; text: string }> = [];
+  let members = 0;
+  let reserve = 0;
+  for (const key of Object.keys(line)) {
+    const value = line[key];
+    if (IDENTITY_KEYS.includes(key) && typeof value === "string") {
+      const text = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      kept.push({ before: members, text });
+      reserve += Buffer.byteLength(text) + 1;
+    } else if (value !== undefined && typeof value !== "function" && typeof value !== "symbol") {
+      setOwn(rest, key, value);
+      members++;
+    }
+  }
+  if (kept.length === 0) return null;
+  const scratch: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
+  const text = policyText(rest, policy, scratch, reserve);
+  const starts = memberStarts(text);
+  if (starts.length !== members) return null;
+  const parts: string[] = [];
+  let next = 0;
+  for (let i = 0; i <= members; i++) {
+    while (next < kept.length && (kept[next] as { before: number }).before === i) parts.push((kept[next++] as { text: string }).text);
+    if (i < members) parts.push(text.slice(starts[i], i + 1 < members ? (starts[i + 1] as number) - 1 : text.length - 1));
+  }
+  counts.redactions += scratch.redactions;
+  counts.truncations += scratch.truncations;
+  for (const [kind, n] of Object.entries(scratch.byKind)) counts.byKind[kind] = (counts.byKind[kind] ?? 0) + n;
+  return `{${parts.join(",")}}`;
+}
+
+/** Where each top-level member of `text` (an object's JSON text, as serialized) starts. */
+function memberStarts(text: string): number[] {
+  const starts: number[] = [];
+  if (text.length <= 2) return starts;
+  starts.push(1);
+  let depth = 0;
+  for (let i = 1; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) i = closingQuote(text, i);
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+    else if (c === 44 && depth === 0) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** The index of the quote that closes the string opened at `open`. */
+function closingQuote(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+}
+
+/** `obj[key] = value`, except that a `__proto__` key stays an own property as JSON has it. */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** The fallback line: same shape, every string replaced but the few that say what the line is. */
+function blankStrings(value: unknown, key?: string): unknown {
+  if (typeof value === "string") {
+    return key === "type" || key === "timestamp" || key === "role" ? value : redactionMarker("policy_error");
+  }
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => blankStrings(item));
+  const out: Record<string, unknown> = {};
+  let i = 0;
+  for (const [k, item] of Object.entries(value)) {
+    // Keys can hold secrets too; only plain lowercase names (the format's own) are kept.
+    const safeKey = /^[a-z_]{1,32}$/.test(k) && k !== "__proto__" ? k : `${redactionMarker("policy_error")}${i}`;
+    out[safeKey] = blankStrings(item, k);
+    i++;
+  }
+  return out;
+}
