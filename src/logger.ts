@@ -193,6 +193,12 @@ export class TrajectoryLogger {
           `trajlog: option "sampler" must have a shouldSample(context) method; received ${describe(options.sampler)}`,
         );
       }
+      const constant: unknown = options.sampler.constantDecision;
+      if (constant !== undefined && typeof constant !== "boolean") {
+        throw new TypeError(
+          `trajlog: option "sampler.constantDecision" must be true, false or undefined; received ${describe(constant)}`,
+        );
+      }
       this.sampler = options.sampler;
     } else {
       this.sampler = new BernoulliSampler({
@@ -407,11 +413,10 @@ export class TrajectoryLogger {
   /** The sampling decision for one rollout. */
   #sampled(rolloutId: string | number | undefined, trainingStep: number, instanceId: string): boolean {
     const sampler = this.sampler;
-    if (sampler instanceof BernoulliSampler) {
-      // The common settings decide without hashing or counting: rate 0 must cost next to nothing.
-      if (sampler.rate <= 0) return false;
-      if (sampler.rate >= 1) return true;
-    }
+    // A decision that is the same for every rollout (rate 0 or 1) is taken without hashing or
+    // counting: rate 0 must cost next to nothing.
+    const constant = sampler.constantDecision;
+    if (constant !== undefined) return constant;
     const id = rolloutId === undefined ? this.#nextOccurrence(trainingStep, instanceId) : String(rolloutId);
     return sampler.shouldSample({ instanceId, trainingStep, rolloutId: id });
   }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import seedrandom from "seedrandom";
+import { KeyedHash } from "./internal/keyed-hash.js";
 
 /** What a sampler may look at to decide. */
 export interface SamplingContext {
@@ -25,6 +26,12 @@ export interface Sampler {
   readonly rate: number;
   /** What the decision is keyed on, recorded in each file's metadata. */
   readonly by: "rollout" | "instance" | "custom";
+  /**
+   * The decision, when every rollout gets the same one (as at rate 0 or 1): then the logger
+   * neither asks `shouldSample` nor works out the rollout's identity, so that deciding costs
+   * next to nothing. Leave it undefined when the decision depends on the rollout.
+   */
+  readonly constantDecision?: boolean | undefined;
 }
 
 /** What {@link BernoulliSampler} keys its decision on. */
@@ -46,40 +53,47 @@ export interface BernoulliSamplerOptions {
   namespace?: string | undefined;
 }
 
-/** Logs each rollout (or instance) with probability `rate`. */
+/**
+ * Logs each rollout (or instance) with probability `rate`.
+ *
+ * A keyed decision (with a seed, or by instance) is a 53-bit hash of the rollout's identity
+ * under a key made of the seed and the namespace, compared with `rate`: a few dozen
+ * nanoseconds, with no state, so it is the same in every process and every rerun.
+ */
 export class BernoulliSampler implements Sampler {
   readonly rate: number;
   readonly by: SampleBy;
-  readonly #seed: string | undefined;
-  readonly #namespace: string;
+  readonly constantDecision: boolean | undefined;
+  readonly #keyed: boolean;
+  /** The hash keyed on the seed and namespace, worked out once. */
+  readonly #hash: KeyedHash;
+  /** `rate` scaled to the hash's range: a rollout is logged when its hash is below it. */
+  readonly #threshold: number;
   readonly #stream: () => number;
 
   constructor(options: BernoulliSamplerOptions) {
     this.rate = options.rate;
     this.by = options.sampleBy ?? "rollout";
-    this.#namespace = options.namespace ?? "";
-    this.#seed = options.seed === undefined ? undefined : String(options.seed);
+    this.constantDecision = this.rate <= 0 ? false : this.rate >= 1 ? true : undefined;
+    const seed = options.seed === undefined ? undefined : String(options.seed);
+    // Keyed on the instance alone (the same instances at every step), or with a seed on the
+    // rollout's identity. Without a seed the experiment name keys "instance" sampling, so a
+    // restarted run keeps following the same instances.
+    this.#keyed = this.by === "instance" || seed !== undefined;
+    this.#hash = new KeyedHash([this.by === "instance" ? "i" : "r", seed ?? "", options.namespace ?? ""]);
+    this.#threshold = this.rate * KeyedHash.RANGE;
     // A private stream: unseeded decisions must not disturb (or be disturbed by) Math.random.
-    this.#stream = seedrandom.alea(this.#seed ?? randomSeed());
+    this.#stream = seedrandom.alea(seed ?? randomSeed());
   }
 
   shouldSample(context: SamplingContext): boolean {
-    if (this.rate <= 0) return false;
-    if (this.rate >= 1) return true;
-    if (this.by === "instance") {
-      // Keyed on the instance alone: the same instances at every step. Without a seed the
-      // experiment name keys it, so a restarted run keeps following the same instances.
-      return this.#draw(`i\u0000${this.#seed ?? ""}\u0000${this.#namespace}\u0000${context.instanceId}`);
-    }
-    if (this.#seed === undefined) return this.#stream() < this.rate;
-    return this.#draw(
-      `r\u0000${this.#seed}\u0000${this.#namespace}\u0000${context.trainingStep}\u0000${context.instanceId}\u0000${context.rolloutId}`,
-    );
-  }
-
-  /** One uniform draw determined by `key` alone. */
-  #draw(key: string): boolean {
-    return seedrandom.alea(key)() < this.rate;
+    if (this.constantDecision !== undefined) return this.constantDecision;
+    if (!this.#keyed) return this.#stream() < this.rate;
+    // Callers from JavaScript may hand numbers: they hash as their text, as they always have.
+    const instanceId = typeof context.instanceId === "string" ? context.instanceId : String(context.instanceId);
+    if (this.by === "instance") return this.#hash.ofString(instanceId) < this.#threshold;
+    const rolloutId = typeof context.rolloutId === "string" ? context.rolloutId : String(context.rolloutId);
+    return this.#hash.ofIdentity(Number(context.trainingStep), instanceId, rolloutId) < this.#threshold;
   }
 }
 

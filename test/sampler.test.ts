@@ -186,6 +186,37 @@ describe("sampling", () => {
     expect(metadata.sampling).toEqual({ rate: 0.5, by: "custom", forced: false });
   });
 
+  it("takes a sampler's constant decision without asking it or working out the rollout's identity", async () => {
+    const asked: unknown[] = [];
+    const never = new TrajectoryLogger({
+      sampler: { rate: 0, by: "custom", constantDecision: false, shouldSample: (c) => asked.push(c) > 0 },
+    });
+    for (let i = 0; i < 5; i++) {
+      expect(never.startSession({ instanceId: "a", trainingStep: 0, modelName: "m" })).toBe(NULL_SESSION);
+    }
+    expect(asked).toEqual([]);
+    // Without a constant decision, every rollout is asked about, with its occurrence as identity.
+    const logDir = dir();
+    const each = new TrajectoryLogger({ logDir, sampler: { rate: 0.5, by: "custom", shouldSample: (c) => asked.push(c) < 0 } });
+    for (let i = 0; i < 2; i++) each.startSession({ instanceId: "a", trainingStep: 3, modelName: "m" });
+    expect(asked).toEqual([
+      { instanceId: "a", trainingStep: 3, rolloutId: "0" },
+      { instanceId: "a", trainingStep: 3, rolloutId: "1" },
+    ]);
+    await each.close();
+  });
+
+  it("rejects a sampler whose constantDecision is not a boolean, naming it", () => {
+    const sampler = { rate: 1, by: "custom" as const, constantDecision: "yes" as unknown as boolean, shouldSample: () => true };
+    expect(() => new TrajectoryLogger({ sampler })).toThrow(
+      'trajlog: option "sampler.constantDecision" must be true, false or undefined; received "yes" (string)',
+    );
+  });
+
+  it("BernoulliSampler has a constant decision at rate 0 and 1 only", () => {
+    expect([0, 1, 0.5].map((rate) => new BernoulliSampler({ rate, seed: 1 }).constantDecision)).toEqual([false, true, undefined]);
+  });
+
   it("BernoulliSampler keys rollouts on step, instance and rollout id", () => {
     const sampler = new BernoulliSampler({ rate: 0.5, seed: "s" });
     const ctx = { instanceId: "a", trainingStep: 1, rolloutId: "0" };
