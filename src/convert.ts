@@ -15,9 +15,8 @@ import { PROMPT_ENCODING_KEY, type PromptEncoding, type PromptMessage } from "./
 import type { LineProblem } from "./read/reader.js";
 import { PromptDeltaEncoder, PromptResolver, withPromptDelta } from "./internal/prompt-delta.js";
 import { splitLines } from "./read/split-lines.js";
+import { DEFAULT_LIVE_WINDOW_MS } from "./read/session-facts.js";
 
-/** A session with no summary line modified this recently may still be written to. */
-export const DEFAULT_LIVE_WINDOW_MS = 5 * 60 * 1000;
 
 /** Options of {@link convertSessionFile}. */
 export interface ConvertOptions {

@@ -83,7 +83,6 @@ export {
   readSession,
   readSessions,
   scanSessions,
-  sessionState,
   sessionStart,
   findLatestSession,
   parseSession,
@@ -95,7 +94,6 @@ export {
   type LineProblem,
   type SessionRef,
   type SessionFilter,
-  type SessionState,
   type CompactIterationLine,
 } from "./read/reader.js";
 export { validateSessionFile, type ExpectedPlace, type ValidateOptions } from "./read/validate.js";
@@ -130,10 +128,17 @@ export {
 } from "./export/hf-traces.js";
 export { parsePriceTable, estimateCost, type PriceTable, type ModelPrice, type CostEstimate } from "./export/prices.js";
 export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat, type ExportFormatName } from "./export/formats.js";
-export { sessionReward, missingReward, isForced, type MissingReward } from "./read/session-facts.js";
+export {
+  sessionState,
+  sessionReward,
+  missingReward,
+  isForced,
+  DEFAULT_LIVE_WINDOW_MS,
+  type SessionState,
+  type MissingReward,
+} from "./read/session-facts.js";
 export {
   convertSessionFile,
-  DEFAULT_LIVE_WINDOW_MS,
   type ConvertOptions,
   type ConvertResult,
 } from "./convert.js";

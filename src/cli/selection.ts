@@ -12,9 +12,9 @@ import {
   readSessions,
   type ReadOptions,
   type SessionFilter,
-  type SessionState,
   type TrajectoryRecord,
 } from "../read/reader.js";
+import type { SessionState } from "../read/session-facts.js";
 import { safeSegment } from "../paths.js";
 import { UsageError } from "./usage-error.js";
 import { byteSize, integer, isoDate, number, stepRange, text } from "./flag-values.js";

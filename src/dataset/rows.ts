@@ -5,8 +5,7 @@
  */
 import type { CodeBlock, PromptMessage } from "../format.js";
 import type { TrajectoryRecord } from "../read/reader.js";
-import { answerText, errorText, lastFinalAnswer, recordedPath, sessionTimes } from "../read/session-facts.js";
-import { isForced, measureRecord } from "../read/step-stats.js";
+import { answerText, errorText, isForced, lastFinalAnswer, measureRecord, recordedPath, sessionTimes } from "../read/session-facts.js";
 
 /** A row of the `sessions` table, keyed like {@link SESSION_COLUMNS}. */
 export interface SessionRow {

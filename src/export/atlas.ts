@@ -10,7 +10,7 @@
  * because the trainers paste the whole context into every step's prompt.
  */
 import type { IterationLine, RlmCall } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../read/reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import {
   isForced,
   iterationExtras,
@@ -18,10 +18,11 @@ import {
   limitedIterations,
   missingReward,
   sessionReward,
+  sessionState,
   taskText,
   type MissingReward,
 } from "../read/session-facts.js";
-import { cutChars, firstLine } from "../internal/first-line.js";
+import { cutChars, firstLine } from "../internal/short-text.js";
 import { headTailExcerpt } from "../internal/utf8-excerpt.js";
 import type { ExportOptions } from "./options.js";
 

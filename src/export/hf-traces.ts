@@ -7,7 +7,7 @@
  * sub-model calls the code made); a final answer closes the session as an `assistant` message.
  */
 import type { IterationLine } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../read/reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import { VERSION } from "../version.js";
 import {
   answerText,
@@ -18,9 +18,10 @@ import {
   missingReward,
   recordedPath,
   sessionReward,
+  sessionState,
   taskText,
 } from "../read/session-facts.js";
-import { cutChars, firstLine } from "../internal/first-line.js";
+import { cutChars, firstLine } from "../internal/short-text.js";
 import type { ExportOptions } from "./options.js";
 import { promptDeltas } from "./prompt-delta.js";
 

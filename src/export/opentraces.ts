@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IterationLine, MetadataLine } from "../format.js";
-import { sessionState, type TrajectoryRecord } from "../read/reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
 import { VERSION } from "../version.js";
 import {
   answerText,
@@ -23,6 +23,7 @@ import {
   missingReward,
   recordedPath,
   sessionReward,
+  sessionState,
   taskText,
 } from "../read/session-facts.js";
 import { uuidFromName } from "../internal/uuid.js";

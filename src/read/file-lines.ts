@@ -3,7 +3,7 @@
  * cap is passed over (its bytes counted, never kept), so memory stays at about one chunk plus
  * one line however large the file or its lines are.
  */
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import type { RawLine } from "./split-lines.js";
 
@@ -23,6 +23,8 @@ export interface OverlongLine {
  */
 const DEFAULT_CHUNK_BYTES = 8 << 20;
 const NEWLINE = 0x0a;
+/** Bytes read at a time when looking for the end of a file's first line. */
+const FIRST_LINE_CHUNK = 64 * 1024;
 
 /** The UTF-8 length of `text`, computed only when its UTF-16 length leaves it in doubt. */
 function overCap(text: string, cap: number): boolean {
@@ -115,4 +117,29 @@ export function formatBytes(n: number): string {
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) (value /= 1024), unit++;
   return unit === 0 ? `${n} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+/**
+ * The first line of an open file, without its `\n`, read in chunks of at most 64 KiB: null
+ * when the file has no newline within its first `maxBytes` (a line longer than that is not
+ * looked at). `wholeFile` says the file ended first, so that a file of one line without its
+ * newline can still be taken whole when the caller allows it.
+ */
+export async function readFirstLine(handle: FileHandle, maxBytes: number, wholeFile = false): Promise<Buffer | null> {
+  const parts: Buffer[] = [];
+  let position = 0;
+  while (position < maxBytes) {
+    const buffer = Buffer.allocUnsafe(Math.min(FIRST_LINE_CHUNK, maxBytes - position));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return wholeFile && position > 0 ? Buffer.concat(parts) : null;
+    const chunk = buffer.subarray(0, bytesRead);
+    const end = chunk.indexOf(NEWLINE);
+    if (end !== -1) {
+      parts.push(chunk.subarray(0, end));
+      return Buffer.concat(parts);
+    }
+    parts.push(chunk);
+    position += bytesRead;
+  }
+  return null;
 }

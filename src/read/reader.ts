@@ -10,12 +10,12 @@ import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { IterationLine, MetadataLine, PromptDelta, SummaryLine } from "../format.js";
 import { safeSegment } from "../paths.js";
-import { LINE_CHECKS, firstSchemaError, isLineType } from "./line-checks.js";
+import { SECOND_METADATA, classifyLine, overlongMessage, schemaErrors } from "./line-parser.js";
 import { parseSessionFileName } from "../internal/session-file-name.js";
+import { isForced, sessionReward, sessionState, type SessionState } from "./session-facts.js";
 import { splitLines } from "./split-lines.js";
-import { formatBytes, readFileLines, type OverlongLine } from "./file-lines.js";
+import { formatBytes, readFileLines, readFirstLine } from "./file-lines.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../write/policy/options.js";
-import { excerpt } from "../internal/excerpt.js";
 import { PromptDeltaEncoder, PromptResolver } from "../internal/prompt-delta.js";
 
 /** A line of a session file that was skipped, with why. */
@@ -51,8 +51,6 @@ export interface TrajectoryRecord<I = IterationLine> {
   ref?: SessionRef;
 }
 
-/** How a session ended. */
-export type SessionState = "completed" | "errored" | "incomplete";
 
 /** A session file found by {@link scanSessions}, before it is read. */
 export interface SessionRef {
@@ -165,7 +163,8 @@ export class SessionFileTooLargeError extends Error {
 }
 
 const STEP_DIR = /^step_(\d+)$/;
-const NEWLINE = 0x0a;
+/** Longest metadata line looked at to place a lone file or break a tie between start times. */
+const FIRST_LINE_MAX_BYTES = 1024 * 1024;
 
 /**
  * Reads one session file as a stream: a line over `maxLineBytes` is a problem and is never
@@ -194,11 +193,6 @@ export async function readSession(file: string, options: ReadOptions = {}): Prom
   }
   record.complete = record.summary !== null;
   return finish(record, options);
-}
-
-/** The problem text of a line over the cap, shared with `validate`. */
-export function overlongMessage(item: OverlongLine, maxLineBytes: number): string {
-  return `line of ${formatBytes(item.overlong)} is over the ${formatBytes(maxLineBytes)} limit${item.torn ? " (and has no newline at the end)" : ""}: skipped unread (raise the limit with --max-line-bytes)`;
 }
 
 function emptyRecord(file: string): TrajectoryRecord {
@@ -256,57 +250,35 @@ function finish(record: TrajectoryRecord, options: ReadOptions): TrajectoryRecor
 }
 
 function readLine(record: TrajectoryRecord, text: string, line: number, torn: boolean, prompts: PromptResolver): void {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    prompts.skip();
-    record.problems.push({
-      line,
-      message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
-    });
+  const parsed = classifyLine(text, torn);
+  if (!parsed.ok) {
+    if (parsed.notJson) prompts.skip();
+    record.problems.push({ line, message: parsed.message });
     return;
   }
-  const type = typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as { type?: unknown }).type
-    : undefined;
-  if (!isLineType(type)) {
-    record.problems.push({
-      line,
-      message: type === undefined ? "not a trajectory line (no \"type\")" : `unknown line type ${JSON.stringify(type)}`,
-    });
-    return;
-  }
+  const { type, value } = parsed;
   if (type === "iteration") {
-    const resolved = prompts.take(value as Record<string, unknown>);
+    const resolved = prompts.take(value);
     if (!resolved.ok) {
       record.problems.push({ line, message: `iteration line's prompt cannot be rebuilt: ${resolved.message}` });
       return;
     }
   }
-  if (!LINE_CHECKS[type].Check(value)) {
+  const [error] = schemaErrors(type, value, 1);
+  if (error !== undefined) {
     if (type === "iteration") prompts.skip();
-    record.problems.push({ line, message: `invalid ${type} line: ${firstSchemaError(type, value)}` });
+    record.problems.push({ line, message: `invalid ${type} line: ${error}` });
     return;
   }
   if (type === "iteration") {
-    record.iterations.push(value as IterationLine);
+    record.iterations.push(value as unknown as IterationLine);
   } else if (type === "summary") {
-    record.summary = value as SummaryLine;
+    record.summary = value as unknown as SummaryLine;
   } else if (record.metadata === null) {
-    record.metadata = value as MetadataLine;
+    record.metadata = value as unknown as MetadataLine;
   } else {
-    record.problems.push({ line, message: "a second metadata line (ignored)" });
+    record.problems.push({ line, message: SECOND_METADATA });
   }
-}
-
-/**
- * How a session ended: no summary line → `"incomplete"`; a summary with a non-null `error`
- * → `"errored"`; otherwise `"completed"`.
- */
-export function sessionState(record: Pick<TrajectoryRecord, "summary">): SessionState {
-  if (record.summary === null) return "incomplete";
-  return record.summary.error !== undefined && record.summary.error !== null ? "errored" : "completed";
 }
 
 /**
@@ -389,7 +361,7 @@ export async function findLatestSession(dir: string, filter: SessionFilter = {},
   let best: SessionRef | null = null;
   let bestTime = Number.NEGATIVE_INFINITY;
   for (const ref of latest) {
-    const stamp = (await readFirstLine(ref.path))?.timestamp;
+    const stamp = (await readMetadataFields(ref.path))?.timestamp;
     const time = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
     const t = Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
     // Ties go to the last in scan order, so the answer is stable.
@@ -480,12 +452,12 @@ function compileRecordFilter(filter: SessionFilter): (record: TrajectoryRecord) 
   return (record) => {
     if (states !== null && !states.has(sessionState(record))) return false;
     if (filter.minReward !== undefined || filter.maxReward !== undefined) {
-      const reward = record.summary?.reward;
-      if (typeof reward !== "number") return false;
+      const reward = sessionReward(record);
+      if (reward === null) return false;
       if (filter.minReward !== undefined && reward < filter.minReward) return false;
       if (filter.maxReward !== undefined && reward > filter.maxReward) return false;
     }
-    if (filter.forced !== undefined && (record.metadata?.sampling?.forced === true) !== filter.forced) return false;
+    if (filter.forced !== undefined && isForced(record) !== filter.forced) return false;
     if (since !== undefined || until !== undefined) {
       const start = sessionStart(record)?.getTime();
       if (start === undefined) return false;
@@ -548,7 +520,7 @@ async function lonelyFileRef(file: string): Promise<SessionRef> {
   let experiment = path.basename(path.dirname(path.dirname(file)));
   let trainingStep = stepMatch !== null ? Number(stepMatch[1]) : 0;
   if (stepMatch === null) {
-    const first = await readFirstLine(file);
+    const first = await readMetadataFields(file);
     if (typeof first?.experiment_name === "string") experiment = safeSegment(first.experiment_name);
     if (typeof first?.training_step === "number") trainingStep = first.training_step;
   }
@@ -564,15 +536,13 @@ async function lonelyFileRef(file: string): Promise<SessionRef> {
   return ref;
 }
 
-/** The first line of a file parsed as JSON; null when it is not a JSON object. Reads at most 1 MiB. */
-async function readFirstLine(file: string): Promise<Record<string, unknown> | null> {
+/** The metadata line's fields, for a file's place and start; null when line 1 is not a metadata line. Reads at most 1 MiB. */
+async function readMetadataFields(file: string): Promise<Record<string, unknown> | null> {
   const handle = await open(file, "r");
   try {
-    const buffer = Buffer.alloc(1024 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const end = buffer.indexOf(NEWLINE);
-    const value: unknown = JSON.parse(buffer.toString("utf8", 0, end === -1 || end > bytesRead ? bytesRead : end));
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : null;
+    const bytes = await readFirstLine(handle, FIRST_LINE_MAX_BYTES, true);
+    const parsed = bytes === null ? null : classifyLine(bytes.toString("utf8"), false);
+    return parsed?.ok === true && parsed.type === "metadata" ? parsed.value : null;
   } catch {
     return null;
   } finally {

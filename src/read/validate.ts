@@ -3,12 +3,10 @@
  * schema (`LINE_SCHEMAS`), metadata on line 1 only, summary only last, iteration numbers
  * increasing, the file placed where its metadata says.
  */
-import type { LineType } from "../format.js";
 import { safeSegment } from "../paths.js";
-import { DEFAULT_READ_MAX_LINE_BYTES, overlongMessage, type LineProblem } from "./reader.js";
-import { LINE_CHECKS, isLineType } from "./line-checks.js";
+import { DEFAULT_READ_MAX_LINE_BYTES, type LineProblem } from "./reader.js";
+import { classifyLine, overlongMessage, schemaErrors } from "./line-parser.js";
 import { readFileLines } from "./file-lines.js";
-import { excerpt } from "../internal/excerpt.js";
 import { PromptResolver } from "../internal/prompt-delta.js";
 
 /** Where the file was found, to check it against its metadata. */
@@ -68,26 +66,18 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
       problems.push({ line, message: "blank line" });
       return;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      prompts.skip();
-      problems.push({
-        line,
-        message: torn ? `torn last line (no newline at the end): not valid JSON: ${excerpt(text)}` : `not valid JSON: ${excerpt(text)}`,
-      });
+    const parsed = classifyLine(text, torn);
+    // A torn last line that is whole JSON is still missing its newline.
+    if (torn && !(!parsed.ok && parsed.notJson)) problems.push({ line, message: "no newline at the end of the last line" });
+    if (!parsed.ok) {
+      if (parsed.notJson) prompts.skip();
+      problems.push({ line, message: parsed.message });
       return;
     }
-    if (torn) problems.push({ line, message: "no newline at the end of the last line" });
-    const type = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
-    if (!isLineType(type)) {
-      problems.push({ line, message: type === undefined ? 'not a trajectory line: no "type"' : `unknown line type ${JSON.stringify(type)}` });
-      return;
-    }
+    const { type, value } = parsed;
     let rebuilt = true;
     if (type === "iteration") {
-      const delta = (value as Record<string, unknown>).prompt_delta !== undefined;
+      const delta = value.prompt_delta !== undefined;
       if (delta !== (encoding === "delta")) {
         problems.push({
           line,
@@ -96,17 +86,17 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
             : 'iteration line has a whole prompt, but the metadata line declares prompt_encoding "delta"',
         });
       }
-      const resolved = prompts.take(value as Record<string, unknown>);
+      const resolved = prompts.take(value);
       if (!resolved.ok) {
         problems.push({ line, message: `prompt_delta does not rebuild: ${resolved.message}` });
         rebuilt = false;
       }
     }
-    const errors = rebuilt ? schemaErrors(type, value) : [];
+    const errors = rebuilt ? schemaErrors(type, value, MAX_ERRORS_PER_LINE).map((error) => `${type} line: ${error}`) : [];
     if (errors.length > 0 && type === "iteration") prompts.skip();
     for (const message of errors) problems.push({ line, message });
     if (summaryLine > 0) problems.push({ line, message: `line after the summary line (line ${summaryLine}); the summary must be last` });
-    const record = value as Record<string, unknown>;
+    const record = value;
     if (type === "metadata") {
       if (line !== 1) problems.push({ line, message: "metadata line must be line 1 (and only line 1)" });
       else {
@@ -138,17 +128,6 @@ export async function validateSessionFile(file: string, expected: ExpectedPlace 
   listed.sort((a, b) => a.line - b.line);
   if (unlisted > 0) listed.push({ line: lines, message: `${unlisted} more problems in this file, not listed` });
   return listed;
-}
-
-function schemaErrors(type: LineType, value: unknown): string[] {
-  const check = LINE_CHECKS[type];
-  if (check.Check(value)) return [];
-  const out: string[] = [];
-  for (const error of check.Errors(value)) {
-    out.push(`${type} line: ${error.path === "" ? "(line)" : error.path}: ${error.message}`);
-    if (out.length >= MAX_ERRORS_PER_LINE) break;
-  }
-  return out;
 }
 
 function checkPlace(metadata: Record<string, unknown>, expected: ExpectedPlace, problems: { push(problem: LineProblem): void }): void {

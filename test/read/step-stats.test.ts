@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { advantage, computeGroup, computeStepStats, type SessionMeasures, type StepStats } from "../../src/read/step-stats.js";
+import { advantage, computeGroup, computeStepStats, type StepStats } from "../../src/read/step-stats.js";
+import type { SessionMeasures } from "../../src/read/session-facts.js";
 
 function session(fields: Partial<SessionMeasures>): SessionMeasures {
   return {

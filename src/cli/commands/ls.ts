@@ -1,5 +1,6 @@
 /** `trajlog ls <dir>`: experiments, steps and sessions, with instance, iterations, reward, state. */
-import { sessionState, type TrajectoryRecord } from "../../read/reader.js";
+import type { TrajectoryRecord } from "../../read/reader.js";
+import { sessionReward, sessionState } from "../../read/session-facts.js";
 import { defineCommand } from "../command.js";
 import { switchFlag } from "../flags.js";
 import { oneDir } from "../positional.js";
@@ -86,7 +87,7 @@ function rowOf(record: TrajectoryRecord): Row {
     session_id: record.sessionId,
     instance_id: record.metadata?.instance_id ?? record.ref?.instance ?? null,
     iterations: record.iterations.length,
-    reward: record.summary?.reward ?? null,
+    reward: sessionReward(record),
     state: sessionState(record),
     skipped_lines: record.problems.length,
     path: record.ref?.relPath ?? record.path,

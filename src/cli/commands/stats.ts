@@ -1,7 +1,8 @@
 /** `trajlog stats <dir>`: per training step, sessions, outcomes, rewards, iterations, time, tokens. */
 import { stat } from "node:fs/promises";
 import { readSessions, type TrajectoryRecord } from "../../read/reader.js";
-import { computeStepStats, isLive, measureRecord, type SessionMeasures, type StepStats } from "../../read/step-stats.js";
+import { computeStepStats, type StepStats } from "../../read/step-stats.js";
+import { isLive, measureRecord, type SessionMeasures } from "../../read/session-facts.js";
 import { defineCommand } from "../command.js";
 import { switchFlag } from "../flags.js";
 import { oneDir } from "../positional.js";

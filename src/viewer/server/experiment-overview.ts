@@ -1,6 +1,7 @@
 /** Per-experiment, per-step statistics for the first page: how rewards move over training. */
 import type { SessionRow } from "./session-row.js";
-import { computeStepStats, type SessionMeasures, type StepStats, type StepStatsOptions } from "../../read/step-stats.js";
+import { computeStepStats, type StepStats, type StepStatsOptions } from "../../read/step-stats.js";
+import type { SessionMeasures } from "../../read/session-facts.js";
 
 /** One experiment: its totals and its steps in order. */
 export interface ExperimentOverview {

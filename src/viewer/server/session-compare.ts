@@ -4,7 +4,7 @@
  */
 import type { IterationLine } from "../../format.js";
 import { diffLines, type DiffLine } from "./line-diff.js";
-import { finalAnswerOf } from "./session-row.js";
+import { iterationAnswer, iterationFacts } from "../../read/session-facts.js";
 import type { SessionLines } from "./session-lines.js";
 
 /** Characters of each text compared; longer texts are compared by their start. */
@@ -83,13 +83,14 @@ function textsOf(iteration: IterationLine): { response: string; code: string; ou
 }
 
 function summarize(line: number, iteration: IterationLine): ComparedIteration {
-  const answer = finalAnswerOf(iteration);
+  const { seconds, codeBlocks, errors } = iterationFacts(iteration);
+  const answer = iterationAnswer(iteration);
   return {
     line,
     iteration: iteration.iteration,
-    seconds: iteration.iteration_time,
-    codeBlocks: iteration.code_blocks.length,
-    errors: iteration.code_blocks.filter((block) => block.result.stderr.trim() !== "").length,
+    seconds,
+    codeBlocks,
+    errors,
     finalAnswer: answer === null ? null : answer.slice(0, COMPARE_TEXT_LIMIT),
   };
 }

@@ -10,7 +10,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { scanSessions, type SessionRef } from "../../read/reader.js";
 import { readSessionRow, type SessionRow } from "./session-row.js";
-import { DEFAULT_LIVE_WINDOW_MS, isLive, type SessionMeasures } from "../../read/step-stats.js";
+import { DEFAULT_LIVE_WINDOW_MS, isLive, type SessionMeasures } from "../../read/session-facts.js";
 
 /** A session's state as the viewer shows it: an incomplete session is live or unfinished. */
 export type SessionStatus = "completed" | "errored" | "live" | "unfinished";

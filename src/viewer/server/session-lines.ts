@@ -7,27 +7,17 @@
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { parseSessionLines, type LineProblem } from "../../read/reader.js";
+import { SECOND_METADATA } from "../../read/line-parser.js";
 import type { IterationLine, MetadataLine, PromptMessage, SummaryLine } from "../../format.js";
 import { PromptDeltaEncoder, PromptResolver } from "../../internal/prompt-delta.js";
+import { iterationFacts, type IterationFacts } from "../../read/session-facts.js";
 
-/** What the timeline shows of one iteration. */
-export interface IterationOutline {
+/** What the timeline shows of one iteration: where it is, and its facts. */
+export interface IterationOutline extends IterationFacts {
   /** 1-based line number in the file. */
   line: number;
   iteration: number;
   timestamp: string;
-  /** `iteration_time`, else the sum of the code blocks' execution times. */
-  seconds: number | null;
-  codeBlocks: number;
-  /** Code blocks whose stderr is not empty. */
-  errors: number;
-  subCalls: number;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  /** True when the iteration gave a final answer. */
-  final: boolean;
-  /** Messages in the prompt. */
-  promptMessages: number;
   /** Leading messages of the prompt that the previous iteration's prompt had too: the rest are new. */
   promptKept: number;
 }
@@ -215,34 +205,11 @@ export class SessionLines {
         this.metadata = record.metadata;
         this.metadataLine = line;
         if (record.metadata.prompt_encoding === "delta") this.#deltaPrompts = new Map();
-      } else this.problems.push({ line, message: "a second metadata line (ignored)" });
+      } else this.problems.push({ line, message: SECOND_METADATA });
     }
   }
 }
 
 function outlineOf(iteration: IterationLine, line: number, promptKept: number): IterationOutline {
-  let errors = 0;
-  let subCalls = 0;
-  let blockSeconds = 0;
-  let blockFinal = false;
-  for (const block of iteration.code_blocks) {
-    if (block.result.stderr.trim() !== "") errors++;
-    subCalls += block.result.rlm_calls.length;
-    blockSeconds += block.result.execution_time;
-    if (block.result.final_answer !== null) blockFinal = true;
-  }
-  return {
-    line,
-    iteration: iteration.iteration,
-    timestamp: iteration.timestamp,
-    seconds: iteration.iteration_time ?? (iteration.code_blocks.length > 0 ? blockSeconds : null),
-    codeBlocks: iteration.code_blocks.length,
-    errors,
-    subCalls,
-    promptTokens: iteration.usage?.prompt_tokens ?? null,
-    completionTokens: iteration.usage?.completion_tokens ?? null,
-    final: iteration.final_answer !== null || blockFinal,
-    promptMessages: iteration.prompt.length,
-    promptKept,
-  };
+  return { line, iteration: iteration.iteration, timestamp: iteration.timestamp, ...iterationFacts(iteration), promptKept };
 }

@@ -3,11 +3,22 @@
  * only, so that indexing 10,000 sessions, or one of 100 MB, reads a few kilobytes per file.
  */
 import { open, readFile } from "node:fs/promises";
-import { parseSession, sessionState, type SessionRef, type SessionState, type TrajectoryRecord } from "../../read/reader.js";
-import type { FinalAnswer, IterationLine } from "../../format.js";
+import { parseSession, type SessionRef, type TrajectoryRecord } from "../../read/reader.js";
+import { readFirstLine } from "../../read/file-lines.js";
+import {
+  addIteration,
+  emptyIterationMeasures,
+  errorText,
+  isForced,
+  measureIterations,
+  sessionInstanceId,
+  sessionReward,
+  sessionState,
+  sessionTimes,
+  type IterationMeasures,
+  type SessionState,
+} from "../../read/session-facts.js";
 import { streamLines } from "./line-stream.js";
-import { errorFacts } from "../../read/error-facts.js";
-import { addIteration, emptyIterationMeasures, isForced, type IterationMeasures } from "../../read/step-stats.js";
 
 /** What the viewer shows of a session in its tables. */
 export interface SessionRow {
@@ -69,39 +80,34 @@ const measuredUpTo = new WeakMap<SessionRow, { to: number; counted: IterationMea
 export async function readSessionRow(ref: SessionRef, sizeBytes: number, mtimeMs: number, previous?: SessionRow): Promise<SessionRow> {
   const whole = sizeBytes <= WHOLE_READ_BYTES;
   const record = whole ? parseSession(ref.path, await readFile(ref.path)) : await readEdges(ref.path, sizeBytes);
-  const last = record.iterations[record.iterations.length - 1];
   const metadata = record.metadata;
-  let counted = emptyIterationMeasures();
+  let counted: IterationMeasures;
   let measuredTo = 0;
   if (whole) {
-    for (const iteration of record.iterations) addIteration(counted, iteration);
+    counted = measureIterations(record.iterations);
   } else {
     const known = previous === undefined || previous.sizeBytes > sizeBytes ? undefined : measuredUpTo.get(previous);
     ({ counted, to: measuredTo } = await measureLines(ref.path, known?.to ?? 0, sizeBytes, known?.counted));
   }
-  const iterations = counted.iterations;
-  const startedAt = metadata?.timestamp ?? ref.startedAt;
-  const endedAt = record.summary?.timestamp ?? last?.timestamp ?? startedAt;
+  const times = sessionTimes({ ...record, ref });
   const row: SessionRow = {
     relPath: ref.relPath,
     sessionId: ref.sessionId,
     experiment: ref.experiment,
     trainingStep: ref.trainingStep,
-    instanceId: metadata?.instance_id ?? ref.instance ?? ref.sessionId,
+    instanceId: sessionInstanceId({ ...record, ref }),
     model: metadata?.root_model ?? null,
-    iterations,
-    reward: record.summary?.reward ?? null,
+    iterations: counted.iterations,
+    reward: sessionReward(record),
     state: sessionState(record),
     forced: isForced(record),
     inputTokens: counted.inputTokens,
     outputTokens: counted.outputTokens,
     iterationSeconds: counted.iterationSeconds,
     timedIterations: counted.timedIterations,
-    startedAt,
-    endedAt,
-    durationSeconds: secondsBetween(startedAt, endedAt),
-    finalAnswer: last === undefined ? null : cut(finalAnswerOf(last)),
-    error: errorLine(record.summary?.error),
+    ...times,
+    finalAnswer: cut(counted.finalAnswer),
+    error: cut(errorText(record)),
     sizeBytes,
     mtimeMs,
   };
@@ -126,22 +132,11 @@ async function measureLines(
   return { counted, to };
 }
 
-/** The answer an iteration gave: its `final_answer`, else a code block's. */
-export function finalAnswerOf(iteration: IterationLine): string | null {
-  const answer: FinalAnswer = iteration.final_answer;
-  if (typeof answer === "string") return answer;
-  if (Array.isArray(answer)) return answer[1];
-  for (const block of iteration.code_blocks) {
-    if (typeof block.result.final_answer === "string") return block.result.final_answer;
-  }
-  return null;
-}
-
 /** The first line and the last two complete lines, read as a session (iterations: the last one only). */
 async function readEdges(file: string, size: number): Promise<TrajectoryRecord> {
   const handle = await open(file, "r");
   try {
-    const head = await readHead(handle, size);
+    const head = (await readFirstLine(handle, MAX_EDGE_LINE)) ?? Buffer.alloc(0);
     const tail = await readTail(handle, size, head.length);
     return parseSession(file, Buffer.concat([head, Buffer.from("\n"), tail]));
   } finally {
@@ -150,25 +145,6 @@ async function readEdges(file: string, size: number): Promise<TrajectoryRecord> 
 }
 
 type Handle = Awaited<ReturnType<typeof open>>;
-
-async function readHead(handle: Handle, size: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let position = 0;
-  while (position < size && position < MAX_EDGE_LINE) {
-    const buffer = Buffer.alloc(Math.min(CHUNK, size - position));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-    if (bytesRead === 0) break;
-    const chunk = buffer.subarray(0, bytesRead);
-    const end = chunk.indexOf(NEWLINE);
-    if (end !== -1) {
-      parts.push(chunk.subarray(0, end));
-      return Buffer.concat(parts);
-    }
-    parts.push(chunk);
-    position += bytesRead;
-  }
-  return Buffer.alloc(0);
-}
 
 /**
  * The last two complete lines after `from`. A last line without its newline is being written
@@ -201,18 +177,6 @@ function countLineStarts(buffer: Buffer): number {
   let count = 0;
   for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) count++;
   return count;
-}
-
-function secondsBetween(from: string | null, to: string | null): number | null {
-  if (from === null || to === null) return null;
-  const ms = Date.parse(to) - Date.parse(from);
-  return Number.isFinite(ms) ? Math.max(0, ms / 1000) : null;
-}
-
-/** A summary's `error` as one short line: `Name: message`. */
-function errorLine(error: unknown): string | null {
-  const facts = errorFacts(error);
-  return facts === null ? null : cut(facts.heading);
 }
 
 function cut(text: string | null): string | null {

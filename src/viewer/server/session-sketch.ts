@@ -4,6 +4,7 @@
  * modification time stay the same, so the page costs one read per new or changed session.
  */
 import { SessionLines } from "./session-lines.js";
+import { cutChars, firstLine } from "../../internal/short-text.js";
 import type { SessionRow } from "./session-row.js";
 
 /** One iteration, in short. */
@@ -18,7 +19,7 @@ export interface IterationMark {
 /** How a session went, in short; `marks` is null for a file too large to sketch. */
 export interface SessionSketch {
   marks: IterationMark[] | null;
-  /** The first non-empty line of the first response, cut to {@link OPENING_LIMIT} characters. */
+  /** The first non-blank line of the first response, at most {@link OPENING_LIMIT} characters (`…` included). */
   opening: string | null;
 }
 
@@ -48,9 +49,9 @@ async function sketchOf(file: string): Promise<SessionSketch> {
   const lines = new SessionLines(file);
   await lines.update();
   const first = (await lines.readIterations(0, 1))[0]?.data.response ?? null;
-  const opening = first?.split("\n").find((line) => line.trim() !== "")?.trim() ?? null;
+  const opening = first === null ? null : firstLine(first);
   return {
     marks: lines.outline.map((o) => ({ errors: o.errors, subCalls: o.subCalls, codeBlocks: o.codeBlocks, final: o.final, seconds: o.seconds })),
-    opening: opening === null ? null : opening.length > OPENING_LIMIT ? `${opening.slice(0, OPENING_LIMIT)}…` : opening,
+    opening: opening === null ? null : cutChars(opening, OPENING_LIMIT),
   };
 }
