@@ -28,7 +28,7 @@ export type {
   RlmCallInput,
   UsageInput,
 } from "./lines.js";
-export type { WriterStats } from "./write/writer.js";
+export type { WriterStats } from "./write/writer-stats.js";
 export { applyContentPolicy, type ContentPolicyResult } from "./write/policy/apply.js";
 export {
   ContentPolicy,

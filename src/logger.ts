@@ -5,7 +5,8 @@
 import path from "node:path";
 import { BernoulliSampler, type SampleBy, type Sampler, type SamplingContext } from "./sampler.js";
 import { NULL_SESSION, TrajectorySession, type Session } from "./write/session.js";
-import { NO_WRITES, Writer, type WriterStats } from "./write/writer.js";
+import { Writer } from "./write/writer.js";
+import { NO_WRITES, type WriterStats } from "./write/writer-stats.js";
 import { buildMetadataLine } from "./lines.js";
 import { newSuffix, sessionPath } from "./paths.js";
 import { trackExit, untrackExit } from "./internal/exit-hook.js";
@@ -338,7 +339,6 @@ export class TrajectoryLogger {
       promptEncoding: this.promptEncoding,
     });
     const session = new TrajectorySession({
-      writer,
       sink,
       metadata,
       diagnostics: this.#diag,

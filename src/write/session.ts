@@ -9,7 +9,7 @@ import type { InputReport } from "../input-report.js";
 import { buildIterationLine, buildSummaryLine, type IterationInput, type SummaryInput } from "../lines.js";
 import type { ContentPolicy, RedactionCounts } from "./policy/content-policy.js";
 import type { IterationLine, MetadataLine, PromptEncoding, SummaryLine } from "../format.js";
-import type { FileSink, Writer } from "./writer.js";
+import type { SessionSink } from "./sink.js";
 import { SessionLines } from "./serialize/session-lines.js";
 import { describe } from "../internal/describe.js";
 import { readOr, rebuildFromCopy } from "../internal/hostile-input.js";
@@ -50,8 +50,8 @@ export const NULL_SESSION: Session = Object.freeze(new NullSession());
 
 /** @internal What a {@link TrajectorySession} needs from its logger. */
 export interface SessionContext {
-  writer: Writer;
-  sink: FileSink;
+  /** Where the session's lines go. */
+  sink: SessionSink;
   metadata: MetadataLine;
   diagnostics: () => DiagnosticsLogger;
   /** Where keys and values the lines cannot hold are reported. */
@@ -66,8 +66,7 @@ export interface SessionContext {
 /** The session of a logged rollout: writes a metadata line, one line per iteration, a summary. */
 export class TrajectorySession implements Session {
   readonly sampled = true;
-  readonly #writer: Writer;
-  readonly #sink: FileSink;
+  readonly #sink: SessionSink;
   readonly #diagnostics: () => DiagnosticsLogger;
   readonly #input: InputReport;
   /** This session's lines as text, under its content policy. */
@@ -79,12 +78,11 @@ export class TrajectorySession implements Session {
 
   /** @internal Sessions are made by `TrajectoryLogger.startSession`. */
   constructor(context: SessionContext) {
-    this.#writer = context.writer;
     this.#sink = context.sink;
     this.#diagnostics = context.diagnostics;
     this.#input = context.input;
     this.#lines = new SessionLines(context.policy, context.counts, context.promptEncoding);
-    this.#writer.append(this.#sink, this.#lines.line(context.metadata), true);
+    this.#sink.append(this.#lines.line(context.metadata), true);
   }
 
   get path(): string {
@@ -119,7 +117,7 @@ export class TrajectorySession implements Session {
     }
     this.#lastIteration = iteration;
     // The disk is not keeping up: the line would be dropped whatever it holds, so not built.
-    if (this.#writer.refuseIfFull(this.#sink)) return;
+    if (this.#sink.refuseIfFull()) return;
     const now = new Date();
     let built: IterationLine;
     try {
@@ -136,7 +134,7 @@ export class TrajectorySession implements Session {
     }
     const line = this.#lines.iteration(built);
     this.#reportUnreadable("logIteration", before);
-    if (this.#writer.append(this.#sink, line, false)) {
+    if (this.#sink.append(line, false)) {
       this.#lines.written();
       this.#iterations++;
     }
@@ -175,9 +173,9 @@ export class TrajectorySession implements Session {
         (marker) => buildSummaryLine({ extra: { unreadable: marker } }, totalSteps, iterations, dropped, now),
       );
     }
-    this.#writer.append(this.#sink, this.#lines.line(line), true);
+    this.#sink.append(this.#lines.line(line), true);
     this.#reportUnreadable("finalize", before);
-    this.#finalized = this.#writer.end(this.#sink);
+    this.#finalized = this.#sink.end();
     return this.#finalized;
   }
 

@@ -1,0 +1,156 @@
+/**
+ * The descriptor pool: at most `maxOpen` descriptors held at once (never more than half the
+ * process's limit), idle files giving theirs up to files that wait, least recently used
+ * first, and a lower cap once the process runs out of descriptors (EMFILE).
+ */
+import fs from "node:fs";
+import { descriptorBudget } from "../internal/fd-limit.js";
+import { AWAITING_DESCRIPTOR, CLOSED, type FileHandle } from "./file-handle.js";
+
+/** @internal Counts and lends descriptors; files queue here when none is free. */
+export class DescriptorPool {
+  #max: number;
+  #count = 0;
+  /** Files holding a descriptor, least recently used first. */
+  readonly #lru = new Map<FileHandle, true>();
+  readonly #waiting: FileHandle[] = [];
+  /** Resolved when the last held descriptor is closed. */
+  #noneOpen: Array<() => void> = [];
+
+  constructor(
+    maxOpen: number,
+    /** Called with a file that may go on: given a free descriptor, or just closed idle. */
+    readonly resume: (file: FileHandle) => void,
+  ) {
+    this.#max = Math.min(maxOpen, descriptorBudget());
+  }
+
+  /** Descriptors held (or being opened) right now. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** True when one more descriptor may be opened. */
+  get hasRoom(): boolean {
+    return this.#count < this.#max;
+  }
+
+  /** True when files wait for a descriptor. */
+  get contended(): boolean {
+    return this.#waiting.length > 0;
+  }
+
+  /** Counts a descriptor about to be opened. */
+  reserve(): void {
+    this.#count++;
+  }
+
+  /** The open counted by {@link reserve} failed. */
+  unreserve(): void {
+    this.#count--;
+  }
+
+  /**
+   * The process is out of descriptors: hold at most half of what we hold now, so the
+   * application gets room to open its own files again.
+   */
+  backOff(): void {
+    this.#max = Math.min(this.#max, Math.max(1, Math.floor(this.#count / 2)));
+  }
+
+  /** `file` was used now: it is the last to be taken for another. Also registers a new holder. */
+  touch(file: FileHandle): void {
+    this.#lru.delete(file);
+    this.#lru.set(file, true);
+  }
+
+  /** `file` no longer holds its descriptor (the caller closes it). */
+  forget(file: FileHandle): void {
+    this.#lru.delete(file);
+  }
+
+  /** Queues `file` for the next free descriptor. */
+  wait(file: FileHandle): void {
+    file.state = AWAITING_DESCRIPTOR;
+    this.#waiting.push(file);
+  }
+
+  /** Closes `fd`, which `file` held, then runs `then`, and serves the files waiting. */
+  release(file: FileHandle, fd: number, then?: () => void): void {
+    this.#lru.delete(file);
+    this.closeFd(fd, then);
+  }
+
+  /** Closes a descriptor the pool counted. */
+  closeFd(fd: number, then?: () => void): void {
+    fs.close(fd, () => {
+      this.#count--;
+      then?.();
+      this.serve();
+      if (this.#count === 0 && this.#noneOpen.length > 0) {
+        for (const resolve of this.#noneOpen) resolve();
+        this.#noneOpen = [];
+      }
+    });
+  }
+
+  /**
+   * Closes the least recently used descriptor that no operation is using. A file waiting for
+   * its write turn keeps its descriptor: it gives it up after that write, if others wait.
+   */
+  evictIdle(except: FileHandle): void {
+    for (const candidate of this.#lru.keys()) {
+      const state = candidate.state;
+      if (candidate !== except && state.kind === "open") {
+        candidate.state = CLOSED;
+        this.release(candidate, state.fd, () => this.resume(candidate));
+        return;
+      }
+    }
+  }
+
+  /** Hands free descriptors to the files waiting, in order; frees one more if they still wait. */
+  serve(): void {
+    while (this.#waiting.length > 0 && this.#count < this.#max) {
+      const file = this.#waiting.shift() as FileHandle;
+      // A file settled meanwhile (by the exit flush, or failed) waits for nothing any more.
+      if (file.state.kind !== "awaiting-descriptor") continue;
+      file.state = CLOSED;
+      this.resume(file);
+    }
+    if (this.#waiting.length > 0 && this.#count >= this.#max) this.evictIdle(this.#waiting[0] as FileHandle);
+  }
+
+  /** Resolves once no descriptor is held. */
+  whenNoneOpen(): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#noneOpen.push(resolve));
+  }
+
+  /** Counts a descriptor opened synchronously. */
+  openedSync(): void {
+    this.#count++;
+  }
+
+  /** Counts a descriptor closed synchronously. */
+  closedSync(): void {
+    this.#count--;
+  }
+
+  /**
+   * Closes, synchronously, the least recently used descriptor no operation is using (for the
+   * synchronous paths, when the cap or the process's limit is reached). False when there is none.
+   */
+  closeIdleSync(): boolean {
+    for (const candidate of this.#lru.keys()) {
+      const state = candidate.state;
+      if (state.kind !== "open" && state.kind !== "awaiting-turn") continue;
+      this.#lru.delete(candidate);
+      candidate.state = CLOSED;
+      fs.closeSync(state.fd);
+      this.#count--;
+      return true;
+    }
+    return false;
+  }
+}
