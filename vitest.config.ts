@@ -1,33 +1,43 @@
 import os from "node:os";
+import path from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /**
- * Files that take seconds (they pack and install the package, drive Chromium, fill a 64 MiB
- * buffer in a memory-limited child, or measure redaction at 1 MiB), longest first. They start
- * first, so that the many short files fill the other workers around them instead of one of
- * these finishing alone at the end. Vitest orders by the durations it cached in an earlier run,
- * which a fresh clone does not have.
+ * Files that take seconds (they pack and install the package, fill a 64 MiB buffer in a
+ * memory-limited child, drive Chromium, or measure redaction at 1 MiB), longest first, by file
+ * name (folders move). They start first, so that the many short files fill the other workers
+ * around them instead of one of these finishing alone at the end. Vitest otherwise orders by
+ * durations cached from an earlier run, which a fresh clone does not have.
  */
 const SLOW_FIRST = [
-  "test/package/install.test.ts",
-  "test/process/exit-memory.test.ts",
-  "test/viewer/pages.test.ts",
-  "test/viewer/e2e.test.ts",
-  "test/content-policy.linear-time.test.ts",
-  "test/process/descriptors.test.ts",
-  "test/cli/hostile-tree.test.ts",
-  "test/process/exit.test.ts",
-  "test/cli/view.test.ts",
-  "test/process/concurrency.test.ts",
-  "test/viewer/host-check.test.ts",
+  "install.test.ts",
+  "exit-memory.test.ts",
+  "pages.test.ts",
+  "e2e.test.ts",
+  "content-policy-linear-time.test.ts",
+  "descriptors.test.ts",
+  "hostile-tree.test.ts",
+  "exit.test.ts",
+  "view.test.ts",
+  "concurrency.test.ts",
+  "host-check.test.ts",
 ];
+
+/**
+ * Files that time code in the test process itself, as a ratio against ordinary input: each
+ * gets a fresh process, with no heap or compiled code left over from other files. Every other
+ * file shares its worker's process with the files run before it (no new Node.js and no second
+ * import of the same modules per file); they start their own processes for anything that
+ * needs one.
+ */
+const OWN_PROCESS = ["test/**/content-policy-linear-time.test.ts", "test/**/export-redact.test.ts"];
 
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const rank = (spec: TestSpecification) => {
-      const i = SLOW_FIRST.findIndex((file) => spec.moduleId.endsWith(`/${file}`));
+      const i = SLOW_FIRST.indexOf(path.basename(spec.moduleId));
       return i === -1 ? SLOW_FIRST.length : i;
     };
     // Array.prototype.sort is stable: the rest keep Vitest's order.
@@ -37,7 +47,6 @@ class SlowFirstSequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
@@ -46,6 +55,13 @@ export default defineConfig({
     // so a worker more than the cores keeps them all busy.
     maxWorkers: os.availableParallelism() + 1,
     sequence: { sequencer: SlowFirstSequencer },
+    projects: [
+      { extends: true, test: { name: "own-process", include: OWN_PROCESS, isolate: true } },
+      {
+        extends: true,
+        test: { name: "shared-process", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...OWN_PROCESS], isolate: false },
+      },
+    ],
     // The JSON report lets .ci/run close with a plain "N passed, N failed" line.
     reporters: ["default", ["json", { outputFile: "test-artifacts/vitest.json" }]],
   },
