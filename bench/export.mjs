@@ -1,8 +1,10 @@
 // Export throughput and memory: writes ~1 GB of realistic session logs with the SDK into a
-// temporary directory, runs `trajlog export --all` on it through the real CLI as a child
-// process, and reports input MB/s and the child's peak RSS.
+// temporary directory, then runs `trajlog export --all` on it through the real CLI as a child
+// process, `--runs` times per format, the formats taking turns run by run; reports input MB/s
+// (median and interquartile range over the runs), MB per CPU second of the child, its peak
+// RSS, and the 1-minute load average before and after every run.
 //
-//   npm run build && node bench/export.mjs [--size-mb 1024] [--format opentraces] [--json] [--smoke]
+//   npm run build && node bench/export.mjs [--size-mb 1024] [--formats opentraces,messages] [--runs 3] [--json] [--smoke]
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
@@ -10,13 +12,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { TrajectoryLogger } from "../dist/index.js";
+import { loadAverage, rotate, sig, spread } from "./lib/stats.mjs";
 
 const { values } = parseArgs({
   options: {
     "size-mb": { type: "string", default: "1024" },
-    format: { type: "string", default: "opentraces" },
+    formats: { type: "string", default: "opentraces" },
+    // The former single-format flag, still accepted.
+    format: { type: "string" },
+    runs: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
-    // A few megabytes: proves the script still runs, not how fast.
+    // A few megabytes, one run: proves the script still runs, not how fast.
     smoke: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -25,6 +31,11 @@ const sizeMb = values.smoke ? 4 : Number(values["size-mb"]);
 if (!Number.isFinite(sizeMb) || sizeMb <= 0) {
   throw new TypeError(`--size-mb expects a positive number; received ${JSON.stringify(values["size-mb"])}`);
 }
+const runs = values.smoke ? 1 : Number(values.runs);
+if (!Number.isSafeInteger(runs) || runs < 1) {
+  throw new TypeError(`--runs expects a positive integer; received ${JSON.stringify(values.runs)}`);
+}
+const formats = (values.format ?? values.formats).split(",");
 const cli = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
 const log = (text) => values.json || process.stderr.write(`${text}\n`);
 
@@ -33,36 +44,53 @@ try {
   const logDir = path.join(root, "logs");
   log(`writing ~${sizeMb} MB of sessions under ${logDir} ...`);
   const generated = await generate(logDir, sizeMb * 1024 * 1024);
-  // --format rlm writes a directory of copies; the others one JSONL file.
-  const out = path.join(root, values.format === "rlm" ? "export-rlm" : "export.jsonl");
-  log(`exporting ${generated.files} sessions (${mb(generated.bytes)} MB) as ${values.format} ...`);
-  const run = await timedExport(["export", logDir, "--all", "--format", values.format, "-o", out, "--quiet"]);
-  const outBytes = await sizeOf(out);
+  const inputMb = mb(generated.bytes);
+  const per = Object.fromEntries(formats.map((f) => [f, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const format of rotate(formats, r)) {
+      // --format rlm writes a directory of copies; the others one JSONL file.
+      const out = path.join(root, format === "rlm" ? `export-rlm-${r}` : `export-${format}-${r}.jsonl`);
+      log(`run ${r + 1}/${runs}: exporting ${generated.files} sessions (${round(inputMb)} MB) as ${format} ...`);
+      const loadBefore = loadAverage()[0];
+      const run = await timedExport(["export", logDir, "--all", "--format", format, "-o", out, "--quiet"]);
+      if (run.code !== 0) process.exitCode = 1;
+      per[format].push({ ...run, outBytes: await sizeOf(out), load: [loadBefore, loadAverage()[0]] });
+      await rm(out, { recursive: true, force: true });
+    }
+  }
   const result = {
-    format: values.format,
+    input_mb: round(inputMb),
     sessions: generated.files,
-    input_mb: round(mb(generated.bytes)),
-    output_mb: round(mb(outBytes)),
-    seconds: round(run.seconds),
-    input_mb_per_s: round(mb(generated.bytes) / run.seconds),
-    // CPU time of the export process: the figure that load from other processes moves least.
-    cpu_seconds: run.cpuSeconds === null ? null : round(run.cpuSeconds),
-    input_mb_per_cpu_s: run.cpuSeconds === null ? null : round(mb(generated.bytes) / run.cpuSeconds),
-    load_average_1m: round(os.loadavg()[0]),
-    peak_rss_mb: round(run.peakRssKb / 1024),
-    exit_code: run.code,
+    runs,
+    formats: {},
     node: process.version,
     cpus: os.cpus().length,
     cpu_model: os.cpus()[0]?.model ?? "unknown",
   };
+  for (const [format, list] of Object.entries(per)) {
+    const cpu = list.filter((x) => x.cpuSeconds !== null);
+    result.formats[format] = {
+      input_mb_per_s: spread(list.map((x) => inputMb / x.seconds)),
+      // CPU time of the export process: the figure that load from other processes moves least.
+      input_mb_per_cpu_s: cpu.length === 0 ? null : spread(cpu.map((x) => inputMb / x.cpuSeconds)),
+      seconds: spread(list.map((x) => x.seconds)),
+      peak_rss_mb: sig(Math.max(...list.map((x) => x.peakRssKb / 1024))),
+      output_mb: round(mb(list[0].outBytes)),
+      load_average_1m: list.map((x) => x.load),
+      exit_codes: list.map((x) => x.code),
+    };
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
-    const rows = Object.entries(result);
-    const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+    for (const [format, f] of Object.entries(result.formats)) {
+      process.stdout.write(
+        `${format}: ${f.input_mb_per_s.median} MiB/s [${f.input_mb_per_s.iqr.join("–")}] over ${runs} runs of ${result.input_mb} MiB ` +
+          `(${result.sessions} sessions); ${f.input_mb_per_cpu_s?.median ?? "?"} MiB per CPU s; peak RSS ${f.peak_rss_mb} MB; ` +
+          `output ${f.output_mb} MiB; load ${f.load_average_1m.map((l) => l.join("→")).join(", ")}\n`,
+      );
+    }
   }
-  if (run.code !== 0) process.exitCode = 1;
 } finally {
   if (!values.keep) await rm(root, { recursive: true, force: true });
 }

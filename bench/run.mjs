@@ -3,7 +3,10 @@
  * one-file limit and a warm `JSON.stringify`; prints one table and writes bench/results.json.
  *
  *   node bench/run.mjs [--smoke] [--out FILE] [--only a,b] [--sizes 2048,10240] [--extras-dir DIR] [--compare DIST]
+ *   node bench/run.mjs --markdown [FILE]
  *
+ * `--markdown` runs nothing: it prints the table of a results file (default bench/results.json)
+ * as Markdown, rows re-made from the current rows files, for the README.
  * `--only` picks scenarios (see ALL); `--sizes` the line sizes of the throughput and hot-path
  * scenarios. `--compare DIST` adds another build of trajlog (its `dist/` folder, e.g. built
  * from the previous commit) as a throughput contender, for before/after figures of a change.
@@ -21,7 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runScenario } from "./lib/child.mjs";
 import { runExtras } from "./lib/extras.mjs";
-import { formatReport, loadRows, targetsOf } from "./lib/report.mjs";
+import { formatMarkdown, formatReport, loadRows, targetsOf } from "./lib/report.mjs";
 import { loadAverage, median, sig, spread } from "./lib/stats.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -75,6 +78,11 @@ const PLANS = {
 };
 
 const args = parseArgs(process.argv.slice(2));
+if (args.markdown !== undefined) {
+  const saved = JSON.parse(fs.readFileSync(path.resolve(args.markdown || path.join(BENCH_DIR, "results.json")), "utf8"));
+  process.stdout.write(`${formatMarkdown(saved, await loadRows(saved))}\n`);
+  process.exit(0);
+}
 const plan = args.smoke ? PLANS.smoke : PLANS.full;
 const only = new Set(args.only ?? ALL);
 const pickSizes = (sizes) => (args.sizes ? sizes.filter((s) => args.sizes.includes(s.lineBytes)) : sizes);
@@ -199,9 +207,10 @@ function parseArgs(argv) {
     else if (a === "--sizes") out.sizes = argv[++i].split(",").map(Number);
     else if (a === "--extras-dir") out.extrasDir = argv[++i];
     else if (a === "--compare") out.compare = argv[++i];
+    else if (a === "--markdown") out.markdown = argv[i + 1]?.startsWith("--") === false ? argv[++i] : "";
     else {
       process.stderr.write(
-        `unknown argument ${a}\nusage: node bench/run.mjs [--smoke] [--out FILE] [--only ${ALL.join(",")}] [--sizes 2048,10240] [--extras-dir DIR] [--compare DIST]\n`,
+        `unknown argument ${a}\nusage: node bench/run.mjs [--smoke] [--out FILE] [--only ${ALL.join(",")}] [--sizes 2048,10240] [--extras-dir DIR] [--compare DIST] | --markdown [FILE]\n`,
       );
       process.exit(2);
     }

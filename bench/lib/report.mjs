@@ -73,6 +73,25 @@ export function formatReport(results, rows) {
   return out.join("\n");
 }
 
+/** The table as Markdown, for the README: the same columns as the printed one. */
+export function formatMarkdown(results, rows) {
+  const m = results.machine;
+  const esc = (x) => String(x).replaceAll("|", "\\|");
+  const out = [
+    `${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node.replace(/^v/, "")}, ${m.os}; ${results.date.slice(0, 16).replace("T", " ")} UTC; ` +
+      `load average ${m.loadAverageAtStart.join(" ")} at the start, ${m.loadAverageAtEnd?.join(" ") ?? "?"} at the end.`,
+    "",
+    "| area | what | measured | against | ratio [IQR] | goal | | load |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const met = r.met === undefined || r.met === null ? "" : r.met ? "met" : "**missed**";
+    const load = r.load ? r.load.map((x) => x ?? "?").join("→") : "";
+    out.push(`| ${[r.area, r.what, r.measured, r.against ?? "", formatRatio(r.ratio), r.goal ?? "", met, load].map(esc).join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
 /** "1.23 [1.1–1.4]", or the number alone, or "". */
 export function formatRatio(ratio) {
   if (ratio === undefined || ratio === null) return "";
