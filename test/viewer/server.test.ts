@@ -348,6 +348,8 @@ describe("GET /api/session and its iterations", () => {
           data: { ...iteration(2, "2026-01-01T00:00:08.000Z", { final_answer: "42" }), response: LONG.slice(0, 20_000) },
           truncated: { "/response": 50_000 },
           promptKept: 1,
+          // The iteration's entry of the session's outline: the card shows these figures.
+          outline: { line: 3, iteration: 2, timestamp: "2026-01-01T00:00:08.000Z", seconds: 1.5, codeBlocks: 0, errors: 0, subCalls: 0, promptTokens: null, completionTokens: null, final: true, promptMessages: 2, promptKept: 1 },
         },
       ],
     });

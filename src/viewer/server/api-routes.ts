@@ -132,9 +132,10 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
     const { lines } = await openSession(context, query.requiredString("path"));
     const offset = query.integer("offset", 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = query.integer("limit", 10, 1, MAX_ITERATION_PAGE);
-    const items = (await lines.readIterations(offset, limit)).map(({ line, data, promptKept }) => {
+    const items = (await lines.readIterations(offset, limit)).map(({ line, data, outline }) => {
       const cut = truncateForDisplay(data);
-      return { line, data: cut.value, truncated: cut.truncated, promptKept };
+      // The page shows the iteration's facts as the server worked them out, never its own count.
+      return { line, data: cut.value, truncated: cut.truncated, promptKept: outline.promptKept, outline };
     });
     sendJson(res, { total: lines.outline.length, offset, limit, items });
   },

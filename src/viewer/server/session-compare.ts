@@ -4,8 +4,8 @@
  */
 import type { IterationLine } from "../../format.js";
 import { diffLines, type DiffLine } from "./line-diff.js";
-import { iterationAnswer, iterationFacts } from "../../read/session-facts.js";
-import type { SessionLines } from "./session-lines.js";
+import { iterationAnswer } from "../../read/session-facts.js";
+import type { IterationOutline, SessionLines } from "./session-lines.js";
 
 /** Characters of each text compared; longer texts are compared by their start. */
 export const COMPARE_TEXT_LIMIT = 20_000;
@@ -56,8 +56,8 @@ export async function compareSessions(
     };
     pairs.push({
       index: offset + i,
-      a: x === undefined ? null : summarize(x.line, x.data),
-      b: y === undefined ? null : summarize(y.line, y.data),
+      a: x === undefined ? null : summarize(x.outline, x.data),
+      b: y === undefined ? null : summarize(y.outline, y.data),
       response: diff("response"),
       code: diff("code"),
       output: diff("output"),
@@ -82,12 +82,12 @@ function textsOf(iteration: IterationLine): { response: string; code: string; ou
   return { response: cap(iteration.response), code: cap(code), output: cap(output), clipped };
 }
 
-function summarize(line: number, iteration: IterationLine): ComparedIteration {
-  const { seconds, codeBlocks, errors } = iterationFacts(iteration);
+function summarize(outline: IterationOutline, iteration: IterationLine): ComparedIteration {
+  const { line, seconds, codeBlocks, errors } = outline;
   const answer = iterationAnswer(iteration);
   return {
     line,
-    iteration: iteration.iteration,
+    iteration: outline.iteration,
     seconds,
     codeBlocks,
     errors,

@@ -80,15 +80,15 @@ export class SessionLines {
     return this.#updating;
   }
 
-  /** Iterations `offset` to `offset + limit - 1` of the outline, parsed, with their line numbers. */
-  async readIterations(offset: number, limit: number): Promise<{ line: number; data: IterationLine; promptKept: number }[]> {
+  /** Iterations `offset` to `offset + limit - 1` of the outline, parsed, with their line numbers and outline entries. */
+  async readIterations(offset: number, limit: number): Promise<{ line: number; data: IterationLine; outline: IterationOutline }[]> {
     const wanted = this.outline.slice(offset, offset + limit);
-    const out: { line: number; data: IterationLine; promptKept: number }[] = [];
+    const out: { line: number; data: IterationLine; outline: IterationOutline }[] = [];
     const handle = await open(this.path, "r");
     try {
       for (const item of wanted) {
         const data = this.#parseLine(await this.#readLine(handle, item.line), item.line).iterations[0];
-        if (data !== undefined) out.push({ line: item.line, data, promptKept: item.promptKept });
+        if (data !== undefined) out.push({ line: item.line, data, outline: item });
       }
     } finally {
       await handle.close();

@@ -7,27 +7,29 @@ import { textBlock } from "./widgets.js";
 
 const ITERATION_KEYS = new Set(["type", "iteration", "timestamp", "prompt", "response", "code_blocks", "final_answer", "iteration_time", "usage"]);
 
+/** @typedef {import("../../api-types.ts").IterationOutline} IterationOutline */
+
 /**
- * The card of one iteration from `/api/session/iterations`.
- * @param {{ line: number, data: object, truncated: Record<string, number>, promptKept?: number }} item
+ * The card of one iteration from `/api/session/iterations`. Its figures (time, tokens, errors,
+ * sub-model calls, whether it answered) are the server's `outline` entry, the same the timeline
+ * shows: the page displays facts, it does not work them out.
+ * @param {{ line: number, data: object, truncated: Record<string, number>, promptKept: number, outline: IterationOutline }} item
  * @param {string} path the session's path, to fetch whole strings
  */
 export function iterationCard(item, path) {
-  const { line, data, truncated, promptKept = 0 } = item;
+  const { line, data, truncated, promptKept, outline: facts } = item;
   const text = (value, pointer, cls) => textBlock(value, { cls, fullLength: truncated[pointer], source: { path, line, pointer } });
-  const errors = data.code_blocks.filter((b) => b.result.stderr.trim() !== "").length;
-  const calls = data.code_blocks.reduce((sum, b) => sum + b.result.rlm_calls.length, 0);
   const extra = Object.entries(data).filter(([key]) => !ITERATION_KEYS.has(key));
   return h("article", { class: "card iteration", id: `line-${line}`, "data-iteration": data.iteration },
     h("header", { class: "iteration-head" },
       h("h3", null, `Iteration ${data.iteration}`),
       h("span", { class: "chips" },
-        chip(fmtSeconds(data.iteration_time)),
-        data.usage ? chip(`${fmtInt(data.usage.prompt_tokens)} → ${fmtInt(data.usage.completion_tokens)} tokens`) : null,
-        chip(plural(data.code_blocks.length, "code block")),
-        calls > 0 ? chip(plural(calls, "sub-model call")) : null,
-        errors > 0 ? chip(plural(errors, "error"), "chip-bad") : null,
-        data.final_answer !== null ? chip("final answer", "chip-good") : null,
+        chip(fmtSeconds(facts.seconds)),
+        facts.promptTokens !== null ? chip(`${fmtInt(facts.promptTokens)} → ${fmtInt(facts.completionTokens)} tokens`) : null,
+        chip(plural(facts.codeBlocks, "code block")),
+        facts.subCalls > 0 ? chip(plural(facts.subCalls, "sub-model call")) : null,
+        facts.errors > 0 ? chip(plural(facts.errors, "error"), "chip-bad") : null,
+        facts.final ? chip("final answer", "chip-good") : null,
         h("span", { class: "muted small" }, fmtTime(data.timestamp))),
     ),
     promptView(data.prompt, promptKept, text),
