@@ -9,7 +9,8 @@
  * as Markdown, rows re-made from the current rows files, for the README.
  * `--only` picks scenarios (see ALL); `--sizes` the line sizes of the throughput and hot-path
  * scenarios. `--compare DIST` adds another build of trajlog (its `dist/` folder, e.g. built
- * from the previous commit) as a throughput contender, for before/after figures of a change.
+ * from the previous commit) as one more contender in the throughput, hot-path and
+ * many-sessions scenarios, for before/after figures of a change measured side by side.
  * Every scenario runs in a fresh child process; every comparison is a ratio measured side by
  * side in the same process, contenders interleaved, repeated, medians taken with their
  * interquartile range; every scenario records the load average before and after. `--smoke`
@@ -25,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { runScenario } from "./lib/child.mjs";
 import { runExtras } from "./lib/extras.mjs";
 import { formatMarkdown, formatReport, loadRows, targetsOf } from "./lib/report.mjs";
-import { loadAverage, median, sig, spread } from "./lib/stats.mjs";
+import { loadAverage, median, rotate, sig, spread } from "./lib/stats.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -97,12 +98,12 @@ const results = {
   machine: machine(),
 };
 const say = (text) => process.stderr.write(`${text}  (load ${loadAverage().join(" ")})\n`);
+const compare = args.compare ? path.resolve(args.compare) : undefined;
 const scenario = (name, options) => runScenario(name, { ...options, workDir }, { cwd: ROOT, timeoutMs: 600_000 });
 
 try {
   if (only.has("throughput")) {
     results.throughput = [];
-    const compare = args.compare ? path.resolve(args.compare) : undefined;
     for (const size of pickSizes(plan.throughput.sizes)) {
       say(`throughput, ${size.lineBytes} B lines...`);
       const { minBytes, slices } = plan.throughput;
@@ -113,7 +114,7 @@ try {
     results.hotPath = [];
     for (const size of pickSizes(plan.hotPath.sizes)) {
       say(`hot path and loop cost, ${size.lineBytes} B lines...`);
-      results.hotPath.push(await scenario("hot-path", size));
+      results.hotPath.push(await scenario("hot-path", { ...size, compare }));
     }
   }
   if (only.has("sampled-out")) {
@@ -158,10 +159,10 @@ process.stdout.write(`${formatReport(results, rows)}\n\n${results.seconds} s; re
  */
 async function manySessions({ sessions, iterations, lineBytes, runs }) {
   const diskRate = await scenario("disk-rate", plan.diskRate);
-  const per = { trajlog: [], pino: [] };
+  const per = { trajlog: [], pino: [], ...(compare ? { compare: [] } : {}) };
   for (let r = 0; r < runs; r++) {
-    for (const contender of r % 2 === 0 ? ["trajlog", "pino"] : ["pino", "trajlog"]) {
-      per[contender].push(await scenario("many-sessions", { contender, sessions, iterations, lineBytes }));
+    for (const contender of rotate(Object.keys(per), r)) {
+      per[contender].push(await scenario("many-sessions", { contender, sessions, iterations, lineBytes, compare }));
     }
   }
   const summary = (list) => ({
@@ -178,9 +179,10 @@ async function manySessions({ sessions, iterations, lineBytes, runs }) {
     linesDropped: list.map((x) => x.linesDropped ?? 0),
     peakExtraFds: Math.max(...list.map((x) => x.peakExtraFds)),
   });
-  const contenders = { trajlog: summary(per.trajlog), pino: summary(per.pino) };
+  const contenders = Object.fromEntries(Object.entries(per).map(([name, list]) => [name, summary(list)]));
   const ratios = {
     "trajlog/pino seconds": spread(per.trajlog.map((t, i) => t.seconds / per.pino[i].seconds)),
+    ...(compare ? { "trajlog/compare seconds": spread(per.trajlog.map((t, i) => t.seconds / per.compare[i].seconds)) } : {}),
   };
   return { sessions, iterations, lineBytes, runs, diskRate, contenders, ratios };
 }

@@ -135,6 +135,19 @@ describe("bench/run.mjs --smoke", () => {
     expect(stdout).toMatch(/load average \(1, 5, 15 min\)/);
   });
 
+  it("measures another build side by side with --compare", { timeout: 120_000 }, async () => {
+    const out = path.join(tmp, "compare.json");
+    const dist = path.join(ROOT, "dist");
+    await run(process.execPath, [RUN, "--smoke", "--only", "hot-path,many-sessions", "--compare", dist, "--out", out], { cwd: ROOT });
+    const results = JSON.parse(fs.readFileSync(out, "utf8"));
+    for (const s of Object.values(results.hotPath[0].shapes) as Array<{ compare: Record<string, { median: number }> }>) {
+      expect(isNumber(s.compare["logIteration trajlog/compare"]?.median)).toBe(true);
+      expect(isNumber(s.compare["mainThread trajlog/compare"]?.median)).toBe(true);
+    }
+    expect(results.manySessions.contenders.compare.finalizeMs.n).toBe(results.manySessions.sessions);
+    expect(isNumber(results.manySessions.ratios["trajlog/compare seconds"].median)).toBe(true);
+  });
+
   it("runs extra bench scripts and keeps their JSON, or the reason they failed", { timeout: 60_000 }, async () => {
     const extras = path.join(tmp, "extras");
     fs.mkdirSync(extras);

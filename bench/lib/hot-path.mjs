@@ -13,12 +13,16 @@
  *   `JSON.stringify` of every line, then one open, one write and one close per session file,
  *   synchronously on the main thread.
  *
+ * With `compare` (another build's `dist/` folder), that build's logger is timed beside this one,
+ * call by call and pass by pass, for before/after ratios of a change measured side by side.
+ *
  * Rounds alternate the shapes and, within a shape, the order of trajlog and the floor; every
  * ratio is a median of per-round (or per-call) ratios with its interquartile range. The loop
  * awaits `flush()` after every step, as a loop awaiting its model lets the writer finish.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { DEFAULT_MAX_LINE_BYTES, TrajectoryLogger } from "../../dist/index.js";
 import { SHAPES, makeWorkload } from "./workload.mjs";
 import {
@@ -30,16 +34,18 @@ import {
   nowNs,
   quantile,
   ratioSpread,
+  rotate,
   sig,
   spread,
 } from "./stats.mjs";
 
 /**
  * Options: `lineBytes`, `sessions`, `iterations`, `rounds`, `warmup` (untimed rounds first),
- * optional `minLineBytes` / `maxLineBytes` (see makeWorkload), `shapes`, `workDir`.
+ * optional `minLineBytes` / `maxLineBytes` (see makeWorkload), `shapes`, `workDir`, `compare`.
  */
-export async function run({ lineBytes, sessions, iterations, rounds, warmup = 1, minLineBytes, maxLineBytes, shapes = SHAPES, workDir }) {
+export async function run({ lineBytes, sessions, iterations, rounds, warmup = 1, minLineBytes, maxLineBytes, shapes = SHAPES, workDir, compare }) {
   const loadBefore = loadAverage();
+  const Other = compare ? (await import(pathToFileURL(path.resolve(compare, "index.js")).href)).TrajectoryLogger : null;
   const dir = path.join(workDir, `hot-path-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const perShape = {};
@@ -48,10 +54,12 @@ export async function run({ lineBytes, sessions, iterations, rounds, warmup = 1,
     perShape[shape] = {
       workload,
       logger: new TrajectoryLogger({ logDir: path.join(dir, shape), experimentName: "bench", sampleRate: 1 }),
+      other: Other && new Other({ logDir: path.join(dir, `${shape}-compare`), experimentName: "bench", sampleRate: 1 }),
       calls: [],
       roundNsPerByte: [],
       trajlogCpu: [],
       floorCpu: [],
+      compareCpu: [],
       step: 0,
     };
   }
@@ -63,18 +71,20 @@ export async function run({ lineBytes, sessions, iterations, rounds, warmup = 1,
       if (!timed) continue;
       s.calls.push(...calls);
       s.roundNsPerByte.push(median(calls.map((c) => c.logNs / c.bytes)));
-      // Trajlog and the floor, in alternating order from round to round.
-      const pair = round % 2 === 0 ? ["trajlog", "floor"] : ["floor", "trajlog"];
-      for (const who of pair) {
-        const perLine = who === "trajlog" ? await trajlogCpuPass(s) : floorCpuPass(s, path.join(dir, `floor-${round}-${k}`));
-        (who === "trajlog" ? s.trajlogCpu : s.floorCpu).push(perLine);
-      }
+      // Trajlog, the floor (and the other build), in turns from round to round.
+      const passes = {
+        trajlog: async () => s.trajlogCpu.push(await trajlogCpuPass(s, s.logger)),
+        floor: async () => s.floorCpu.push(floorCpuPass(s, path.join(dir, `floor-${round}-${k}`))),
+        ...(s.other ? { compare: async () => s.compareCpu.push(await trajlogCpuPass(s, s.other)) } : {}),
+      };
+      for (const who of rotate(Object.keys(passes), round)) await passes[who]();
     }
   }
   const out = { lineBytes, sessions, iterations, rounds, cpuSource: mainThreadCpuSource(), shapes: {} };
   for (const shape of shapes) {
     const s = perShape[shape];
     await s.logger.close();
+    await s.other?.close();
     const stats = s.logger.stats();
     const log = s.calls.map((c) => c.logNs);
     const str = s.calls.map((c) => c.stringifyNs);
@@ -96,6 +106,17 @@ export async function run({ lineBytes, sessions, iterations, rounds, warmup = 1,
       linesDropped: stats.linesDropped,
       truncations: stats.truncations,
     };
+    if (s.other) {
+      const other = s.calls.map((c) => c.otherNs);
+      out.shapes[shape].compare = {
+        dist: path.resolve(compare),
+        logIterationUs: { p50: us(median(other)), p99: us(quantile(other, 0.99)), max: us(Math.max(...other)) },
+        mainThreadUsPerIteration: spread(s.compareCpu.map(us)),
+        // This build over the other: below 1, this build is faster.
+        "logIteration trajlog/compare": ratioSpread(log, other),
+        "mainThread trajlog/compare": ratioSpread(s.trajlogCpu, s.compareCpu),
+      };
+    }
   }
   if (shapes.includes("plain") && shapes.includes("realistic")) {
     const p = perShape.plain;
@@ -119,6 +140,7 @@ async function timedPass(s) {
   const { rollouts } = s.workload;
   const step = s.step++;
   const sessions = rollouts.map((r) => s.logger.startSession({ ...r.start, trainingStep: step }));
+  const others = s.other ? rollouts.map((r) => s.other.startSession({ ...r.start, trainingStep: step })) : null;
   const calls = [];
   let sink = 0;
   collect();
@@ -127,46 +149,53 @@ async function timedPass(s) {
       const input = rollouts[k].inputs[i];
       const line = rollouts[k].lines.iterations[i];
       sink += JSON.stringify(line).length; // the warm-up of the reference
-      let stringifyNs;
-      let logNs;
-      let t0;
-      if ((k + i + step) % 2 === 0) {
-        t0 = nowNs();
-        sink += JSON.stringify(line).length;
-        stringifyNs = nowNs() - t0;
-        t0 = nowNs();
-        sessions[k].logIteration(input);
-        logNs = nowNs() - t0;
-      } else {
-        t0 = nowNs();
-        sessions[k].logIteration(input);
-        logNs = nowNs() - t0;
-        t0 = nowNs();
-        sink += JSON.stringify(line).length;
-        stringifyNs = nowNs() - t0;
+      // The same record each way, back to back, in an order that turns from call to call.
+      const timed = { stringifyNs: 0, logNs: 0, otherNs: undefined };
+      const ops = [
+        () => {
+          const t0 = nowNs();
+          sink += JSON.stringify(line).length;
+          timed.stringifyNs = nowNs() - t0;
+        },
+        () => {
+          const t0 = nowNs();
+          sessions[k].logIteration(input);
+          timed.logNs = nowNs() - t0;
+        },
+      ];
+      if (others !== null) {
+        ops.push(() => {
+          const t0 = nowNs();
+          others[k].logIteration(input);
+          timed.otherNs = nowNs() - t0;
+        });
       }
-      calls.push({ logNs, stringifyNs, bytes: rollouts[k].iterationBytes[i] });
+      for (const op of rotate(ops, k + i + step)) op();
+      const { logNs, stringifyNs, otherNs } = timed;
+      calls.push({ logNs, stringifyNs, otherNs, bytes: rollouts[k].iterationBytes[i] });
     }
     await s.logger.flush();
+    await s.other?.flush();
   }
   await Promise.all(sessions.map((session, k) => session.finalize(rollouts[k].summary)));
+  if (others !== null) await Promise.all(others.map((session, k) => session.finalize(rollouts[k].summary)));
   if (sink === 0) throw new Error("unreachable: keeps the stringify calls");
   return calls;
 }
 
-/** Main-thread CPU per line of one untimed round, until every line is written. */
-async function trajlogCpuPass(s) {
+/** Main-thread CPU per iteration of one untimed round with `logger`, until every line is written. */
+async function trajlogCpuPass(s, logger) {
   const { rollouts } = s.workload;
   const step = s.step++;
   collect();
   const before = mainThreadCpuNs();
-  const sessions = rollouts.map((r) => s.logger.startSession({ ...r.start, trainingStep: step }));
+  const sessions = rollouts.map((r) => logger.startSession({ ...r.start, trainingStep: step }));
   for (let i = 0; i < rollouts[0].inputs.length; i++) {
     for (let k = 0; k < sessions.length; k++) sessions[k].logIteration(rollouts[k].inputs[i]);
-    await s.logger.flush();
+    await logger.flush();
   }
   await Promise.all(sessions.map((session, k) => session.finalize(rollouts[k].summary)));
-  await s.logger.flush();
+  await logger.flush();
   return (mainThreadCpuNs() - before) / linesOf(rollouts);
 }
 

@@ -9,17 +9,19 @@
  * bytes written per second, finalize p50 / p99 / max, and the peak count of descriptors the
  * process holds (/proc/self/fd, sampled every millisecond and after every step), for trajlog
  * (which caps its descriptors) and for pino with one destination per file, each in a fresh
- * process. bench/run.mjs puts the disk's own rate (disk-rate.mjs) beside it.
+ * process; with `compare`, also for another build of trajlog (its `dist/` folder). bench/run.mjs
+ * puts the disk's own rate (disk-rate.mjs) beside it.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { DEFAULT_MAX_OPEN_FILES, TrajectoryLogger } from "../../dist/index.js";
 import { makeWorkload, rolloutBytes } from "./workload.mjs";
 import { collect, loadAverage, median, nextTurn, nowNs, openFds, quantile, sig } from "./stats.mjs";
 
-/** Options: `contender` ("trajlog" | "pino"), `sessions`, `iterations`, `lineBytes`, `workDir`. */
-export async function run({ contender, sessions, iterations, lineBytes = 12288, workDir }) {
+/** Options: `contender` ("trajlog" | "pino" | "compare"), `sessions`, `iterations`, `lineBytes`, `workDir`, `compare`. */
+export async function run({ contender, sessions, iterations, lineBytes = 12288, workDir, compare }) {
   const loadBefore = loadAverage();
   const { rollouts, meanIterationBytes } = makeWorkload({ lineBytes, sessions: 50, iterations });
   const dir = path.join(workDir, `many-${contender}-${process.pid}`);
@@ -41,7 +43,10 @@ export async function run({ contender, sessions, iterations, lineBytes = 12288, 
   };
   const timer = setInterval(sample, 1);
   const started = nowNs();
-  const extra = await PASSES[contender]({ rollouts, sessions, lengths, iterations, dir, sample });
+  const Logger =
+    contender === "compare" ? (await import(pathToFileURL(path.resolve(compare, "index.js")).href)).TrajectoryLogger : TrajectoryLogger;
+  const pass = contender === "pino" ? PASSES.pino : PASSES.trajlog;
+  const extra = await pass({ Logger, rollouts, sessions, lengths, iterations, dir, sample });
   const seconds = (nowNs() - started) / 1e9;
   clearInterval(timer);
   sample();
@@ -69,8 +74,8 @@ export async function run({ contender, sessions, iterations, lineBytes = 12288, 
 }
 
 const PASSES = {
-  async trajlog({ rollouts, sessions, lengths, iterations, dir, sample }) {
-    const logger = new TrajectoryLogger({ logDir: dir, experimentName: "bench", sampleRate: 1 });
+  async trajlog({ Logger, rollouts, sessions, lengths, iterations, dir, sample }) {
+    const logger = new Logger({ logDir: dir, experimentName: "bench", sampleRate: 1 });
     const open = [];
     for (let s = 0; s < sessions; s++) {
       const r = rollouts[s % rollouts.length];

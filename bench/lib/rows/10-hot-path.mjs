@@ -39,6 +39,24 @@ export function rows(results) {
         met: cpuGoal ? cpu.median <= 1.25 : undefined,
         load,
       });
+      if (s.compare) {
+        out.push({
+          area: "hot path",
+          what: `${label}: this build / --compare build, logIteration per call`,
+          measured: duration(s.logIterationUs.p50),
+          against: `--compare ${duration(s.compare.logIterationUs.p50)}`,
+          ratio: s.compare["logIteration trajlog/compare"],
+          load,
+        });
+        out.push({
+          area: "loop cost",
+          what: `${label}: this build / --compare build, loop-thread CPU per iteration`,
+          measured: duration(s.mainThreadUsPerIteration.trajlog.median),
+          against: `--compare ${duration(s.compare.mainThreadUsPerIteration.median)}`,
+          ratio: s.compare["mainThread trajlog/compare"],
+          load,
+        });
+      }
       if (worst === null || s.logIterationUs.max > worst.us) worst = { us: s.logIterationUs.max, label, load };
     }
     const rp = h["realistic/plain"];

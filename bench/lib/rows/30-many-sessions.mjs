@@ -1,6 +1,11 @@
 /** Rows of the many-sessions scenario: drops against the disk's rate, finalize latency. */
 import { loadOf, size } from "../report.mjs";
 
+/** The middle value of a short list (the lower one of an even count). */
+function median(list) {
+  return [...list].sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)];
+}
+
 /** @returns {import("../report.mjs").Row[]} */
 export function rows(results) {
   const m = results.manySessions;
@@ -10,10 +15,24 @@ export function rows(results) {
   const disk = m.diskRate;
   const label = `${m.sessions.toLocaleString("en-US")} sessions, ${size(t.meanIterationBytes)}`;
   const load = loadOf(t);
-  const dropped = [...t.linesDropped].sort((a, b) => a - b)[Math.floor(t.linesDropped.length / 2)];
+  const dropped = median(t.linesDropped);
   // Dropping is allowed only when the loop offers bytes faster than the disk takes them.
   const diskKeepsUp = t.offeredMBps <= disk.pageCacheMBps.median;
+  const c = m.contenders.compare;
+  const compareRows = c
+    ? [
+        {
+          area: "many sessions",
+          what: `${label}: --compare build (ratio: wall time, this / --compare)`,
+          measured: `${median(c.linesDropped)} lines dropped; finalize p99 ${c.finalizeMs.p99} ms (p50 ${c.finalizeMs.p50})`,
+          against: `this build ${dropped} dropped, p99 ${t.finalizeMs.p99} ms`,
+          ratio: m.ratios["trajlog/compare seconds"],
+          load,
+        },
+      ]
+    : [];
   return [
+    ...compareRows,
     {
       area: "many sessions",
       what: `${label}: lines dropped (median of ${m.runs} runs)`,
