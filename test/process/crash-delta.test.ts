@@ -4,14 +4,14 @@
  * from the lines before it, exactly the prompt the rollout sent.
  */
 import path from "node:path";
-import seedrandom from "seedrandom";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readSession } from "../../src/index.js";
 import { finished, makeTempDir, removeTempDir, startFixture } from "../helpers/processes.js";
 import { listSessionFiles, parseFile } from "../helpers/session-files.js";
+import { killMoments } from "../helpers/kill-moments.js";
 
-const SEED = process.env.TRAJLOG_TEST_SEED ?? String(Date.now());
-const random = seedrandom(SEED);
+/** A random moment while the child is writing, in ms, from a seed printed if the test fails. */
+const killDelay = killMoments();
 let root: string;
 beforeAll(() => {
   root = makeTempDir();
@@ -25,12 +25,12 @@ function sentPrompt(task: string, i: number): Array<{ role: string; content: str
   return out;
 }
 
-it.each([0, 1])(`SIGKILL run %i: every complete line's prompt rebuilds exactly (TRAJLOG_TEST_SEED=${SEED})`, async (run) => {
+it.each([0, 1])("SIGKILL run %i: every complete line's prompt rebuilds exactly", async (run) => {
   const logDir = path.join(root, `run-${run}`);
   const child = startFixture("crash-child.mjs", [logDir, "delta"]);
   const ended = finished(child);
   await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
-  await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
+  await new Promise((resolve) => setTimeout(resolve, killDelay()));
   child.kill("SIGKILL");
   expect((await ended).signal).toBe("SIGKILL");
 

@@ -3,25 +3,15 @@
  * complete JSON except at most the last line of a file (a write cut short), and each file
  * still holds one session in order. After SIGTERM at an arbitrary moment, nothing is torn.
  */
-import { randomInt } from "node:crypto";
 import path from "node:path";
-import seedrandom from "seedrandom";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finished, makeTempDir, removeTempDir, startFixture } from "../helpers/processes.js";
 import { listSessionFiles, parseFile, readSession } from "../helpers/session-files.js";
 
-// The kill moments are random, from a seed printed when a test fails: rerun with
-// TRAJLOG_CRASH_SEED=<seed> to kill at the same moments again.
-const SEED = process.env.TRAJLOG_CRASH_SEED ?? String(randomInt(2 ** 31));
-const random = seedrandom(SEED);
+import { killMoments } from "../helpers/kill-moments.js";
 
-/** A random moment while the child is writing, in ms; the seed is printed if the test fails. */
-function killDelay(): number {
-  onTestFailed(() => {
-    console.error(`crash test kill moments from seed ${SEED}: rerun with TRAJLOG_CRASH_SEED=${SEED}`);
-  });
-  return Math.floor(random() * 300);
-}
+/** A random moment while the child is writing, in ms, from a seed printed if the test fails. */
+const killDelay = killMoments();
 
 let root: string;
 beforeAll(() => {
