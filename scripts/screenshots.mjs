@@ -25,6 +25,7 @@ try {
   // GRPO-style groups of 16 over 120 steps: the group page and the instance grid.
   await writeScaleTree(tree.logDir, { experiment: GROUPS, steps: 120, instances: 6, rollouts: 16, forcedEvery: 41, iterations: 3, seed: 11 });
   viewer = await startViewer({ logDir: tree.logDir, port: 0 });
+  await viewer.index.ready;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

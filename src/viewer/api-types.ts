@@ -7,22 +7,84 @@
 import type { StepStats } from "../read/step-stats.js";
 import type { ExperimentOverview } from "./server/experiment-overview.js";
 import type { SessionSketch } from "./server/session-sketch.js";
-import type { SessionListItem } from "./server/session-query.js";
+import type { SessionRow } from "./server/session-row.js";
 import type { ComparedPair } from "./server/session-compare.js";
 import type { IterationOutline } from "./server/session-lines.js";
 import type { ErrorFacts } from "../read/error-facts.js";
-import type { SessionStatus } from "./server/session-index.js";
 
-export type { StepStats, ExperimentOverview, SessionSketch, SessionListItem, ComparedPair, IterationOutline, ErrorFacts, SessionStatus };
+export type { StepStats, ExperimentOverview, SessionSketch, SessionRow, ComparedPair, IterationOutline, ErrorFacts };
+
+/** A session's state as the viewer shows it: an incomplete session is live or unfinished. */
+export type SessionStatus = "completed" | "errored" | "live" | "unfinished";
+/** Session states a filter can ask for. */
+export const STATUSES = ["completed", "errored", "live", "unfinished"] as const satisfies readonly SessionStatus[];
+
+/** A session's row with its status at the time of the request. */
+export type SessionListItem = SessionRow & { status: SessionStatus };
+
+/** Columns the sessions table sorts by. */
+export const SORT_KEYS = ["step", "instance", "iterations", "reward", "status", "started", "duration"] as const;
+/** A column the sessions table sorts by. */
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** Directions a list sorts in. */
+export const SORT_ORDERS = ["asc", "desc"] as const;
+/** How the sample statistics treat forced sessions: left out and shown apart, or included. */
+export const FORCED_MODES = ["apart", "include"] as const;
+
+/** How far the index's first scan of the log directory got. */
+export interface IndexProgress {
+  /** Files read so far. */
+  indexed: number;
+  /** Files found so far (still growing while `listing`). */
+  total: number;
+  /** The directory is still being listed. */
+  listing: boolean;
+}
+
+/** `GET /api/version`: polled by the page, which refreshes what it shows when `generation` changes. */
+export interface VersionResponse {
+  /** Changes whenever a session appears, changes, disappears or stops being live. */
+  generation: number;
+  /** How far the first scan got; null once every file is in the index. */
+  indexing: IndexProgress | null;
+}
+
+/** `GET /api/lists`: the values the browser's controls offer, so that it never repeats them. */
+export interface ListsResponse {
+  sortKeys: SortKey[];
+  sortOrders: (typeof SORT_ORDERS)[number][];
+  statuses: SessionStatus[];
+  searchFields: SearchField[];
+  forcedModes: (typeof FORCED_MODES)[number][];
+  /** The keys the format gives an iteration line; any other key is the caller's own. */
+  iterationKeys: string[];
+  /** The largest page each list may ask for. */
+  limits: { sessionPage: number; iterationPage: number; search: number };
+}
 
 /** `GET /api/overview`. */
 export interface OverviewResponse {
   logDir: string;
   generation: number;
+  /** Still indexing: the figures cover the sessions read so far. */
+  indexing: IndexProgress | null;
   sessions: number;
   /** How forced sessions were treated: left out of sample figures (`apart`) or counted in them. */
-  forced: "apart" | "include";
+  forced: (typeof FORCED_MODES)[number];
   experiments: ExperimentOverview[];
+}
+
+/** `GET /api/sessions`: one page of the sessions table. */
+export interface SessionsResponse {
+  generation: number;
+  /** Still indexing: `total` counts the sessions read so far. */
+  indexing: IndexProgress | null;
+  /** Rows matching the filters, over all pages. */
+  total: number;
+  offset: number;
+  limit: number;
+  rows: SessionListItem[];
 }
 
 /** One rollout of a group, ranked by reward. */

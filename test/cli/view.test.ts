@@ -28,6 +28,8 @@ test("view: prints the URL, serves the log directory, stops cleanly on SIGTERM",
       child.on("close", () => reject(new Error(`exited before printing its URL: ${stderr}`)));
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // It listens before the directory is indexed: wait for the index to be full.
+    await expect.poll(async () => ((await (await fetch(new URL("/api/version", url))).json()) as { indexing: unknown }).indexing).toBe(null);
     const overview = (await (await fetch(new URL("/api/overview", url))).json()) as { sessions: number };
     expect(overview.sessions).toBe(7);
   } finally {

@@ -17,6 +17,7 @@ beforeAll(async () => {
   deltaDir = await buildLogTree({ prompts: "delta" });
   full = await startViewer({ logDir: fullDir, port: 0, pollMs: 60_000 });
   delta = await startViewer({ logDir: deltaDir, port: 0, pollMs: 60_000 });
+  await Promise.all([full.index.ready, delta.index.ready]);
 });
 afterAll(async () => {
   await full.close();

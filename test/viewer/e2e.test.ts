@@ -23,6 +23,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "trajlog-e2e-"));
   tree = await generateLogTree(path.join(root, "logs"), { steps: 4, instances: 3, experiment: EXPERIMENT });
   viewer = await startViewer({ logDir: tree.logDir, port: 0, pollMs: 200 });
+  await viewer.index.ready;
   browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 });

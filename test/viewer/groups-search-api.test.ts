@@ -49,6 +49,7 @@ beforeAll(async () => {
     await writeFile(file, jsonl(lines));
   }
   viewer = await startViewer({ logDir: root, port: 0, pollMs: 60_000 });
+  await viewer.index.ready;
 });
 
 afterAll(async () => {

@@ -25,6 +25,7 @@ beforeAll(async () => {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, CONTENT);
   viewer = await startViewer({ logDir: path.join(root, "logs"), port: 0, pollMs: 60_000 });
+  await viewer.index.ready;
 });
 
 afterAll(async () => {

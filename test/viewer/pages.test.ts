@@ -34,6 +34,7 @@ beforeAll(async () => {
     }
   }
   viewer = await startViewer({ logDir: root, port: 0, pollMs: 60_000 });
+  await viewer.index.ready;
   browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 });

@@ -114,6 +114,7 @@ beforeAll(async () => {
   await writeFile(path.join(root, "secret.jsonl"), jsonl([meta("secret", 0, T0)]));
   await symlink(path.join(root, "secret.jsonl"), path.join(logDir, "exp/step_0/link_20260101_000000_zz.jsonl"));
   viewer = await startViewer({ logDir, port: 0, pollMs: 60_000 });
+  await viewer.index.ready;
 });
 
 afterAll(async () => {
@@ -225,6 +226,7 @@ describe("GET /api/overview", () => {
     expect(body).toEqual({
       logDir,
       generation: 1,
+      indexing: null,
       sessions: 5,
       forced: "apart",
       experiments: [
@@ -269,6 +271,7 @@ describe("GET /api/sessions", () => {
     const { body } = await getJson("/api/sessions");
     expect(body).toEqual({
       generation: 1,
+      indexing: null,
       total: 5,
       offset: 0,
       limit: 50,
@@ -291,7 +294,7 @@ describe("GET /api/sessions", () => {
     const asc = await getJson("/api/sessions?sort=reward&order=asc");
     expect(asc.body.rows).toEqual([ROWS.beta0, ROWS.alpha1, ROWS.alpha0, ROWS.beta1, ROWS.gamma]);
     const page = await getJson("/api/sessions?sort=duration&order=desc&offset=1&limit=2");
-    expect(page.body).toEqual({ generation: 1, total: 5, offset: 1, limit: 2, rows: [ROWS.beta0, ROWS.beta1] });
+    expect(page.body).toEqual({ generation: 1, indexing: null, total: 5, offset: 1, limit: 2, rows: [ROWS.beta0, ROWS.beta1] });
   });
 
   it("answers 400 naming the parameter, what it expects and what it got", async () => {
@@ -498,7 +501,7 @@ describe("path checks", () => {
   });
 
   it("takes dots in free-text parameters as text", async () => {
-    expect(await getJson("/api/sessions?q=..%2F..")).toEqual({ status: 200, body: { generation: 1, total: 0, offset: 0, limit: 50, rows: [] } });
+    expect(await getJson("/api/sessions?q=..%2F..")).toEqual({ status: 200, body: { generation: 1, indexing: null, total: 0, offset: 0, limit: 50, rows: [] } });
   });
 
   it("serves a known session through the same parameters", async () => {

@@ -1,7 +1,11 @@
-// The viewer's front end: a hash router over four pages, and a poll of the server's index
-// generation so that new sessions and new lines show up without reloading.
+// The viewer's front end: a hash router over the pages, and a poll of the server's index
+// generation so that new sessions and new lines show up without reloading. While the server
+// still indexes the directory, the status line says how far it got and the page refreshes as
+// sessions arrive.
 import { api } from "./lib/api.js";
 import { fill, h } from "./lib/dom.js";
+import { fmtInt } from "./lib/format.js";
+import { loadLists } from "./lib/lists.js";
 import { currentRoute, link } from "./lib/links.js";
 import { errorBox } from "./lib/widgets.js";
 import { experimentsPage } from "./pages/experiments.js";
@@ -13,6 +17,8 @@ import { searchPage } from "./pages/search.js";
 import { comparePage } from "./pages/compare.js";
 
 const POLL_MS = 2000;
+/** While the server indexes, sooner: the pages fill in as sessions arrive. */
+const INDEXING_POLL_MS = 1000;
 const PAGES = {
   "": experimentsPage,
   sessions: sessionsPage,
@@ -30,6 +36,7 @@ const status = document.getElementById("status");
 let current = {};
 let renderId = 0;
 let generation = null;
+let indexing = false;
 
 async function render() {
   const id = ++renderId;
@@ -60,10 +67,18 @@ async function poll() {
     status.className = "status down";
     return;
   }
-  status.textContent = `● watching · updated ${new Date().toLocaleTimeString()}`;
-  status.className = "status ok";
-  const changed = generation !== null && version.generation !== generation;
+  if (version.indexing !== null) {
+    const { indexed, total, listing } = version.indexing;
+    status.textContent = listing ? `● indexing: ${fmtInt(total)} files found so far…` : `● indexing ${fmtInt(indexed)} of ${fmtInt(total)} files`;
+    status.className = "status indexing";
+  } else {
+    status.textContent = `● watching · updated ${new Date().toLocaleTimeString()}`;
+    status.className = "status ok";
+  }
+  // The end of indexing refreshes too: the page drops its "indexing" note.
+  const changed = generation !== null && (version.generation !== generation || (indexing && version.indexing === null));
   generation = version.generation;
+  indexing = version.indexing !== null;
   if (changed && typeof current.refresh === "function") {
     try {
       await current.refresh();
@@ -81,14 +96,17 @@ document.getElementById("nav").replaceChildren(
   h("a", { href: link("search"), "data-page": "search" }, "Search"),
   h("a", { href: link("compare"), "data-page": "compare" }, "Compare"),
 );
+try {
+  await loadLists();
+} catch (error) {
+  fill(main, errorBox(`Could not reach the server: ${error.message}`));
+  throw error;
+}
 window.addEventListener("hashchange", render);
 render();
-poll();
-let polling = false;
-setInterval(async () => {
-  // One poll at a time: a slow refresh (a huge session) must not pile up behind itself.
-  if (document.hidden || polling) return;
-  polling = true;
-  await poll();
-  polling = false;
-}, POLL_MS);
+// One poll at a time: a slow refresh (a huge session) must not pile up behind itself.
+async function pollLoop() {
+  if (!document.hidden) await poll();
+  setTimeout(pollLoop, indexing ? INDEXING_POLL_MS : POLL_MS);
+}
+pollLoop();

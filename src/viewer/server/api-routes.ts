@@ -11,19 +11,26 @@ import path from "node:path";
 import { HttpError, SECURITY_HEADERS, sendJson, sendText } from "./http-response.js";
 import { QueryParams } from "./query-params.js";
 import { checkRelativeSessionPath } from "./request-path.js";
-import type { SessionIndex } from "./session-index.js";
-import { querySessions, SORT_KEYS, STATUSES } from "./session-query.js";
+import { compareScanOrder, type SessionIndex } from "./session-index.js";
+import { querySessions } from "./session-query.js";
 import type { SessionRow } from "./session-row.js";
-import { experimentOverview } from "./experiment-overview.js";
+import type { ExperimentOverviews } from "./experiment-overview.js";
+import type { RowGroups } from "./row-groups.js";
 import type { SessionLinesCache } from "./session-lines-cache.js";
 import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
 import { compareSessions } from "./session-compare.js";
 import type { SessionSketches } from "./session-sketch.js";
 import { errorFacts } from "../../read/error-facts.js";
-import { computeStepStats } from "../../read/step-stats.js";
 import {
+  FORCED_MODES,
   SEARCH_FIELDS,
+  SORT_KEYS,
+  SORT_ORDERS,
+  STATUSES,
+  type ListsResponse,
+  type SessionsResponse,
+  type VersionResponse,
   type CompareResponse,
   type GroupResponse,
   type InstanceResponse,
@@ -33,12 +40,17 @@ import {
   type SearchProgress,
   type StepResponse,
 } from "../api-types.js";
-import { groupRollouts, instanceSteps, stepGroups, type RowWithStatus } from "./groups.js";
+import { groupRollouts, instanceSteps, stepGroups } from "./groups.js";
+import { IterationLineSchema } from "../../format.js";
 import { searchSessions } from "./search.js";
 
 /** What the handlers work from. */
 export interface ApiContext {
   index: SessionIndex;
+  /** The index's rows by experiment, step and instance. */
+  groups: RowGroups;
+  /** Step figures, kept as rows change. */
+  overviews: ExperimentOverviews;
   lines: SessionLinesCache;
   sketches: SessionSketches;
   /** The log directory with symbolic links resolved. */
@@ -64,44 +76,55 @@ export const MAX_SEARCH_LIMIT = 1000;
 /** Milliseconds between two progress lines of a search. */
 const SEARCH_PROGRESS_MS = 500;
 
-/** How the sample statistics treat forced sessions: left out and shown apart, or included. */
-export const FORCED_MODES = ["apart", "include"] as const;
-
 /** The API, by path. */
 export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
   /** Changes whenever anything in the log directory changed: the page polls it to refresh. */
   "/api/version": async ({ index }, _query, res) => {
-    sendJson(res, { generation: index.generation });
+    sendJson(res, { generation: index.generation, indexing: index.progress } satisfies VersionResponse);
+  },
+
+  /** The lists the browser builds its controls from: sort columns, states, search fields. */
+  "/api/lists": async (_context, _query, res) => {
+    sendJson(res, {
+      sortKeys: [...SORT_KEYS],
+      sortOrders: [...SORT_ORDERS],
+      statuses: [...STATUSES],
+      searchFields: [...SEARCH_FIELDS],
+      forcedModes: [...FORCED_MODES],
+      iterationKeys: Object.keys(IterationLineSchema.properties),
+      limits: { sessionPage: MAX_SESSION_PAGE, iterationPage: MAX_ITERATION_PAGE, search: MAX_SEARCH_LIMIT },
+    } satisfies ListsResponse);
   },
 
   /** Experiments with per-step statistics; forced sessions apart unless `forced=include`. */
-  "/api/overview": async ({ index }, query, res) => {
-    const rows = index.rows();
+  "/api/overview": async ({ index, overviews }, query, res) => {
     const includeForced = query.oneOf("forced", FORCED_MODES, "apart") === "include";
-    const now = Date.now();
     sendJson(res, {
       logDir: index.logDir,
       generation: index.generation,
-      sessions: rows.length,
+      indexing: index.progress,
+      sessions: index.rows().length,
       forced: includeForced ? "include" : "apart",
-      experiments: experimentOverview(rows, (row) => index.measures(row, now), { includeForced }),
+      experiments: overviews.overview(includeForced),
     } satisfies OverviewResponse);
   },
 
   /** One page of the sessions table, filtered and sorted. */
   "/api/sessions": async ({ index }, query, res) => {
-    const page = querySessions(index.rows(), (row) => index.status(row), {
+    const sort = query.oneOf("sort", SORT_KEYS, "step");
+    const now = Date.now();
+    const page = querySessions(index.sorted(sort), (row) => index.status(row, now), {
       experiment: query.string("experiment"),
       step: query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER),
       instance: query.string("instance"),
       search: query.string("q"),
       status: query.oneOf("status", STATUSES, undefined),
-      sort: query.oneOf("sort", SORT_KEYS, "step"),
-      order: query.oneOf("order", ["asc", "desc"] as const, "asc"),
+      sort,
+      order: query.oneOf("order", SORT_ORDERS, "asc"),
       offset: query.integer("offset", 0, 0, Number.MAX_SAFE_INTEGER),
       limit: query.integer("limit", 50, 1, MAX_SESSION_PAGE),
     });
-    sendJson(res, { generation: index.generation, ...page });
+    sendJson(res, { generation: index.generation, indexing: index.progress, ...page } satisfies SessionsResponse);
   },
 
   /** A session's row, metadata, summary, problems and the outline of every iteration. */
@@ -165,11 +188,12 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
   },
 
   /** One instance at every training step, compactly: a grid of steps × rollouts. */
-  "/api/instance": async ({ index }, query, res) => {
+  "/api/instance": async ({ index, groups }, query, res) => {
     const experiment = query.requiredString("experiment");
     const instance = query.requiredString("instance");
-    const rows = withStatus(index, (row) => row.experiment === experiment && row.instanceId === instance);
-    const steps = instanceSteps(rows);
+    const now = Date.now();
+    const rows = inScanOrder(groups.instance(experiment, instance), () => true);
+    const steps = instanceSteps(rows, (row) => index.status(row, now));
     sendJson(res, {
       experiment,
       instanceId: instance,
@@ -186,7 +210,10 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
     const step = query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER);
     if (step === undefined) throw new HttpError(400, 'query parameter "step" is required');
     const instance = query.requiredString("instance");
-    const rows = withStatus(index, (row) => row.experiment === experiment && row.trainingStep === step && row.instanceId === instance);
+    const now = Date.now();
+    const rows = inScanOrder(context.groups.step(experiment, step), (row) => row.instanceId === instance).map(
+      (row) => ({ ...row, status: index.status(row, now) }),
+    );
     const { figures, partial, rollouts } = groupRollouts(rows);
     const withSketches = [];
     for (const [i, rollout] of rollouts.entries()) {
@@ -208,17 +235,17 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
   },
 
   /** One step of one experiment: its figures and its groups, zero-variance ones first. */
-  "/api/step": async ({ index }, query, res) => {
+  "/api/step": async ({ index, groups, overviews }, query, res) => {
     const experiment = query.requiredString("experiment");
     const step = query.integer("step", undefined, 0, Number.MAX_SAFE_INTEGER);
     if (step === undefined) throw new HttpError(400, 'query parameter "step" is required');
     const now = Date.now();
-    const rows = withStatus(index, (row) => row.experiment === experiment && row.trainingStep === step);
+    const rows = inScanOrder(groups.step(experiment, step), () => true);
     sendJson(res, {
       experiment,
       step,
-      stats: computeStepStats(rows.map((row) => index.measures(row, now)))[0] ?? null,
-      groups: stepGroups(rows),
+      stats: overviews.step(experiment, step, false, now),
+      groups: stepGroups(rows, (row) => index.status(row, now)),
     } satisfies StepResponse);
   },
 
@@ -235,7 +262,7 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
     const maxReward = query.number("maxReward");
     const fields = query.list("fields", SEARCH_FIELDS);
     const limit = query.integer("limit", DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT);
-    const order = query.oneOf("order", ["asc", "desc"] as const, "asc");
+    const order = query.oneOf("order", SORT_ORDERS, "asc");
     const rows = index.rows().filter(
       (row) =>
         (experiment === undefined || row.experiment === experiment) &&
@@ -293,12 +320,11 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
   },
 };
 
-/** The index's rows that pass `keep`, each with its status now. */
-function withStatus(index: SessionIndex, keep: (row: SessionRow) => boolean): RowWithStatus[] {
-  const now = Date.now();
-  const out: RowWithStatus[] = [];
-  for (const row of index.rows()) if (keep(row)) out.push({ ...row, status: index.status(row, now) });
-  return out;
+/** The rows of `rows` that pass `keep`, in scan order (which breaks ties of every ranking). */
+function inScanOrder(rows: ReadonlySet<SessionRow>, keep: (row: SessionRow) => boolean): SessionRow[] {
+  const kept: SessionRow[] = [];
+  for (const row of rows) if (keep(row)) kept.push(row);
+  return kept.sort(compareScanOrder);
 }
 
 /** A session the index knows, by its relative path, checked to resolve inside the log directory. */

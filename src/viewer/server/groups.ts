@@ -5,7 +5,7 @@
  */
 import { advantage, computeGroup } from "../../read/step-stats.js";
 import type { GridCell, GroupRollout, InstanceStep, StepGroup } from "../api-types.js";
-import type { SessionStatus } from "./session-index.js";
+import type { SessionStatus } from "../api-types.js";
 import type { SessionRow } from "./session-row.js";
 
 /** A row with its status now. */
@@ -52,7 +52,7 @@ export function groupBy<T, K>(rows: Iterable<T>, key: (row: T) => K): Map<K, T[]
 }
 
 /** The groups of one step, in short: zero-variance groups first, then by instance id. */
-export function stepGroups(rows: readonly RowWithStatus[]): StepGroup[] {
+export function stepGroups(rows: readonly SessionRow[], statusOf: (row: SessionRow) => SessionStatus): StepGroup[] {
   const out: StepGroup[] = [];
   for (const [instanceId, list] of groupBy(rows, (row) => row.instanceId)) {
     const figures = computeGroup(list);
@@ -64,14 +64,17 @@ export function stepGroups(rows: readonly RowWithStatus[]): StepGroup[] {
       mean: figures.mean,
       std: figures.std,
       zeroVariance: figures.zeroVariance,
-      partial: list.some((row) => row.status === "live"),
+      partial: list.some((row) => statusOf(row) === "live"),
     });
   }
   return out.sort((a, b) => Number(b.zeroVariance) - Number(a.zeroVariance) || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
 }
 
-/** One instance's rows as grid rows: one per step, in step order, each a group. */
-export function instanceSteps(rows: readonly RowWithStatus[]): InstanceStep[] {
+/**
+ * One instance's rows as grid rows: one per step, in step order, each a group. Rows are not
+ * copied: an instance over hundreds of steps has thousands of them.
+ */
+export function instanceSteps(rows: readonly SessionRow[], statusOf: (row: SessionRow) => SessionStatus): InstanceStep[] {
   const bySteps = groupBy(rows, (row) => row.trainingStep);
   return [...bySteps]
     .sort(([a], [b]) => a - b)
@@ -82,9 +85,9 @@ export function instanceSteps(rows: readonly RowWithStatus[]): InstanceStep[] {
         mean: figures.mean,
         std: figures.std,
         zeroVariance: figures.zeroVariance,
-        partial: list.some((row) => row.status === "live"),
+        partial: list.some((row) => statusOf(row) === "live"),
         rollouts: rankRows(list).map(
-          (row): GridCell => ({ path: row.relPath, reward: row.reward, status: row.status, forced: row.forced, iterations: row.iterations }),
+          (row): GridCell => ({ path: row.relPath, reward: row.reward, status: statusOf(row), forced: row.forced, iterations: row.iterations }),
         ),
       };
     });

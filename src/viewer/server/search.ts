@@ -136,6 +136,7 @@ function hitOf(row: SessionRow, iteration: IterationLine, line: number, field: S
   };
 }
 
-function escapeRegExp(text: string): string {
+/** `text` as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

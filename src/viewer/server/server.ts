@@ -13,6 +13,8 @@ import { isTraversalAttempt } from "./request-path.js";
 import { SessionIndex } from "./session-index.js";
 import { SessionLinesCache } from "./session-lines-cache.js";
 import { SessionSketches } from "./session-sketch.js";
+import { RowGroups } from "./row-groups.js";
+import { ExperimentOverviews } from "./experiment-overview.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 
 /** Options of {@link startViewer}. */
@@ -49,8 +51,10 @@ export const DEFAULT_VIEWER_PORT = 8765;
 export const DEFAULT_VIEWER_HOST = "127.0.0.1";
 
 /**
- * Indexes `logDir`, starts the server and resolves once it listens. Rejects when the
- * directory cannot be read or the port cannot be bound.
+ * Starts the server and resolves once it listens; the directory is indexed in the background
+ * (`index.ready` resolves when every file is in, `index.progress` says how far it got, and the
+ * pages fill in as files are read). Rejects when the directory cannot be read or the port
+ * cannot be bound.
  */
 export async function startViewer(options: ViewerOptions): Promise<ViewerServer> {
   const host = options.host ?? DEFAULT_VIEWER_HOST;
@@ -62,8 +66,14 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerServer>
     ...(options.liveWindowMs !== undefined ? { liveWindowMs: options.liveWindowMs } : {}),
     onError,
   });
+  const groups = new RowGroups();
+  const overviews = new ExperimentOverviews(groups, index);
+  index.addView(groups);
+  index.addView(overviews);
   const context: ApiContext = {
     index,
+    groups,
+    overviews,
     lines: new SessionLinesCache(),
     sketches: new SessionSketches(),
     realLogDir: await realpath(index.logDir),

@@ -3,17 +3,22 @@
  * date by polling. A file is read again only when its size or modification time changed, so
  * requests never re-read files and a poll of an idle tree costs one `stat` per file.
  *
+ * The first scan runs in the background: the server answers at once, rows show up in batches
+ * as they are read (a hundred thousand files take a while), and {@link SessionIndex.progress}
+ * says how far it got. Every sort order of the sessions table is kept up to date batch by
+ * batch ({@link SortedRows}), as are the groupings the other pages read ({@link IndexView}).
+ *
  * Polling, not `fs.watch`: recursive watching is unreliable on Linux with Node 20, and a
  * training run on a network file system may not deliver events at all.
  */
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { scanSessions, type SessionRef } from "../../read/reader.js";
 import { readSessionRow, type SessionRow } from "./session-row.js";
 import { DEFAULT_LIVE_WINDOW_MS, isLive, type SessionMeasures } from "../../read/session-facts.js";
-
-/** A session's state as the viewer shows it: an incomplete session is live or unfinished. */
-export type SessionStatus = "completed" | "errored" | "live" | "unfinished";
+import { SortedRows } from "./sorted-rows.js";
+import { SORT_KEYS, type IndexProgress, type SessionStatus, type SortKey } from "../api-types.js";
+import { SORT_VALUE } from "./session-query.js";
 
 /** Options of {@link SessionIndex}. */
 export interface SessionIndexOptions {
@@ -32,6 +37,13 @@ export const DEFAULT_POLL_MS = 1000;
 /** Files stat'ed or read at once during a scan. */
 const PARALLEL = 32;
 /**
+ * Rows read during a scan are handed on (to the pages, the sort orders) every this many
+ * milliseconds, in batches of at least {@link PUBLISH_ROWS}: each hand-over costs a pass over
+ * every sort order, so a small tree gets one and a large one a few a second.
+ */
+const PUBLISH_MS = 250;
+const PUBLISH_ROWS = 256;
+/**
  * A finished session (one with a summary line) never changes: the format is append-only and
  * the summary is the last line. Scans skip its `stat`, except every this many scans, which
  * catch a file that was rewritten anyway.
@@ -39,6 +51,41 @@ const PARALLEL = 32;
 const FULL_SCAN_EVERY = 30;
 /** The pause between scans is at least this many times the last scan's duration. */
 const POLL_LOAD_FACTOR = 4;
+
+/** Rows that came and went in one batch: a changed file's old row is removed, its new one added. */
+export interface IndexChange {
+  added: readonly SessionRow[];
+  removed: ReadonlySet<SessionRow>;
+}
+
+/** Something kept up to date from the index's rows, batch by batch (e.g. the overview's groupings). */
+export interface IndexView {
+  apply(change: IndexChange): void;
+}
+
+/**
+ * A row's place in the last scan's order, kept on the row itself (not enumerable, so never
+ * copied or sent): every sort order breaks ties by it, and comparing two numbers is what keeps
+ * merging a batch into a hundred thousand sorted rows cheap. Every scan numbers the rows anew
+ * before it hands any on; the relative order of two files never changes (it follows from
+ * their paths), so orders kept from earlier scans stay sorted.
+ */
+const SCAN_POSITION = Symbol("scanPosition");
+
+type Positioned = SessionRow & { [SCAN_POSITION]?: number };
+
+function positionOf(row: SessionRow): number {
+  return (row as Positioned)[SCAN_POSITION] ?? 0;
+}
+
+function setPosition(row: SessionRow, position: number): void {
+  Object.defineProperty(row, SCAN_POSITION, { value: position, writable: true, enumerable: false, configurable: true });
+}
+
+/** Orders rows as the last scan found them: experiment, step, start time, file name. */
+export function compareScanOrder(a: SessionRow, b: SessionRow): number {
+  return positionOf(a) - positionOf(b);
+}
 
 /** Every session of a log directory, as rows, refreshed by polling. */
 export class SessionIndex {
@@ -48,22 +95,28 @@ export class SessionIndex {
   readonly #liveWindowMs: number;
   readonly #onError: (error: unknown) => void;
   #rows = new Map<string, SessionRow>();
-  #list: SessionRow[] = [];
+  readonly #byScan: SortedRows;
+  readonly #sorted: ReadonlyMap<SortKey, SortedRows>;
+  readonly #views: IndexView[] = [];
   #generation = 0;
   #liveCount = 0;
+  #progress: IndexProgress | null = { indexed: 0, total: 0, listing: true };
+  #ready: Promise<void> = Promise.resolve();
   #scanning: Promise<void> | null = null;
   #next: Promise<void> | null = null;
   #scans = 0;
   #lastError: string | null = null;
   #lastScanMs = 0;
   #timer: NodeJS.Timeout | null = null;
-  #stopped = true;
+  #stopped = false;
 
   constructor(options: SessionIndexOptions) {
     this.logDir = path.resolve(options.logDir);
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.#liveWindowMs = options.liveWindowMs ?? DEFAULT_LIVE_WINDOW_MS;
     this.#onError = options.onError ?? (() => undefined);
+    this.#byScan = new SortedRows(() => null, compareScanOrder);
+    this.#sorted = new Map(SORT_KEYS.map((key) => [key, new SortedRows(SORT_VALUE[key], compareScanOrder)]));
   }
 
   /** Changes whenever a session appears, changes, disappears or stops being live. */
@@ -71,9 +124,30 @@ export class SessionIndex {
     return this.#generation;
   }
 
+  /** How far the first scan got; null once it is done (later scans change rows in place). */
+  get progress(): IndexProgress | null {
+    return this.#progress === null ? null : { ...this.#progress };
+  }
+
+  /** Resolves once the first scan is done, every file of the directory in the index. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
   /** Every session, in scan order: experiment, training step, start time, file name. */
   rows(): readonly SessionRow[] {
-    return this.#list;
+    return this.#byScan.rows;
+  }
+
+  /** Every session in the order of a column of the sessions table, kept up to date. */
+  sorted(key: SortKey): SortedRows {
+    return this.#sorted.get(key) as SortedRows;
+  }
+
+  /** Keeps `view` up to date from now on, starting with every row the index has. */
+  addView(view: IndexView): void {
+    this.#views.push(view);
+    view.apply({ added: this.rows(), removed: new Set() });
   }
 
   /** The session with this path relative to the log directory. */
@@ -85,6 +159,16 @@ export class SessionIndex {
   status(row: SessionRow, now: number = Date.now()): SessionStatus {
     if (row.state !== "incomplete") return row.state;
     return isLive(row.state, row.mtimeMs, now, this.#liveWindowMs) ? "live" : "unfinished";
+  }
+
+  /** Whether an incomplete session counts as live at `now`. */
+  isLive(row: SessionRow, now: number = Date.now()): boolean {
+    return isLive(row.state, row.mtimeMs, now, this.#liveWindowMs);
+  }
+
+  /** When a live session stops counting as live unless it is written to again (epoch ms). */
+  liveUntil(row: SessionRow): number {
+    return row.mtimeMs + this.#liveWindowMs;
   }
 
   /** What the step statistics need of a row, with its live state now. */
@@ -113,11 +197,22 @@ export class SessionIndex {
     return this.#next;
   }
 
-  /** Scans now, then keeps scanning every `pollMs` until {@link stop}. */
+  /**
+   * Starts the first scan in the background ({@link ready} says when it is done), then keeps
+   * scanning every `pollMs` until {@link stop}. Rejects at once when the directory cannot be
+   * listed.
+   */
   async start(): Promise<void> {
-    this.#stopped = false;
-    await this.refresh();
-    this.#schedule();
+    await readdir(this.logDir);
+    this.#ready = this.refresh()
+      .catch((error: unknown) => {
+        this.#lastError = error instanceof Error ? error.message : String(error);
+        this.#onError(error);
+      })
+      .finally(() => {
+        this.#progress = null;
+        this.#schedule();
+      });
   }
 
   /** Stops polling; resolves once a scan in progress has ended. */
@@ -127,6 +222,9 @@ export class SessionIndex {
     this.#timer = null;
     await this.#scanning?.catch(() => undefined);
     await this.#next?.catch(() => undefined);
+    await this.#ready;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
   #schedule(): void {
@@ -153,29 +251,75 @@ export class SessionIndex {
   async #scan(): Promise<void> {
     const started = performance.now();
     const full = this.#scans++ % FULL_SCAN_EVERY === 0;
+    const progress = this.#progress;
     const refs: SessionRef[] = [];
-    for await (const ref of scanSessions(this.logDir)) refs.push(ref);
-    const next = new Map<string, SessionRow>();
-    let changed = refs.length !== this.#rows.size;
-    for (let i = 0; i < refs.length; i += PARALLEL) {
-      const batch = refs.slice(i, i + PARALLEL);
-      const rows = await Promise.all(batch.map((ref) => this.#rowOf(ref, full)));
-      for (const row of rows) {
-        if (row === null) continue;
-        if (this.#rows.get(row.relPath) !== row) changed = true;
-        next.set(row.relPath, row);
+    for await (const ref of scanSessions(this.logDir)) {
+      refs.push(ref);
+      if (progress !== null) progress.total = refs.length;
+    }
+    if (progress !== null) progress.listing = false;
+    let added: SessionRow[] = [];
+    let removed = new Set<SessionRow>();
+    // Files gone from the listing leave before anything is handed on, and the rows still
+    // there take their places in this scan's order.
+    const positions = new Map<string, number>();
+    for (const [i, ref] of refs.entries()) positions.set(ref.relPath, i);
+    for (const [relPath, row] of this.#rows) {
+      const position = positions.get(relPath);
+      if (position !== undefined) setPosition(row, position);
+      else {
+        this.#rows.delete(relPath);
+        removed.add(row);
       }
     }
+    const seen = new Set<string>();
+    let published = false;
+    let lastPublish = performance.now();
+    const publish = (): void => {
+      if (added.length === 0 && removed.size === 0) return;
+      this.#publish({ added, removed });
+      added = [];
+      removed = new Set();
+      published = true;
+      lastPublish = performance.now();
+    };
+    for (let i = 0; i < refs.length; i += PARALLEL) {
+      // Closing the viewer does not wait for the rest of a long first scan.
+      if (this.#stopped) return;
+      const batch = refs.slice(i, i + PARALLEL);
+      const rows = await Promise.all(batch.map((ref) => this.#rowOf(ref, full)));
+      for (const [j, row] of rows.entries()) {
+        if (row === null) continue;
+        seen.add(row.relPath);
+        const known = this.#rows.get(row.relPath);
+        if (known === row) continue;
+        if (known !== undefined) removed.add(known);
+        setPosition(row, i + j);
+        this.#rows.set(row.relPath, row);
+        added.push(row);
+      }
+      if (progress !== null) progress.indexed = Math.min(refs.length, i + PARALLEL);
+      if (added.length + removed.size >= PUBLISH_ROWS && performance.now() - lastPublish >= PUBLISH_MS) publish();
+    }
+    for (const [relPath, row] of this.#rows) {
+      if (seen.has(relPath)) continue;
+      this.#rows.delete(relPath);
+      removed.add(row);
+    }
+    publish();
     const now = Date.now();
     let live = 0;
-    for (const row of next.values()) if (this.status(row, now) === "live") live++;
-    if (changed || live !== this.#liveCount || next.size !== this.#rows.size) {
-      this.#rows = next;
-      this.#list = [...next.values()];
-      this.#liveCount = live;
-      this.#generation++;
-    }
+    for (const row of this.#rows.values()) if (this.status(row, now) === "live") live++;
+    if (!published && live !== this.#liveCount) this.#generation++;
+    this.#liveCount = live;
     this.#lastScanMs = performance.now() - started;
+  }
+
+  #publish(change: IndexChange): void {
+    this.#byScan.apply(change.added, change.removed);
+    for (const sorted of this.#sorted.values()) sorted.apply(change.added, change.removed);
+    for (const view of this.#views) view.apply(change);
+    this.#generation++;
   }
 
   /**

@@ -1,17 +1,12 @@
 /**
- * Filtering, sorting and paging the index's rows for the sessions table. The page sent to the
- * browser is small whatever the number of sessions; the work is a pass over rows in memory.
+ * Filtering and paging the sessions table. Rows come from an order the index keeps sorted
+ * ({@link SortedRows}), so a request is one pass over rows already in order: filters are
+ * checked on the way and only the page's rows are copied, whatever the number of sessions.
  */
 import type { SessionRow } from "./session-row.js";
-import type { SessionStatus } from "./session-index.js";
-
-/** Columns the sessions table sorts by. */
-export const SORT_KEYS = ["step", "instance", "iterations", "reward", "status", "started", "duration"] as const;
-/** A column the sessions table sorts by. */
-export type SortKey = (typeof SORT_KEYS)[number];
-
-/** Session states a filter can ask for. */
-export const STATUSES: readonly SessionStatus[] = ["completed", "errored", "live", "unfinished"];
+import type { SortedRows, SortValue } from "./sorted-rows.js";
+import type { SessionListItem, SessionStatus, SortKey } from "../api-types.js";
+import { escapeRegExp } from "./search.js";
 
 /** What the sessions table asks for. */
 export interface SessionQuery {
@@ -32,9 +27,6 @@ export interface SessionQuery {
   limit?: number;
 }
 
-/** A row with its status at the time of the query. */
-export type SessionListItem = SessionRow & { status: SessionStatus };
-
 /** One page of the sessions table. */
 export interface SessionPage {
   /** Rows matching the filters, over all pages. */
@@ -45,63 +37,56 @@ export interface SessionPage {
 }
 
 /**
- * Filters, sorts and cuts out one page. Rows without a value for the sort column come last
- * either way; equal rows keep the order of `rows` (the index's scan order).
+ * Filters `sorted` (the index's rows in the order of `query.sort`) and cuts out one page.
+ * Rows without a value for the sort column come last either way; equal rows keep the scan
+ * order.
  */
 export function querySessions(
-  rows: readonly SessionRow[],
+  sorted: SortedRows,
   statusOf: (row: SessionRow) => SessionStatus,
   query: SessionQuery,
 ): SessionPage {
-  const search = query.search?.toLowerCase();
+  const search = query.search === undefined ? undefined : new RegExp(escapeRegExp(query.search), "i");
   const key = query.sort ?? "step";
-  const direction = query.order === "desc" ? -1 : 1;
-  const value = SORT_VALUE[key];
-  // Sort keys are computed once per row, and only the page's rows are copied.
-  const matching: { row: SessionRow; status: SessionStatus; key: number | string | null; at: number }[] = [];
-  for (const row of rows) {
-    if (query.experiment !== undefined && row.experiment !== query.experiment) continue;
-    if (query.step !== undefined && row.trainingStep !== query.step) continue;
-    if (query.instance !== undefined && row.instanceId !== query.instance) continue;
-    const status = statusOf(row);
-    if (query.status !== undefined && status !== query.status) continue;
-    if (search !== undefined && !matchesSearch(row, search)) continue;
-    matching.push({ row, status, key: value(row, status), at: matching.length });
-  }
-  matching.sort((a, b) => {
-    const x = a.key;
-    const y = b.key;
-    if (x === y) return a.at - b.at;
-    if (x === null) return 1;
-    if (y === null) return -1;
-    return (x < y ? -1 : 1) * direction;
-  });
   const offset = query.offset ?? 0;
   const limit = query.limit ?? 50;
-  return {
-    total: matching.length,
-    offset,
-    limit,
-    rows: matching.slice(offset, offset + limit).map(({ row, status }) => ({ ...row, status })),
-  };
+  const page: SessionListItem[] = [];
+  let total = 0;
+  sorted.walk(
+    query.order ?? "asc",
+    (row) => {
+      if (query.experiment !== undefined && row.experiment !== query.experiment) return;
+      if (query.step !== undefined && row.trainingStep !== query.step) return;
+      if (query.instance !== undefined && row.instanceId !== query.instance) return;
+      // A finished session's status does not depend on the time: only incomplete ones are asked.
+      const status = row.state === "incomplete" ? statusOf(row) : row.state;
+      if (query.status !== undefined && status !== query.status) return;
+      if (search !== undefined && !matchesSearch(row, search)) return;
+      if (total >= offset && total < offset + limit) page.push({ ...row, status });
+      total++;
+    },
+    // Live sessions sort before unfinished ones; which is which depends on the time.
+    key === "status" ? (row) => STATUS_ORDER[statusOf(row)] : undefined,
+  );
+  return { total, offset, limit, rows: page };
 }
 
 const STATUS_ORDER: Readonly<Record<SessionStatus, number>> = { live: 0, unfinished: 1, errored: 2, completed: 3 };
 
-const SORT_VALUE: Readonly<Record<SortKey, (row: SessionRow, status: SessionStatus) => number | string | null>> = {
+/**
+ * Each column's value. `status` is by stored state only (incomplete, errored, completed): live
+ * and unfinished, which change with the time, are told apart when the page is walked.
+ */
+export const SORT_VALUE: Readonly<Record<SortKey, (row: SessionRow) => SortValue>> = {
   step: (row) => row.trainingStep,
   instance: (row) => row.instanceId,
   iterations: (row) => row.iterations,
   reward: (row) => row.reward,
-  status: (_row, status) => STATUS_ORDER[status],
+  status: (row) => (row.state === "incomplete" ? STATUS_ORDER.live : STATUS_ORDER[row.state]),
   started: (row) => row.startedAt,
   duration: (row) => row.durationSeconds,
 };
 
-function matchesSearch(row: SessionRow, search: string): boolean {
-  return (
-    row.instanceId.toLowerCase().includes(search) ||
-    row.sessionId.toLowerCase().includes(search) ||
-    (row.finalAnswer?.toLowerCase().includes(search) ?? false)
-  );
+function matchesSearch(row: SessionRow, search: RegExp): boolean {
+  return search.test(row.instanceId) || search.test(row.sessionId) || (row.finalAnswer !== null && search.test(row.finalAnswer));
 }

@@ -4,8 +4,7 @@
 import { h } from "./dom.js";
 import { fmtInt, fmtSeconds, fmtTime, plural } from "./format.js";
 import { textBlock } from "./widgets.js";
-
-const ITERATION_KEYS = new Set(["type", "iteration", "timestamp", "prompt", "response", "code_blocks", "final_answer", "iteration_time", "usage"]);
+import { lists } from "./lists.js";
 
 /** @typedef {import("../../api-types.ts").IterationOutline} IterationOutline */
 
@@ -19,7 +18,9 @@ const ITERATION_KEYS = new Set(["type", "iteration", "timestamp", "prompt", "res
 export function iterationCard(item, path) {
   const { line, data, truncated, promptKept, outline: facts } = item;
   const text = (value, pointer, cls) => textBlock(value, { cls, fullLength: truncated[pointer], source: { path, line, pointer } });
-  const extra = Object.entries(data).filter(([key]) => !ITERATION_KEYS.has(key));
+  // Keys outside the format's iteration line (the caller's own) are shown apart.
+  const known = new Set(lists().iterationKeys);
+  const extra = Object.entries(data).filter(([key]) => !known.has(key));
   return h("article", { class: "card iteration", id: `line-${line}`, "data-iteration": data.iteration },
     h("header", { class: "iteration-head" },
       h("h3", null, `Iteration ${data.iteration}`),

@@ -76,6 +76,17 @@ export function pager(offset, limit, total, hrefOf) {
   );
 }
 
+/**
+ * "Indexing 3,200 of 100,000 files: …" while the server still reads the directory, else null.
+ * @param {import("../../api-types.ts").IndexProgress | null} indexing
+ */
+export function indexingNote(indexing) {
+  if (indexing === null) return null;
+  const where = indexing.listing ? `listing the directory, ${fmtInt(indexing.total)} files so far` : `${fmtInt(indexing.indexed)} of ${fmtInt(indexing.total)} files`;
+  return h("p", { class: "muted indexing-note", "data-testid": "indexing", role: "status" },
+    `Indexing ${where}: what is shown covers the sessions read so far and fills in as they arrive.`);
+}
+
 /** A message in place of a page that could not load. */
 export function errorBox(message) {
   return h("div", { class: "error-box", role: "alert" }, message);

@@ -4,19 +4,21 @@ import { fill, h, setTitle } from "../lib/dom.js";
 import { fmtInt, fmtMean, fmtTime, plural } from "../lib/format.js";
 import { link, sessionsLink } from "../lib/links.js";
 import { errorRateChart, iterationsChart, rewardChart, tokensChart, zeroVarianceChart } from "../lib/charts.js";
-import { rewardCell } from "../lib/widgets.js";
+import { indexingNote, rewardCell } from "../lib/widgets.js";
 
 /** Renders the experiments page into `root`. */
 export async function experimentsPage(root, params) {
   setTitle("Experiments");
   const forced = params?.get("forced") === "include" ? "include" : "apart";
   let shown = null;
+  const note = h("div", { class: "indexing-box" });
   const render = async () => {
     const overview = await api("overview", { forced });
+    fill(note, indexingNote(overview.indexing));
     // While a run writes, the same experiments come back with new numbers: update in place,
     // so that the charts do not flicker or lose the cursor.
     const names = overview.experiments.map((e) => e.experiment).join("\n");
-    if (shown !== null && shown.names === names) {
+    if (shown !== null && shown.names === names && names !== "") {
       shown.count.textContent = summaryText(overview);
       overview.experiments.forEach((experiment, i) => shown.cards[i].update(experiment));
       return;
@@ -33,9 +35,12 @@ export async function experimentsPage(root, params) {
             ? ["Forced sessions are left out of every figure and shown apart. ", h("a", { href: link("", { forced: "include" }) }, "Count them in")]
             : ["Forced sessions are counted in every figure. ", h("a", { href: link("") }, "Leave them out")]),
       ),
+      note,
       cards.length > 0
         ? cards
-        : h("div", { class: "empty" }, "No session files yet. They appear here as soon as the training process writes them."),
+        : overview.indexing !== null
+          ? null
+          : h("div", { class: "empty" }, "No session files yet. They appear here as soon as the training process writes them."),
     );
   };
   await render();

@@ -6,12 +6,14 @@ import { fill, h, setTitle } from "../lib/dom.js";
 import { fmtInt, plural } from "../lib/format.js";
 import { groupLink, searchLink, sessionLink } from "../lib/links.js";
 import { rewardCell } from "../lib/widgets.js";
+import { lists } from "../lib/lists.js";
 
 /** @typedef {import("../../api-types.ts").SearchHit} SearchHit */
 /** @typedef {import("../../api-types.ts").SearchEnd} SearchEnd */
 /** @typedef {import("../../api-types.ts").SearchProgress} SearchProgress */
 
-const FIELDS = [["", "all texts"], ["response", "responses"], ["code", "code"], ["stdout", "stdout"], ["stderr", "stderr"], ["final_answer", "final answers"]];
+/** How each search field of the server's list is named in the "In" menu; others show their key. */
+const FIELD_LABELS = { response: "responses", code: "code", stdout: "stdout", stderr: "stderr", final_answer: "final answers" };
 const KEYS = ["q", "experiment", "step", "instance", "minReward", "maxReward", "fields"];
 
 /** Renders the search page for the query in `params`. */
@@ -31,7 +33,7 @@ export async function searchPage(root, params) {
     location.hash = searchLink(Object.fromEntries(KEYS.map((key) => [key, String(data.get(key) ?? "").trim()])));
   } },
     h("label", { class: "grow" }, "Text", h("input", { type: "search", name: "q", value: query.q, placeholder: "Text in responses, code, output, final answers…", spellcheck: "false", "data-testid": "search-input" })),
-    h("label", null, "In", h("select", { name: "fields" }, FIELDS.map(([v, label]) => h("option", { value: v, selected: v === query.fields }, label)))),
+    h("label", null, "In", h("select", { name: "fields" }, [["", "all texts"], ...lists().searchFields.map((f) => [f, FIELD_LABELS[f] ?? f])].map(([v, label]) => h("option", { value: v, selected: v === query.fields }, label)))),
     input("experiment", "Experiment", { placeholder: "any" }),
     input("step", "Step", { placeholder: "any" }),
     input("instance", "Instance", { placeholder: "any" }),

@@ -4,19 +4,21 @@ import { api } from "../lib/api.js";
 import { fill, h, setTitle } from "../lib/dom.js";
 import { fmtInt, fmtMean, fmtSeconds, fmtTime, plural } from "../lib/format.js";
 import { groupLink, instanceLink, sessionLink, sessionsLink } from "../lib/links.js";
-import { pager, rewardCell, statusBadge } from "../lib/widgets.js";
+import { indexingNote, pager, rewardCell, statusBadge } from "../lib/widgets.js";
 import { errorLine } from "../lib/error-view.js";
+import { lists } from "../lib/lists.js";
 
 const PAGE_SIZE = 50;
-const COLUMNS = [
-  { key: "step", label: "Step", cls: "num" },
-  { key: "instance", label: "Instance" },
-  { key: "iterations", label: "Iterations", cls: "num" },
-  { key: "reward", label: "Reward", cls: "num" },
-  { key: "status", label: "State" },
-  { key: "started", label: "Started (UTC)" },
-  { key: "duration", label: "Duration", cls: "num" },
-];
+/** How each sort column of the server's list is headed; a column without one shows its key. */
+const COLUMN_LABELS = {
+  step: { label: "Step", cls: "num" },
+  instance: { label: "Instance" },
+  iterations: { label: "Iterations", cls: "num" },
+  reward: { label: "Reward", cls: "num" },
+  status: { label: "State" },
+  started: { label: "Started (UTC)" },
+  duration: { label: "Duration", cls: "num" },
+};
 
 /** Renders the sessions page for the filters in `params`. */
 export async function sessionsPage(root, params) {
@@ -33,10 +35,12 @@ export async function sessionsPage(root, params) {
   const overview = await api("overview");
   const tableBox = h("div", { class: "table-box" });
   const countLine = h("p", { class: "muted", "data-testid": "session-count" });
+  const note = h("div", { class: "indexing-box" });
 
   const loadTable = async () => {
     const page = await api("sessions", { ...filters, limit: PAGE_SIZE });
-    countLine.textContent = `${plural(page.total, "session")} match`;
+    countLine.textContent = `${plural(page.total, "session")} match${page.indexing === null ? "" : " so far"}`;
+    fill(note, indexingNote(page.indexing));
     fill(tableBox, sessionsTable(page.rows, filters), pager(page.offset, page.limit, page.total, (offset) => sessionsLink({ ...filters, offset })));
   };
 
@@ -45,17 +49,18 @@ export async function sessionsPage(root, params) {
     if (groupsBox === null) return;
     fill(groupsBox, groupsView(await api("step", { experiment: filters.experiment, step: filters.step })));
   };
+  // The page appears whole: the step's groups and the table are loaded before it is shown.
+  await Promise.all([loadGroups(), loadTable()]);
   fill(root, 
     h("div", { class: "page-head" },
       h("h1", null, filters.step !== "" ? `Sessions of step ${filters.step}` : "Sessions"),
       countLine,
+      note,
     ),
     groupsBox,
     filterBar(filters, overview, loadTable),
     tableBox,
   );
-  await loadGroups();
-  await loadTable();
   return { refresh: async () => Promise.all([loadTable(), loadGroups()]) };
 }
 
@@ -111,13 +116,14 @@ function filterBar(filters, overview, reloadTable) {
   return h("div", { class: "filters" },
     h("label", null, "Experiment", select("experiment", filters.experiment, [["", "All"], ...experiments.map((e) => [e, e])], (v) => go({ experiment: v, step: "" }))),
     h("label", null, "Step", select("step", filters.step, [["", "All"], ...stepsOf.map((s) => [s, `step ${s}`])], (v) => go({ step: v }))),
-    h("label", null, "State", select("status", filters.status, [["", "All"], ["completed", "completed"], ["errored", "errored"], ["live", "live"], ["unfinished", "unfinished"]], (v) => go({ status: v }))),
+    h("label", null, "State", select("status", filters.status, [["", "All"], ...lists().statuses.map((s) => [s, s])], (v) => go({ status: v }))),
     h("label", { class: "grow" }, "Search", search),
   );
 }
 
 function sessionsTable(rows, filters) {
-  const head = COLUMNS.map((column) => {
+  const columns = lists().sortKeys.map((key) => ({ key, label: key, ...COLUMN_LABELS[key] }));
+  const head = columns.map((column) => {
     const active = filters.sort === column.key;
     const order = active && filters.order === "asc" ? "desc" : "asc";
     return h("th", { class: column.cls, "aria-sort": active ? (filters.order === "asc" ? "ascending" : "descending") : null },

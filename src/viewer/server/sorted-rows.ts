@@ -1,0 +1,120 @@
+/**
+ * The index's rows kept in one sort order as they come and go, so that a page of a sorted table
+ * costs a walk over rows already in order rather than a sort of every row per request. A change
+ * of `b` rows costs one sort of those `b` and one merge pass: O(n + b log b).
+ */
+import type { SessionRow } from "./session-row.js";
+
+/** A row's value in a sort order: rows without one (null) come last in either direction. */
+export type SortValue = number | string | null;
+
+/** Rows in ascending order of a value; equal values in the order `tie` gives (the scan order). */
+export class SortedRows {
+  readonly #value: (row: SessionRow) => SortValue;
+  readonly #tie: (a: SessionRow, b: SessionRow) => number;
+  #rows: SessionRow[] = [];
+
+  constructor(value: (row: SessionRow) => SortValue, tie: (a: SessionRow, b: SessionRow) => number) {
+    this.#value = value;
+    this.#tie = tie;
+  }
+
+  /** Every row, ascending; rows without a value at the end. Replaced, never changed, by {@link apply}. */
+  get rows(): readonly SessionRow[] {
+    return this.#rows;
+  }
+
+  /** Takes out `removed` and puts `added` in place. */
+  apply(added: readonly SessionRow[], removed: ReadonlySet<SessionRow>): void {
+    const kept = removed.size === 0 ? this.#rows : this.#rows.filter((row) => !removed.has(row));
+    if (added.length === 0) {
+      this.#rows = kept;
+      return;
+    }
+    const fresh = [...added].sort(this.#compare);
+    const out: SessionRow[] = new Array<SessionRow>(kept.length + fresh.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < kept.length && j < fresh.length) {
+      const a = kept[i] as SessionRow;
+      const b = fresh[j] as SessionRow;
+      if (this.#compare(b, a) < 0) {
+        out[k++] = b;
+        j++;
+      } else {
+        out[k++] = a;
+        i++;
+      }
+    }
+    while (i < kept.length) out[k++] = kept[i++] as SessionRow;
+    while (j < fresh.length) out[k++] = fresh[j++] as SessionRow;
+    this.#rows = out;
+  }
+
+  /**
+   * Calls `visit` with every row in `order`. Descending reverses the values, not the ties: rows of equal value stay
+   * in scan order, and rows without a value stay last. `refine` splits each run of equal values
+   * further by a small number known only at request time (a session's live state), keeping
+   * each part in scan order.
+   */
+  walk(order: "asc" | "desc", visit: (row: SessionRow) => void, refine?: (row: SessionRow) => number): void {
+    const rows = this.#rows;
+    let valued = rows.length;
+    while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
+    if (order === "asc") {
+      for (let start = 0; start < valued; ) {
+        const end = this.#runEnd(start, valued);
+        this.#run(start, end, 1, visit, refine);
+        start = end;
+      }
+    } else {
+      for (let end = valued; end > 0; ) {
+        const start = this.#runStart(end);
+        this.#run(start, end, -1, visit, refine);
+        end = start;
+      }
+    }
+    if (valued < rows.length) this.#run(valued, rows.length, order === "asc" ? 1 : -1, visit, refine);
+  }
+
+  readonly #compare = (a: SessionRow, b: SessionRow): number => {
+    const x = this.#value(a);
+    const y = this.#value(b);
+    if (x === y) return this.#tie(a, b);
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return x < y ? -1 : 1;
+  };
+
+  #runEnd(start: number, limit: number): number {
+    const value = this.#value(this.#rows[start] as SessionRow);
+    let end = start + 1;
+    while (end < limit && this.#value(this.#rows[end] as SessionRow) === value) end++;
+    return end;
+  }
+
+  #runStart(end: number): number {
+    const value = this.#value(this.#rows[end - 1] as SessionRow);
+    let start = end - 1;
+    while (start > 0 && this.#value(this.#rows[start - 1] as SessionRow) === value) start--;
+    return start;
+  }
+
+  #run(start: number, end: number, direction: 1 | -1, visit: (row: SessionRow) => void, refine?: (row: SessionRow) => number): void {
+    const rows = this.#rows;
+    if (refine === undefined) {
+      for (let i = start; i < end; i++) visit(rows[i] as SessionRow);
+      return;
+    }
+    const parts = new Map<number, SessionRow[]>();
+    for (let i = start; i < end; i++) {
+      const row = rows[i] as SessionRow;
+      const part = refine(row);
+      let list = parts.get(part);
+      if (list === undefined) parts.set(part, (list = []));
+      list.push(row);
+    }
+    for (const part of [...parts.keys()].sort((a, b) => (a - b) * direction)) for (const row of parts.get(part) as SessionRow[]) visit(row);
+  }
+}
