@@ -79,12 +79,9 @@ export {
   type SamplingInfo,
 } from "./format.js";
 export { safeSegment, sessionPath, stepDir } from "./paths.js";
+export { readSessions, scanSessions, sessionStart, findLatestSession, type SessionRef, type SessionFilter } from "./read/scan.js";
 export {
   readSession,
-  readSessions,
-  scanSessions,
-  sessionStart,
-  findLatestSession,
   parseSession,
   DEFAULT_READ_MAX_LINE_BYTES,
   DEFAULT_READ_MAX_FILE_BYTES,
@@ -92,8 +89,6 @@ export {
   type ReadOptions,
   type TrajectoryRecord,
   type LineProblem,
-  type SessionRef,
-  type SessionFilter,
   type CompactIterationLine,
 } from "./read/reader.js";
 export { validateSessionFile, type ExpectedPlace, type ValidateOptions } from "./read/validate.js";

@@ -6,14 +6,16 @@
 import {
   DEFAULT_READ_MAX_FILE_BYTES,
   DEFAULT_READ_MAX_LINE_BYTES,
-  findLatestSession,
-  readErrorReason,
   readSession,
-  readSessions,
   type ReadOptions,
-  type SessionFilter,
   type TrajectoryRecord,
 } from "../read/reader.js";
+import {
+  findLatestSession,
+  readErrorReason,
+  readSessions,
+  type SessionFilter,
+} from "../read/scan.js";
 import type { SessionState } from "../read/session-facts.js";
 import { safeSegment } from "../paths.js";
 import { UsageError } from "./usage-error.js";

@@ -12,7 +12,8 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { SessionRef, TrajectoryRecord } from "../read/reader.js";
+import type { TrajectoryRecord } from "../read/reader.js";
+import type { SessionRef } from "../read/scan.js";
 import type { PreparedSession } from "./prepared-session.js";
 
 /** What every worker is told once. */

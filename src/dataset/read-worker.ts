@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { redactRecord } from "../export/redact-record.js";
-import { readSession, type SessionRef } from "../read/reader.js";
+import { readSession } from "../read/reader.js";
+import { type SessionRef } from "../read/scan.js";
 import { prepareSession } from "./prepared-session.js";
 import type { ReadJob, ReadJobResult, ReadWorkerOptions } from "./read-pool.js";
 

@@ -7,7 +7,8 @@
  */
 import path from "node:path";
 import type { FinalAnswer, IterationLine } from "../format.js";
-import type { SessionRef, TrajectoryRecord } from "./reader.js";
+import type { TrajectoryRecord } from "./reader.js";
+import type { SessionRef } from "./scan.js";
 import { errorFacts } from "./error-facts.js";
 
 /** How a session ended. */

@@ -2,7 +2,8 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSession, readSession, type SessionRef } from "../../src/read/reader.js";
+import { parseSession, readSession } from "../../src/read/reader.js";
+import { type SessionRef } from "../../src/read/scan.js";
 import {
   iterationAnswer,
   iterationFacts,

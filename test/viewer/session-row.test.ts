@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { readSessionRow, WHOLE_READ_BYTES, type SessionRow } from "../../src/viewer/server/session-row.js";
-import type { SessionRef } from "../../src/read/reader.js";
+import type { SessionRef } from "../../src/read/scan.js";
 import { metadataLine } from "../helpers/lines.js";
 
 // Files over WHOLE_READ_BYTES are read by their first and last lines only: the row must come

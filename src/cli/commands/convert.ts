@@ -6,7 +6,7 @@ import path from "node:path";
 import { stat } from "node:fs/promises";
 import { convertSessionFile, type ConvertResult } from "../../convert.js";
 import type { PromptEncoding } from "../../format.js";
-import { readErrorReason, scanSessions } from "../../read/reader.js";
+import { readErrorReason, scanSessions } from "../../read/scan.js";
 import { defineCommand, type Command } from "../command.js";
 import { switchFlag } from "../flags.js";
 import { oneDir } from "../positional.js";

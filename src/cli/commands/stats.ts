@@ -1,6 +1,7 @@
 /** `trajlog stats <dir>`: per training step, sessions, outcomes, rewards, iterations, time, tokens. */
 import { stat } from "node:fs/promises";
-import { readSessions, type TrajectoryRecord } from "../../read/reader.js";
+import { type TrajectoryRecord } from "../../read/reader.js";
+import { readSessions } from "../../read/scan.js";
 import { computeStepStats, type StepStats } from "../../read/step-stats.js";
 import { isLive, measureRecord, type SessionMeasures } from "../../read/session-facts.js";
 import { defineCommand } from "../command.js";

@@ -1,7 +1,7 @@
 /** `trajlog validate <dir|file>`: checks every line against the format; exit 1 on any problem. */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { readErrorReason, scanSessions } from "../../read/reader.js";
+import { readErrorReason, scanSessions } from "../../read/scan.js";
 import { validateSessionFile } from "../../read/validate.js";
 import { defineCommand } from "../command.js";
 import { oneDir } from "../positional.js";

@@ -13,7 +13,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { scanSessions, type SessionRef } from "../../read/reader.js";
+import { scanSessions, type SessionRef } from "../../read/scan.js";
 import { readSessionRow, type SessionRow } from "./session-row.js";
 import { DEFAULT_LIVE_WINDOW_MS, isLive, type SessionMeasures } from "../../read/session-facts.js";
 import { SortedRows } from "./sorted-rows.js";

@@ -3,7 +3,8 @@
  * only, so that indexing 10,000 sessions, or one of 100 MB, reads a few kilobytes per file.
  */
 import { open, readFile } from "node:fs/promises";
-import { parseSession, type SessionRef, type TrajectoryRecord } from "../../read/reader.js";
+import { parseSession, type TrajectoryRecord } from "../../read/reader.js";
+import { type SessionRef } from "../../read/scan.js";
 import { readFirstLine } from "../../read/file-lines.js";
 import {
   addIteration,
