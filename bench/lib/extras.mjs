@@ -19,7 +19,7 @@ export function findExtras(dir) {
 
 /**
  * Runs every extra script; a failing one is reported as `{ error }`, never aborts the run.
- * They share `budgetMs` (the rest of the bench's 5 minutes), each getting at least `minMs`.
+ * They share `budgetMs`, each getting at least `minMs`.
  */
 export async function runExtras(dir, { smoke, budgetMs, minMs, cwd }) {
   const results = {};
