@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { writeScaleTree } from "../../scripts/scale-tree.mjs";
-import { scanSessions } from "../../src/read/reader.js";
+import { scanSessions } from "../../src/read/scan.js";
 import { startViewer, type ViewerServer } from "../../src/viewer/server/server.js";
 import { SORT_KEYS, STATUSES, type SessionListItem, type SessionStatus, type SessionsResponse, type VersionResponse } from "../../src/viewer/api-types.js";
 import type { SessionRow } from "../../src/viewer/server/session-row.js";
