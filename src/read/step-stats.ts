@@ -80,6 +80,9 @@ export interface GroupFigures {
   std: number | null;
   /** Two or more rewards, all equal. */
   zeroVariance: boolean;
+  /** Lowest and highest reward; null without one. */
+  min: number | null;
+  max: number | null;
 }
 
 /**
@@ -210,15 +213,22 @@ export class StepAccumulator {
 /** Mean, standard deviation and zero variance of a group's (or a step's) rewards. */
 export function rewardFigures(rewards: readonly number[]): GroupFigures {
   const m = mean(rewards);
-  if (m === null || rewards.length < 2) return { rewarded: rewards.length, mean: m, std: null, zeroVariance: false };
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const r of rewards) {
+    if (min === null || r < min) min = r;
+    if (max === null || r > max) max = r;
+  }
+  if (m === null || rewards.length < 2) return { rewarded: rewards.length, mean: m, std: null, zeroVariance: false, min, max };
   let squares = 0;
   for (const r of rewards) squares += (r - m) * (r - m);
-  const first = rewards[0];
   return {
     rewarded: rewards.length,
     mean: m,
     std: Math.sqrt(squares / (rewards.length - 1)),
-    zeroVariance: rewards.every((r) => r === first),
+    zeroVariance: min === max,
+    min,
+    max,
   };
 }
 

@@ -148,9 +148,13 @@ export interface GridCell {
 /** One row of the instance grid: the instance's group at one step. */
 export interface InstanceStep {
   step: number;
+  /** Over rewarded rollouts that are not forced, as on the group page. */
   mean: number | null;
   std: number | null;
   zeroVariance: boolean;
+  /** Lowest and highest of those rewards (the chart's band); null without one. */
+  min: number | null;
+  max: number | null;
   partial: boolean;
   /** Highest reward first, as on the group page. */
   rollouts: GridCell[];

@@ -78,16 +78,16 @@ describe("computeStepStats", () => {
 describe("a group's figures and advantages", () => {
   it("takes advantages against the mean and the n − 1 standard deviation, without forced rollouts", () => {
     const group = computeGroup([{ reward: 1, forced: false }, { reward: 0, forced: false }, { reward: 0.5, forced: false }, { reward: 1, forced: true }, { reward: null, forced: false }]);
-    expect(group).toEqual({ rewarded: 3, mean: 0.5, std: 0.5, zeroVariance: false });
+    expect(group).toEqual({ rewarded: 3, mean: 0.5, std: 0.5, zeroVariance: false, min: 0, max: 1 });
     expect([1, 0, 0.5, null].map((r) => advantage(r, group))).toEqual([1, -1, 0, null]);
   });
 
   it("has no advantage when every reward is equal, or under two rewards", () => {
     const zero = computeGroup([{ reward: 1, forced: false }, { reward: 1, forced: false }]);
-    expect(zero).toEqual({ rewarded: 2, mean: 1, std: 0, zeroVariance: true });
+    expect(zero).toEqual({ rewarded: 2, mean: 1, std: 0, zeroVariance: true, min: 1, max: 1 });
     expect(advantage(1, zero)).toBeNull();
     const one = computeGroup([{ reward: 1, forced: false }]);
-    expect(one).toEqual({ rewarded: 1, mean: 1, std: null, zeroVariance: false });
+    expect(one).toEqual({ rewarded: 1, mean: 1, std: null, zeroVariance: false, min: 1, max: 1 });
     expect(advantage(1, one)).toBeNull();
   });
 });

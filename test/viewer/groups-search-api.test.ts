@@ -119,9 +119,9 @@ describe("GET /api/instance", () => {
     expect(body).toEqual({
       experiment: "exp", instanceId: "alpha", sessions: 7, maxRollouts: 4,
       steps: [
-        { step: 0, mean: 0.5, std: 0.5, zeroVariance: false, partial: false,
+        { step: 0, mean: 0.5, std: 0.5, zeroVariance: false, min: 0, max: 1, partial: false,
           rollouts: [cell("a1.jsonl", 1), cell("a4.jsonl", 1, "completed", true), cell("a3.jsonl", 0.5), cell("a2.jsonl", 0)] },
-        { step: 1, mean: 1, std: 0, zeroVariance: true, partial: true,
+        { step: 1, mean: 1, std: 0, zeroVariance: true, min: 1, max: 1, partial: true,
           rollouts: [cell("a5.jsonl", 1), cell("a6.jsonl", 1), cell("a7.jsonl", null, "live")] },
       ],
     });

@@ -392,8 +392,8 @@ describe("an instance across steps", () => {
       sessions: 2,
       maxRollouts: 1,
       steps: [
-        { step: 0, mean: 1, std: null, zeroVariance: false, partial: false, rollouts: [cell(FILES.alpha0, 1, 2)] },
-        { step: 1, mean: 0.5, std: null, zeroVariance: false, partial: false, rollouts: [cell(FILES.alpha1, 0.5, 1)] },
+        { step: 0, mean: 1, std: null, zeroVariance: false, min: 1, max: 1, partial: false, rollouts: [cell(FILES.alpha0, 1, 2)] },
+        { step: 1, mean: 0.5, std: null, zeroVariance: false, min: 0.5, max: 0.5, partial: false, rollouts: [cell(FILES.alpha1, 0.5, 1)] },
       ],
     });
   });

@@ -85,6 +85,8 @@ export function instanceSteps(rows: readonly SessionRow[], statusOf: (row: Sessi
         mean: figures.mean,
         std: figures.std,
         zeroVariance: figures.zeroVariance,
+        min: figures.min,
+        max: figures.max,
         partial: list.some((row) => statusOf(row) === "live"),
         rollouts: rankRows(list).map(
           (row): GridCell => ({ path: row.relPath, reward: row.reward, status: statusOf(row), forced: row.forced, iterations: row.iterations }),

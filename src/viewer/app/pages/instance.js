@@ -106,19 +106,9 @@ function chosenSteps(param, steps, focusStep) {
   return first === last ? [first] : [first, last];
 }
 
-/** Per-step reward figures for the chart, forced rollouts left out. @param {InstanceStep[]} steps */
+/** Per-step reward figures for the chart, as the server gives them (forced rollouts left out). @param {InstanceStep[]} steps */
 function chartSteps(steps) {
-  return steps.map((s) => {
-    const rewards = s.rollouts.filter((r) => r.reward !== null && !r.forced).map((r) => r.reward);
-    return {
-      step: s.step,
-      sessions: s.rollouts.length,
-      rewardMean: s.mean,
-      rewardMin: rewards.length ? Math.min(...rewards) : null,
-      rewardMax: rewards.length ? Math.max(...rewards) : null,
-      partial: s.partial,
-    };
-  });
+  return steps.map((s) => ({ step: s.step, sessions: s.rollouts.length, rewardMean: s.mean, rewardMin: s.min, rewardMax: s.max, partial: s.partial }));
 }
 
 function legend() {
