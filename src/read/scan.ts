@@ -283,17 +283,8 @@ async function* scanStep(
   const refs: SessionRef[] = [];
   for (const entry of await listDir(dir, dir === root, match.onUnreadable)) {
     if (!entry.isFile() || !entry.name.endsWith(".jsonl")) continue;
-    const name = parseSessionFileName(entry.name);
     const file = path.join(dir, entry.name);
-    const ref: SessionRef = {
-      path: file,
-      relPath: path.relative(root, file).split(path.sep).join("/"),
-      sessionId: name.sessionId,
-      experiment,
-      trainingStep,
-      startedAt: name.startedAt,
-    };
-    if (name.instance !== null) ref.instance = name.instance;
+    const ref = refOf(file, path.relative(root, file).split(path.sep).join("/"), experiment, trainingStep);
     if (match(ref)) refs.push(ref);
   }
   refs.sort(compareRefs);
@@ -302,7 +293,6 @@ async function* scanStep(
 
 /** A file named directly: its folders say experiment and step, else its metadata line does. */
 async function lonelyFileRef(file: string): Promise<SessionRef> {
-  const name = parseSessionFileName(path.basename(file));
   const stepMatch = STEP_DIR.exec(path.basename(path.dirname(file)));
   let experiment = path.basename(path.dirname(path.dirname(file)));
   let trainingStep = stepMatch !== null ? Number(stepMatch[1]) : 0;
@@ -311,14 +301,13 @@ async function lonelyFileRef(file: string): Promise<SessionRef> {
     if (typeof first?.experiment_name === "string") experiment = safeSegment(first.experiment_name);
     if (typeof first?.training_step === "number") trainingStep = first.training_step;
   }
-  const ref: SessionRef = {
-    path: file,
-    relPath: path.basename(file),
-    sessionId: name.sessionId,
-    experiment,
-    trainingStep,
-    startedAt: name.startedAt,
-  };
+  return refOf(file, path.basename(file), experiment, trainingStep);
+}
+
+/** The ref of a session file found at `file`; id, instance and start come from its name. */
+function refOf(file: string, relPath: string, experiment: string, trainingStep: number): SessionRef {
+  const name = parseSessionFileName(path.basename(file));
+  const ref: SessionRef = { path: file, relPath, sessionId: name.sessionId, experiment, trainingStep, startedAt: name.startedAt };
   if (name.instance !== null) ref.instance = name.instance;
   return ref;
 }
