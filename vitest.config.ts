@@ -5,16 +5,18 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * Files that take seconds (they pack and install the package, fill a 64 MiB buffer in a
- * memory-limited child, drive Chromium, or measure redaction at 1 MiB), longest first, by file
- * name (folders move). They start first, so that the many short files fill the other workers
- * around them instead of one of these finishing alone at the end. Vitest otherwise orders by
- * durations cached from an earlier run, which a fresh clone does not have.
+ * memory-limited child, drive Chromium over thousands of files, or measure redaction at 1 MiB),
+ * roughly longest first, by file name (folders move). They start first, so that the many short
+ * files fill the other workers around them instead of one of these finishing alone at the end.
+ * Vitest otherwise orders by durations cached from an earlier run, which a fresh clone does not
+ * have.
  */
 const SLOW_FIRST = [
   "install.test.ts",
   "exit-memory.test.ts",
   "pages.test.ts",
   "e2e.test.ts",
+  "indexing.test.ts",
   "content-policy-linear-time.test.ts",
   "descriptors.test.ts",
   "hostile-tree.test.ts",
@@ -22,6 +24,7 @@ const SLOW_FIRST = [
   "view.test.ts",
   "concurrency.test.ts",
   "host-check.test.ts",
+  "examples.test.ts",
 ];
 
 /**
