@@ -29,7 +29,7 @@ export const LOG_LEVEL_ENV = "TRAJLOG_LOG_LEVEL";
 /** Default cap on serialized lines held in memory: 64 MiB. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 /** Default cap on descriptors held open at once. */
-export const DEFAULT_MAX_OPEN_FILES = 128;
+export const DEFAULT_MAX_OPEN_FILES = 1024;
 
 /** Options of {@link TrajectoryLogger}. */
 export interface TrajectoryLoggerOptions {
@@ -63,7 +63,7 @@ export interface TrajectoryLoggerOptions {
   maxBufferBytes?: number;
   /**
    * Cap on file descriptors held at once; idle session files give theirs up. Never more
-   * than half the process's descriptor limit is taken, whatever this says. @default 128
+   * than half the process's descriptor limit is taken, whatever this says. @default 1024
    */
   maxOpenFiles?: number;
   /**

@@ -34,6 +34,11 @@ export class BufferBudget {
     return this.buffered >= this.max;
   }
 
+  /** True past half the cap: every file writes what it holds rather than gathering more. */
+  get pressed(): boolean {
+    return this.buffered * 2 >= this.max;
+  }
+
   /** True when so much text waits unencoded that it should be encoded now. */
   get tooMuchUnencoded(): boolean {
     return this.unencoded > MAX_UNENCODED_UNITS;

@@ -13,6 +13,8 @@ export class DescriptorPool {
   #count = 0;
   /** Files holding a descriptor, least recently used first. */
   readonly #lru = new Map<FileHandle, true>();
+  /** Files waiting for a descriptor that someone waits for (see `FileHandle.urgent`): served first. */
+  readonly #urgent: FileHandle[] = [];
   readonly #waiting: FileHandle[] = [];
   /** Resolved when the last held descriptor is closed. */
   #noneOpen: Array<() => void> = [];
@@ -37,7 +39,7 @@ export class DescriptorPool {
 
   /** True when files wait for a descriptor. */
   get contended(): boolean {
-    return this.#waiting.length > 0;
+    return this.#urgent.length > 0 || this.#waiting.length > 0;
   }
 
   /** Counts a descriptor about to be opened. */
@@ -72,7 +74,7 @@ export class DescriptorPool {
   /** Queues `file` for the next free descriptor. */
   wait(file: FileHandle): void {
     file.state = AWAITING_DESCRIPTOR;
-    this.#waiting.push(file);
+    (file.urgent ? this.#urgent : this.#waiting).push(file);
   }
 
   /** Closes `fd`, which `file` held, then runs `then`, and serves the files waiting. */
@@ -94,10 +96,7 @@ export class DescriptorPool {
     });
   }
 
-  /**
-   * Closes the least recently used descriptor that no operation is using. A file waiting for
-   * its write turn keeps its descriptor: it gives it up after that write, if others wait.
-   */
+  /** Closes the least recently used descriptor that no operation is using. */
   evictIdle(except: FileHandle): void {
     for (const candidate of this.#lru.keys()) {
       const state = candidate.state;
@@ -111,14 +110,16 @@ export class DescriptorPool {
 
   /** Hands free descriptors to the files waiting, in order; frees one more if they still wait. */
   serve(): void {
-    while (this.#waiting.length > 0 && this.#count < this.#max) {
-      const file = this.#waiting.shift() as FileHandle;
+    while (this.#count < this.#max) {
+      const file = this.#urgent.shift() ?? this.#waiting.shift();
+      if (file === undefined) return;
       // A file settled meanwhile (by the exit flush, or failed) waits for nothing any more.
       if (file.state.kind !== "awaiting-descriptor") continue;
       file.state = CLOSED;
       this.resume(file);
     }
-    if (this.#waiting.length > 0 && this.#count >= this.#max) this.evictIdle(this.#waiting[0] as FileHandle);
+    const next = this.#urgent[0] ?? this.#waiting[0];
+    if (next !== undefined) this.evictIdle(next);
   }
 
   /** Resolves once no descriptor is held. */
@@ -144,7 +145,7 @@ export class DescriptorPool {
   closeIdleSync(): boolean {
     for (const candidate of this.#lru.keys()) {
       const state = candidate.state;
-      if (state.kind !== "open" && state.kind !== "awaiting-turn") continue;
+      if (state.kind !== "open") continue;
       this.#lru.delete(candidate);
       candidate.state = CLOSED;
       fs.closeSync(state.fd);

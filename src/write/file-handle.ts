@@ -20,7 +20,6 @@ export interface Chunk extends TakenLines {
  * - `awaiting-descriptor`: queued in the descriptor pool for a free descriptor.
  * - `opening`: its directory is being made or the file opened.
  * - `open`: a descriptor held, nothing in flight (the only state in which it may be taken away).
- * - `awaiting-turn`: a descriptor held, queued in the scheduler for a write turn.
  * - `writing`: a write in flight.
  * - `done`: finished, or settled by the exit flush; nothing may touch the file again.
  * - `failed`: an I/O error lost its lines; later ones are counted as failed.
@@ -30,7 +29,6 @@ export type HandleState =
   | { readonly kind: "awaiting-descriptor" }
   | { readonly kind: "opening" }
   | { readonly kind: "open"; readonly fd: number }
-  | { readonly kind: "awaiting-turn"; readonly fd: number }
   | { readonly kind: "writing"; readonly fd: number; readonly chunk: Chunk }
   | { readonly kind: "done" }
   | { readonly kind: "failed" };
@@ -48,7 +46,7 @@ export const FAILED: HandleState = Object.freeze({ kind: "failed" });
 
 /** @internal The descriptor a state holds, or -1. */
 export function heldFd(state: HandleState): number {
-  return state.kind === "open" || state.kind === "awaiting-turn" || state.kind === "writing" ? state.fd : -1;
+  return state.kind === "open" || state.kind === "writing" ? state.fd : -1;
 }
 
 /** Someone waiting for the lines queued up to `seq` to settle. */
@@ -101,6 +99,14 @@ export class FileHandle {
   /** Asked to end: once its lines are out, its descriptor is closed. */
   get ending(): boolean {
     return this.#endWaiters !== null;
+  }
+
+  /**
+   * Someone waits for this file's lines: it is ending, or a `flush()` waits for it. Its writes
+   * go before those of files that are only logging.
+   */
+  get urgent(): boolean {
+    return this.#endWaiters !== null || this.#waiters.length > 0;
   }
 
   /** Asks the file to end; resolves once it is complete (or lost). */

@@ -35,6 +35,8 @@ export class LineQueue {
   #chars = 0;
   #lines = 0;
   #unencoded = 0;
+  /** When the oldest line still queued was queued (`performance.now()`); meaningless when empty. */
+  since = 0;
 
   constructor(readonly budget: BufferBudget) {}
 
@@ -59,6 +61,7 @@ export class LineQueue {
 
   /** Queues one line of `size` (see `lineSize`). */
   push(line: LineText, size: number): void {
+    if (this.#items.length === 0) this.since = performance.now();
     this.#items.push(line);
     this.#chars += size;
     this.#lines++;

@@ -1,34 +1,43 @@
 /**
- * The write scheduler: when files are written. Lines logged in one turn of the event loop go
- * out together on the next (one write per file), and at most {@link MAX_WRITES_IN_FLIGHT}
- * writes are in flight across all files.
+ * The write scheduler: when files are written.
+ *
+ * Every write costs the event loop's thread a dispatch through libuv's pool (about three times
+ * what a synchronous write costs it), whatever its size, so lines are gathered and written in
+ * few, large writes: a file is written when someone waits for it (`finalize`, `flush`), when
+ * it holds a batch's worth of lines, when the buffer is half full, or once its oldest line has
+ * waited {@link LINGER_MS}. Lines logged in one turn of the event loop are looked at together
+ * on the next.
+ *
+ * Each file has at most one write in flight, and there is no cap across files: the event loop
+ * hears back from libuv's pool only between the application's turns, so a cap of N writes in
+ * flight let through at most N writes per turn, however fast the disk, and a loop logging for
+ * a thousand sessions a turn filled the buffer and dropped lines. libuv works through the
+ * writes while the application runs; what they hold is bounded by `maxBufferBytes`.
  */
 import type { FileHandle } from "./file-handle.js";
 
 /**
- * @internal Writes in flight at once, across all files: half of libuv's default thread pool (4).
- * Each write costs a round trip through the pool whatever its size, so with many files
- * logging at once, one write per file per event loop turn costs more than the copying
- * itself; files waiting for a turn batch their lines instead.
+ * @internal How long a line may wait in memory for more lines to share its write, in ms. A
+ * process that ends meanwhile writes it at exit; `flush()` and `finalize()` do not wait.
  */
-export const MAX_WRITES_IN_FLIGHT = 2;
+export const LINGER_MS = 200;
 
 /** @internal What the scheduler asks of the writer. */
 export interface SchedulerHooks {
   /** The next turn of the event loop has come for a file that logged lines. */
   drain(file: FileHandle): void;
-  /** A file may write now (its turn came, or it never had to wait). */
+  /** A file's lines waited long enough: it may write now. */
   start(file: FileHandle): void;
 }
 
 /** @internal Decides when each file is written. */
 export class WriteScheduler {
-  #inFlight = 0;
-  /** Files with lines to write and a descriptor, waiting for a write turn, first come first served. */
-  readonly #waiting: FileHandle[] = [];
   /** Files that logged lines since the last turn. */
   #pending = new Set<FileHandle>();
   #immediate: NodeJS.Immediate | null = null;
+  /** Files holding lines that are not due yet. */
+  readonly #lingering = new Set<FileHandle>();
+  #timer: NodeJS.Timeout | null = null;
 
   constructor(readonly hooks: SchedulerHooks) {}
 
@@ -51,37 +60,35 @@ export class WriteScheduler {
     for (const file of files) this.hooks.drain(file);
   };
 
-  /** True when a write may start now. */
-  get hasTurn(): boolean {
-    return this.#inFlight < MAX_WRITES_IN_FLIGHT;
-  }
-
-  /** Queues `file`, which holds `fd` and has lines, for the next write turn. */
-  waitTurn(file: FileHandle, fd: number): void {
-    file.state = { kind: "awaiting-turn", fd };
-    this.#waiting.push(file);
-  }
-
-  /** A write starts. */
-  began(): void {
-    this.#inFlight++;
-  }
-
-  /** A write finished (or failed): its turn goes to the files waiting, in order. */
-  ended(): void {
-    this.#inFlight--;
-    while (this.#inFlight < MAX_WRITES_IN_FLIGHT && this.#waiting.length > 0) {
-      const file = this.#waiting.shift() as FileHandle;
-      const state = file.state;
-      // Settled meanwhile (by the exit flush, or failed): it waits for nothing any more.
-      if (state.kind !== "awaiting-turn") continue;
-      file.state = { kind: "open", fd: state.fd };
-      this.hooks.start(file);
+  /** `file` holds lines that are not due: it is looked at again once they have waited long enough. */
+  linger(file: FileHandle): void {
+    this.#lingering.add(file);
+    if (this.#timer === null) {
+      this.#timer = setTimeout(this.#wake, LINGER_MS);
+      // The process may end meanwhile: the exit flush writes these lines.
+      this.#timer.unref();
     }
   }
 
-  /** A write's callback came after the exit flush settled its file: the turn is only counted. */
-  abandoned(): void {
-    this.#inFlight--;
+  /** Every lingering file is looked at now (the buffer is filling up). */
+  wakeAll(): void {
+    const files = Array.from(this.#lingering);
+    this.#lingering.clear();
+    for (const file of files) this.hooks.start(file);
   }
+
+  readonly #wake = (): void => {
+    this.#timer = null;
+    const now = performance.now();
+    for (const file of this.#lingering) {
+      if (file.queue.empty || file.queue.since + LINGER_MS <= now) {
+        this.#lingering.delete(file);
+        this.hooks.start(file);
+      }
+    }
+    if (this.#lingering.size > 0) {
+      this.#timer = setTimeout(this.#wake, LINGER_MS);
+      this.#timer.unref();
+    }
+  };
 }

@@ -23,9 +23,14 @@ import { flushAllSync, MAX_RENAMES, writeNowSync, type SyncWriteContext } from "
 import { CLOSED, DONE, FAILED, FileHandle, heldFd, OPENING, type Chunk } from "./file-handle.js";
 import { lineSize } from "./line-queue.js";
 import type { LineText } from "./serialize/line-text.js";
-import { WriteScheduler } from "./scheduler.js";
+import { LINGER_MS, WriteScheduler } from "./scheduler.js";
 import type { SessionSink } from "./sink.js";
 import type { WriterStats } from "./writer-stats.js";
+
+/** Fewest bytes a file gathers before it is written, unless it is due for another reason. */
+const MIN_BATCH_BYTES = 16 * 1024;
+/** Most bytes a file gathers before it is written: larger writes save nothing more. */
+const MAX_BATCH_BYTES = 256 * 1024;
 
 /** @internal Options of {@link Writer}. */
 export interface WriterOptions {
@@ -69,6 +74,7 @@ export class Writer {
     this.#pool = new DescriptorPool(options.maxOpenFiles, (file) => this.#pump(file));
     this.#scheduler = new WriteScheduler({
       drain: (file) => {
+        if (this.#budget.pressed) this.#scheduler.wakeAll();
         this.#pump(file);
         // Not written now (a write or open in flight, or no descriptor free): hold the lines
         // as UTF-8, which is what the cap counts, rather than as strings of up to 2 bytes a unit.
@@ -172,7 +178,10 @@ export class Writer {
     const waits: Promise<void>[] = [];
     for (const file of this.#files) {
       const settled = file.whenSettled();
-      if (settled !== null) waits.push(settled);
+      if (settled === null) continue;
+      waits.push(settled);
+      // Someone waits for it now: lines gathering for a larger write go at once.
+      this.#pump(file);
     }
     await Promise.all(waits);
   }
@@ -203,9 +212,21 @@ export class Writer {
       if (file.ending) this.#finish(file);
       return;
     }
-    if (state.kind === "closed") this.#open(file);
-    else if (!this.#scheduler.hasTurn) this.#scheduler.waitTurn(file, state.fd);
+    if (!this.#due(file)) this.#scheduler.linger(file);
+    else if (state.kind === "closed") this.#open(file);
     else this.#write(file, state.fd);
+  }
+
+  /**
+   * True when the file's lines should be written now rather than gather more (see
+   * `scheduler.ts`). A batch is what a file may hold while half the cap is shared by all files,
+   * between {@link MIN_BATCH_BYTES} and {@link MAX_BATCH_BYTES}.
+   */
+  #due(file: FileHandle): boolean {
+    if (file.urgent || this.#budget.pressed) return true;
+    const queue = file.queue;
+    const batch = Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, this.#budget.max / (2 * this.#files.size)));
+    return queue.chars >= batch || performance.now() >= queue.since + LINGER_MS;
   }
 
   #open(file: FileHandle): void {
@@ -265,7 +286,6 @@ export class Writer {
   #write(file: FileHandle, fd: number): void {
     const chunk: Chunk = { ...file.queue.take(), pos: file.pos };
     file.state = { kind: "writing", fd, chunk };
-    this.#scheduler.began();
     this.#pool.touch(file);
     this.#writeChunk(file, fd, chunk, 0);
   }
@@ -273,15 +293,11 @@ export class Writer {
   #writeChunk(file: FileHandle, fd: number, chunk: Chunk, offset: number): void {
     const buf = chunk.bytes;
     fs.write(fd, buf, offset, buf.length - offset, chunk.pos + offset, (err, n) => {
-      if (file.finished) {
-        // flushSync ran meanwhile (process exit): the file is settled.
-        this.#scheduler.abandoned();
-        return;
-      }
+      // flushSync ran meanwhile (process exit): the file is settled.
+      if (file.finished) return;
       if (!err && offset + n < buf.length && n > 0) return this.#writeChunk(file, fd, chunk, offset + n);
       if (err || offset + n < buf.length) {
         this.#failWrite(file, fd, chunk, err ?? Object.assign(new Error("write made no progress"), { code: "EIO" }));
-        this.#scheduler.ended();
         this.#pool.serve();
         return;
       }
@@ -294,11 +310,8 @@ export class Writer {
         this.#pool.release(file, fd);
         if (!file.queue.empty) this.#pool.wait(file);
       } else {
-        // With the turn still counted as ours, more lines queue behind the files waiting.
         this.#pump(file);
       }
-      // Last: handing the turn on may evict this file's descriptor, now that it is idle.
-      this.#scheduler.ended();
     });
   }
 
@@ -309,12 +322,18 @@ export class Writer {
     file.settle(lines);
   }
 
+  /**
+   * Every line of an ending file is written: it is complete, and whoever waits for it goes on
+   * now. Its descriptor is closed behind (counted in `openFiles` until it is): waiting for the
+   * close too would add one more trip through libuv's pool, which the event loop only hears
+   * back from between the application's turns.
+   */
   #finish(file: FileHandle): void {
     const fd = heldFd(file.state);
     file.state = DONE;
     this.#files.delete(file);
-    if (fd >= 0) this.#pool.release(file, fd, () => file.resolveEnded());
-    else file.resolveEnded();
+    if (fd >= 0) this.#pool.release(file, fd);
+    file.resolveEnded();
   }
 
   /**
