@@ -16,27 +16,52 @@ export function truncationMarker(bytesCut: number): string {
   return `[TRUNCATED:${bytesCut} bytes]`;
 }
 
+/**
+ * UTF-16 units of a string kept past the field cap when it is cut before being serialized
+ * and redacted: a secret that starts before the cut is still seen whole.
+ */
+export const CUT_CONTEXT = 64 * 1024;
+
 /** Smallest cap that leaves room for a marker and some text. */
 export const MIN_FIELD_CAP = MIN_KEEP;
 
+/** A string already cut before it was serialized (see write/serialize/json-text.ts). */
+export interface PreCut {
+  /** Offset of its literal's opening quote in the text. */
+  at: number;
+  /** UTF-8 bytes left out before serializing it (0 when whole). */
+  cutBytes: number;
+}
+
 /**
  * Cuts every string (object keys included) whose UTF-8 size exceeds `maxField` bytes to at
- * most `maxField` bytes, marker included.
+ * most `maxField` bytes, marker included. `long` lists the text's long strings (ascending,
+ * some already cut short: their marker counts the bytes left out too); unless `scanAll`, the
+ * other strings are known to be under the cap and are not looked at.
  */
-export function capFields(text: string, maxField: number, counts: RedactionCounts): string {
-  if (text.length * 3 <= maxField) return text;
+export function capFields(text: string, maxField: number, counts: RedactionCounts, long: readonly PreCut[] = [], scanAll = true): string {
+  if (long.length === 0 && (!scanAll || text.length * 3 <= maxField)) return text;
   const parts: string[] = [];
   let last = 0;
-  forEachString(text, (start, end) => {
-    const units = end - start - 1;
-    if (units * 3 <= maxField) return;
+  let k = 0;
+  const visit = (start: number, end: number): void => {
+    let cutBytes = 0;
+    while (k < long.length && (long[k] as PreCut).at < start) k++;
+    if (k < long.length && (long[k] as PreCut).at === start) cutBytes = (long[k++] as PreCut).cutBytes;
+    if (cutBytes === 0) {
+      // The escaped size bounds the raw one (an escape is never shorter than what it stands for).
+      if ((end - start - 1) * 3 <= maxField) return;
+      if (Buffer.byteLength(text.slice(start + 1, end)) <= maxField) return;
+    }
     const raw = JSON.parse(text.slice(start, end + 1)) as string;
     const bytes = Buffer.byteLength(raw);
-    if (bytes <= maxField) return;
-    parts.push(text.slice(last, start), cutToEscapedBytes(raw, bytes, maxField, false));
+    if (bytes + cutBytes <= maxField) return;
+    parts.push(text.slice(last, start), cutToEscapedBytes(raw, bytes, maxField, false, cutBytes));
     last = end + 1;
     counts.truncations++;
-  });
+  };
+  if (scanAll) forEachString(text, visit);
+  else for (const { at } of long) visit(at, closingQuote(text, at));
   if (parts.length === 0) return text;
   parts.push(text.slice(last));
   return parts.join("");
@@ -111,19 +136,26 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
  * on the raw value, or on the escaped text between the quotes when `escaped` is set.
  * Never splits a character.
  */
-function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped: boolean): string {
+function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped: boolean, cutBefore = 0): string {
   const buf = Buffer.from(raw, "utf8");
-  const markerRoom = truncationMarker(rawBytes).length;
+  const markerRoom = truncationMarker(rawBytes + cutBefore).length;
   let keep = Math.max(0, limit - markerRoom);
   for (;;) {
     let k = Math.min(keep, buf.length);
     while (k > 0 && k < buf.length && ((buf[k] as number) & 0xc0) === 0x80) k--;
     const kept = buf.toString("utf8", 0, k);
-    const literal = JSON.stringify(kept + truncationMarker(buf.length - k));
+    const literal = JSON.stringify(kept + truncationMarker(buf.length - k + cutBefore));
     const size = escaped ? Buffer.byteLength(literal) - 2 : k + markerRoom;
     if (size <= limit || k === 0) return literal;
     keep = k - (size - limit);
   }
+}
+
+/** The index of the quote that closes the string literal opened at `open`. */
+export function closingQuote(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+  return end;
 }
 
 /** Calls `visit(start, end)` with the indexes of the quotes around every string in `text`. */

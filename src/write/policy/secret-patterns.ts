@@ -68,6 +68,14 @@ export interface RedactionCounts {
   byKind: Record<string, number>;
 }
 
+/** What a redaction scan reports besides its result (see {@link BuiltinRedactor.redact}). */
+export interface RedactReport {
+  /** Ascending offsets between JSON tokens, moved along with the text. */
+  marks: number[];
+  /** Set when some marker is longer than the secret it replaced. */
+  grew: boolean;
+}
+
 /** The marker written in place of a secret of `kind`. */
 export function redactionMarker(kind: string): string {
   return `[REDACTED:${kind}]`;
@@ -230,10 +238,11 @@ export class BuiltinRedactor {
 
   /**
    * Replaces every secret in `text` (serialized JSON) by its marker; counts into `counts`.
-   * `mark.at`, an offset of `text` between two JSON values (where no secret can be), is moved
-   * to the same place in the result: it lets one scan cover two texts joined.
+   * With `report`, its `marks` (ascending offsets of `text` outside any secret, such as the
+   * quotes of string literals) are moved to the same places in the result, and `grew` is set
+   * when a marker is longer than what it replaced (a string may then have outgrown a cap).
    */
-  redact(text: string, counts: RedactionCounts, mark?: { at: number }): string {
+  redact(text: string, counts: RedactionCounts, report?: RedactReport): string {
     const edits: Edit[] = [];
     this.#findShapes(text, edits);
     this.#pairs?.find(text, edits);
@@ -242,24 +251,25 @@ export class BuiltinRedactor {
     // marker, and at the same start the shape, found first (the sort is stable). The marker
     // covers the union, so no tail of a longer overlapping match is left.
     if (!inOrder(edits)) edits.sort((a, b) => a.start - b.start);
+    const marks = report?.marks ?? [];
+    let m = 0;
     let out = "";
     let last = 0;
-    let at = mark?.at ?? -1;
     for (const edit of edits) {
       if (edit.start < last) {
         last = Math.max(last, edit.end);
         continue;
       }
-      if (at >= last && at <= edit.start) {
-        (mark as { at: number }).at = at + out.length - last;
-        at = -1;
-      }
-      out += text.slice(last, edit.start) + MARKERS[edit.kind];
+      // Marks before this edit move by what the edits before them changed.
+      for (; m < marks.length && (marks[m] as number) < edit.start; m++) marks[m] = (marks[m] as number) + out.length - last;
+      const marker = MARKERS[edit.kind];
+      if (report !== undefined && marker.length > edit.end - edit.start) report.grew = true;
+      out += text.slice(last, edit.start) + marker;
       last = edit.end;
       counts.redactions++;
       counts.byKind[edit.kind] = (counts.byKind[edit.kind] ?? 0) + 1;
     }
-    if (at >= last) (mark as { at: number }).at = at + out.length - last;
+    for (; m < marks.length; m++) marks[m] = (marks[m] as number) + out.length - last;
     return out + text.slice(last);
   }
 

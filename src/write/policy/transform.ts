@@ -4,10 +4,10 @@
  * Serializing lines, and deciding which parts of a line go through these steps, is the
  * serializer's job (write/serialize/).
  */
-import { capFields, capLine } from "./caps.js";
+import { capFields, capLine, CUT_CONTEXT, type PreCut } from "./caps.js";
 import { mapStrings } from "./map-strings.js";
 import type { CompiledPattern, PolicySpec } from "./options.js";
-import { BuiltinRedactor, redactionMarker, type RedactionCounts } from "./secret-patterns.js";
+import { BuiltinRedactor, redactionMarker, type RedactReport, type RedactionCounts } from "./secret-patterns.js";
 
 /** The kind counted when a custom `redactor` function changes a string. */
 export const REDACTOR_KIND = "redactor";
@@ -18,6 +18,12 @@ export class PolicyTransform {
   readonly maxFieldBytes: number;
   /** Cap on a line in bytes; `Infinity` when none. */
   readonly maxLineBytes: number;
+  /**
+   * Strings longer than this (UTF-16 units) are cut to it before they are serialized: the
+   * field cap leaves less of them, and what is kept past it lets redaction see a secret
+   * that starts before the cut whole. `Infinity` without a field cap.
+   */
+  readonly keepUnits: number;
   /** True when caller patterns or a caller function apply: they work on values, not on text. */
   readonly custom: boolean;
   /** Every kind redacted, built-in ones first. */
@@ -32,6 +38,7 @@ export class PolicyTransform {
     this.#redactor = spec.redactor;
     this.maxFieldBytes = spec.maxFieldBytes;
     this.maxLineBytes = spec.maxLineBytes;
+    this.keepUnits = spec.maxFieldBytes + CUT_CONTEXT;
     this.custom = spec.patterns.length > 0 || spec.redactor !== null;
     const kinds: string[] = [...(this.#builtins?.kinds ?? [])];
     for (const { kind } of spec.patterns) if (!kinds.includes(kind)) kinds.push(kind);
@@ -75,18 +82,24 @@ export class PolicyTransform {
 
   /**
    * JSON text with the built-in secrets replaced by their markers, counted into `counts`;
-   * `mark.at` (an offset between two values) is moved along (see `BuiltinRedactor.redact`).
+   * `report` follows offsets through the replacements (see `BuiltinRedactor.redact`).
    */
-  readonly redactText = (text: string, counts: RedactionCounts, mark?: { at: number }): string =>
-    this.#builtins === null ? text : this.#builtins.redact(text, counts, mark);
+  readonly redactText = (text: string, counts: RedactionCounts, report?: RedactReport): string =>
+    this.#builtins === null ? text : this.#builtins.redact(text, counts, report);
 
   /**
-   * A line's JSON text (redacted already) under both caps. `reserve` is what the line will
-   * hold besides this text, in bytes (it counts against the line cap).
+   * JSON text (redacted already) under the field cap. `long` lists its long strings (see
+   * `capFields`); unless `scanAll`, its other strings are known to be short enough.
    */
-  capText(text: string, counts: RedactionCounts, reserve = 0): string {
-    if (this.maxFieldBytes !== Infinity) text = capFields(text, this.maxFieldBytes, counts);
-    if (this.maxLineBytes !== Infinity) text = capLine(text, Math.max(1, this.maxLineBytes - reserve), counts);
-    return text;
+  capFields(text: string, counts: RedactionCounts, long: readonly PreCut[] = [], scanAll = true): string {
+    return this.maxFieldBytes === Infinity ? text : capFields(text, this.maxFieldBytes, counts, long, scanAll);
+  }
+
+  /**
+   * A line's JSON text (redacted, under the field cap already) under the line cap. `reserve`
+   * is what the line will hold besides this text, in bytes.
+   */
+  capLine(text: string, counts: RedactionCounts, reserve = 0): string {
+    return this.maxLineBytes === Infinity ? text : capLine(text, Math.max(1, this.maxLineBytes - reserve), counts);
   }
 }

@@ -6,9 +6,12 @@
  * back between the other members, in its place. An iteration line's prompt may come from the
  * session's prompt cache instead (prompt-cache.ts).
  */
-import { redactionMarker, type RedactionCounts } from "../policy/secret-patterns.js";
+import { closingQuote, type PreCut } from "../policy/caps.js";
+import { redactionMarker, type RedactReport, type RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
 import { stringifyLine } from "../../lines.js";
+import { toJsonSafeCopy } from "../../internal/json-safe.js";
+import { valueText, type ValueText } from "./json-text.js";
 
 /**
  * One line in pieces, to be written one after the other: text, and bytes that already are
@@ -43,12 +46,27 @@ export function lineText(line: object, policy: PolicyTransform, counts: Redactio
 
 /**
  * The JSON text of `value` with every step of the policy applied: caller patterns on its
- * strings, serialization, built-in redaction, caps (leaving `reserve` bytes of the line cap
- * for what the line holds besides).
+ * strings, serialization (long strings cut to what the field cap may keep first), built-in
+ * redaction, the field cap, and the line cap (leaving `reserve` bytes of it for what the line
+ * holds besides; `null`: no line cap, for a part of a line).
  */
-export function policyText(value: object, policy: PolicyTransform, counts: RedactionCounts, reserve = 0): string {
-  const text = stringifyLine(policy.mapCustom(value, counts) as object);
-  return policy.capText(policy.redactText(text, counts), counts, reserve);
+export function policyText(value: object, policy: PolicyTransform, counts: RedactionCounts, reserve: number | null = 0): string {
+  const v = serialized(policy.mapCustom(value, counts) as object, policy.keepUnits);
+  const report: RedactReport = { marks: v.long.map((l) => l.at), grew: false };
+  const redacted = policy.redactText(v.text, counts, report);
+  const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes }));
+  const text = policy.capFields(redacted, counts, long, report.grew || v.shortLongest * 3 > policy.maxFieldBytes);
+  return reserve === null ? text : policy.capLine(text, counts, reserve);
+}
+
+/** `valueText`, or, when reading the value threw, the text of a plain copy of it. */
+export function serialized(value: object, keepUnits: number): ValueText {
+  try {
+    return valueText(value, keepUnits);
+  } catch {
+    // A getter or proxy answered differently on the second read: serialize a plain copy.
+    return valueText(toJsonSafeCopy(value) as object, keepUnits);
+  }
 }
 
 /**
@@ -107,17 +125,6 @@ function memberStarts(text: string): number[] {
     else if (c === 44 && depth === 0) starts.push(i + 1);
   }
   return starts;
-}
-
-/** The index of the quote that closes the string opened at `open`. */
-function closingQuote(text: string, open: number): number {
-  let end = text.indexOf('"', open + 1);
-  for (;;) {
-    let backslashes = 0;
-    while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
-    if (backslashes % 2 === 0) return end;
-    end = text.indexOf('"', end + 1);
-  }
 }
 
 /** `obj[key] = value`, except that a `__proto__` key stays an own property as JSON has it. */

@@ -1,99 +1,142 @@
 /**
- * The prompt cache: a session's memo of its prompt messages, serialized and redacted.
+ * The prompt cache: a session's memo of its prompt messages, serialized, redacted and cut to
+ * the field cap.
  *
  * A chat loop sends the whole conversation every iteration, so most of an iteration line's
- * bytes are messages the previous line already held. Keeping each message's finished JSON
- * text means only new messages are serialized and scanned again. Only the messages of the
- * latest prompt are kept, within a byte budget. Their UTF-8 is kept too, so that the writer
- * copies those bytes instead of encoding the same text again for every line: the line then
- * comes as pieces (see {@link LinePieces}). The text is the same as serializing it anew.
+ * bytes are messages the previous line already held. Keeping each message's finished UTF-8
+ * means only new messages are serialized and scanned again, and the writer copies the
+ * prompt's bytes instead of encoding the same text again for every line: the line comes as
+ * pieces (see {@link LinePieces}). The bytes are the same as serializing the line anew.
+ *
+ * A message is known again by what its text is made of, not by its shape: its role, its
+ * content and the JSON text of its other members (`name`, `tool_calls`, ...), so messages
+ * rebuilt every iteration from what chat APIs send are found as well as plain ones.
  */
-import type { RedactionCounts } from "../policy/secret-patterns.js";
+import type { PreCut } from "../policy/caps.js";
+import type { RedactReport, RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
-import { stringifyLine } from "../../lines.js";
-import type { LinePieces, LineText } from "./line-text.js";
+import type { LongString, ValueText } from "./json-text.js";
+import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
+
+/** What a session keeps when the line cap is off, in bytes. */
+const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 
 /**
  * An iteration line's text under the policy, its prompt taken from `cache`, `\n` included;
  * null when the cache does not apply (not an iteration line, no prompt, caller patterns or
  * function, a message the cache does not take): the caller then serializes the line anew.
- * Pieces when the prompt's UTF-8 is at hand and the caps cannot apply.
+ * Pieces whenever the line is under the line cap.
  */
 export function cachedIterationText(line: object, policy: PolicyTransform, counts: RedactionCounts, cache: PromptCache): LineText | null {
   const { type, prompt } = line as { type?: unknown; prompt?: unknown };
   if (policy.custom || type !== "iteration" || !Array.isArray(prompt) || prompt.length === 0) return null;
-  // The members before the prompt and those after it, each as an object: keys keep their order.
-  const head: Record<string, unknown> = {};
-  const tail: Record<string, unknown> = {};
-  let into = head;
-  for (const key of Object.keys(line)) {
-    if (key === "prompt") into = tail;
-    else into[key] = (line as Record<string, unknown>)[key];
+  // The rest of the line, 0 in the prompt's place: keys keep their order. What comes before
+  // the prompt holds no object or array (the line's type, number and time), so the first
+  // `"prompt":0` of the text is that member: inside a string its quotes would be escaped.
+  for (const key in line) {
+    if (key === "prompt") break;
+    const value = (line as Record<string, unknown>)[key];
+    if (typeof value === "object" && value !== null) return null;
   }
-  // Nothing is counted before both parts are sure to succeed.
-  const headText = stringifyLine(head);
-  const tailText = stringifyLine(tail);
-  const promptText = cache.serialize(prompt, policy.redactText, counts);
+  const v = serialized({ ...line, prompt: 0 }, policy.keepUnits);
+  const at = v.text.indexOf('"prompt":0');
+  if (at === -1) return null;
+  // Then the prompt: nothing is counted unless it can be taken from the cache.
+  const promptText = cache.serialize(prompt, policy, counts);
   if (promptText === null) return null;
-  // One scan for both: `}{` is where they meet, and no secret spans it.
-  const mark = { at: headText.length };
-  const rest = policy.redactText(headText + tailText, counts, mark);
-  const open = `${rest.slice(0, mark.at - 1)}${mark.at > 2 ? "," : ""}"prompt":`;
-  const close = rest.length - mark.at > 2 ? `,${rest.slice(mark.at + 1)}` : "}";
-  if (promptText.bytes !== null) {
-    // A bound on the text's UTF-8 size (a UTF-16 unit is at most 3 bytes, and the prompt's
-    // bytes outnumber its units): under both caps, the caps would leave the line as it is.
-    const bound = (open.length + close.length + 1) * 3 + promptText.bytes.length * 3;
-    if (bound <= policy.maxFieldBytes && bound <= policy.maxLineBytes) return [open, promptText.bytes, `]${close}\n`] as LinePieces;
+  let open: string;
+  let close: string;
+  if (v.long.length === 0) {
+    // The usual line: one scan, the prompt's place followed through it.
+    const report: RedactReport = { marks: [at], grew: false };
+    const text = policy.redactText(v.text, counts, report);
+    const split = report.marks[0] as number;
+    const scanAll = report.grew || v.shortLongest * 3 > policy.maxFieldBytes;
+    open = policy.capFields(text.slice(0, split + 9), counts, [], scanAll);
+    close = policy.capFields(text.slice(split + 10), counts, [], scanAll);
+  } else {
+    [open, close] = withLongStrings(v, at, policy, counts);
   }
-  return `${policy.capText(`${open}${promptText.text}${close}`, counts)}\n`;
+  const bytes = promptText.bytes;
+  if (bytes !== null) {
+    const max = policy.maxLineBytes;
+    // `]`, `\n`, and the text at most 3 bytes per UTF-16 unit, exactly when that is not enough.
+    let size = (open.length + close.length) * 3 + bytes.length + 2;
+    if (size > max) size = Buffer.byteLength(open) + Buffer.byteLength(close) + bytes.length + 2;
+    if (size <= max) return [open, bytes, `]${close}\n`] as LinePieces;
+  }
+  return `${policy.capLine(`${open}${promptText.text()}${close}`, counts)}\n`;
 }
 
-/** Cap on the text one session keeps, in UTF-16 units: beyond it, messages are not kept. */
-const MAX_CACHED_UNITS = 1024 * 1024;
+/** `open` and `close` of a line whose rest holds long strings (see json-text.ts). */
+function withLongStrings(v: ValueText, at: number, policy: PolicyTransform, counts: RedactionCounts): [string, string] {
+  // One scan, the long strings' quotes and the prompt's place followed through it.
+  const first = v.long.findIndex((l) => l.at > at);
+  const heads = first === -1 ? v.long : v.long.slice(0, first);
+  const marks = heads.map((l) => l.at);
+  marks.push(at);
+  for (let i = heads.length; i < v.long.length; i++) marks.push((v.long[i] as LongString).at);
+  const report: RedactReport = { marks, grew: false };
+  const text = policy.redactText(v.text, counts, report);
+  const split = marks[heads.length] as number;
+  const scanAll = report.grew || v.shortLongest * 3 > policy.maxFieldBytes;
+  const headCuts: PreCut[] = heads.map((l, i) => ({ at: marks[i] as number, cutBytes: l.cutBytes }));
+  const tailCuts: PreCut[] = [];
+  for (let i = heads.length; i < v.long.length; i++) {
+    tailCuts.push({ at: (marks[i + 1] as number) - split - 10, cutBytes: (v.long[i] as LongString).cutBytes });
+  }
+  return [policy.capFields(text.slice(0, split + 9), counts, headCuts, scanAll), policy.capFields(text.slice(split + 10), counts, tailCuts, scanAll)];
+}
 
 interface Entry {
   role: string;
   content: string;
-  /** The message's JSON text after redaction. */
-  text: string;
+  /** The JSON text of the message's other members, `,"name":…` and so on ("" for none). */
+  extras: string;
+  /** Where the message's UTF-8 (redacted, cut to the field cap) is. */
+  buf: Buffer;
+  start: number;
+  end: number;
   /** Kinds redacted in it, one per redaction: counted again each time it is written. */
   kinds: readonly string[];
+  /** Strings cut in it: counted again each time it is written. */
+  cuts: number;
 }
 
-/** A prompt's JSON text, and its UTF-8 when the cache kept all of it. */
+/** A prompt's text: its UTF-8 when the cache kept all of it. */
 export interface PromptText {
-  text: string;
   /**
-   * The UTF-8 of `text` without its closing `]`; null when the prompt is too large to keep.
-   * Later prompts of the session only ever write past its end: it must never be written to.
+   * The UTF-8 of the prompt's JSON text without its closing `]`; null when the prompt is too
+   * large to keep. Later prompts of the session only ever write past its end: it must never be
+   * written to.
    */
   bytes: Buffer | null;
+  /** The prompt's JSON text (made on demand: the line is then over the line cap, or too large to keep). */
+  text(): string;
 }
 
 /** Serializes prompt arrays, reusing the text of messages seen in the previous prompt. */
 export class PromptCache {
   /** The kept messages of the latest prompt, in order (its first ones, within the budget). */
   #kept: Entry[] = [];
-  /** `[` and the texts of `#kept` joined by commas: the start of the next prompt's text. */
-  #keptText = "[";
-  /** The kinds of `#kept`, in order. */
+  /** Their kinds and cuts, in total. */
   #keptKinds: string[] = [];
-  #keptUnits = 0;
-  /** UTF-8 of `#keptText` at the start of `#bytes`; what follows it is free. */
-  #bytes = Buffer.from("[");
+  #keptCuts = 0;
+  /** UTF-8 of `[` and the kept messages, at the start of `#buf`; what follows is free. */
+  #buf = Buffer.from("[");
   #keptBytes = 1;
   /** `#kept` by content, built only when a prompt does not start with all of `#kept`. */
   #byContent: Map<string, Entry> | null = null;
 
   /**
-   * The JSON text of `messages` with `redact` applied to each message, counting into
-   * `counts`; null when a message is not a plain `{ role, content }` of strings (the caller
-   * then serializes the line the ordinary way).
+   * The text of `messages` under `policy` but the line cap, counting into `counts`; null when
+   * a message is not an object whose first members are `role` and `content`, both strings
+   * (the caller then serializes the line the ordinary way).
    */
-  serialize(messages: readonly unknown[], redact: (text: string, counts: RedactionCounts) => string, counts: RedactionCounts): PromptText | null {
+  serialize(messages: readonly unknown[], policy: PolicyTransform, counts: RedactionCounts): PromptText | null {
     const kept = this.#kept;
-    // The common case: the previous prompt with messages appended. Its text so far is then
+    const budget = Number.isFinite(policy.maxLineBytes) ? policy.maxLineBytes : MAX_KEPT_BYTES;
+    // The common case: the previous prompt with messages appended. Its bytes so far are then
     // taken whole, and each of its messages costs a few comparisons, not a lookup by content.
     let start = 0;
     if (kept.length > 0 && messages.length >= kept.length) {
@@ -101,64 +144,68 @@ export class PromptCache {
       if (start < kept.length) start = 0;
     }
     const byContent = start === 0 && kept.length > 0 ? this.#contentMap() : null;
-    // Concatenated, not joined: V8 keeps a rope, and the writer copies the line once anyway.
-    let out = start > 0 ? this.#keptText : "[";
     const entries: Entry[] = start > 0 ? kept.slice() : [];
-    let units = start > 0 ? this.#keptUnits : 0;
-    let keptText = out;
-    let keptCount = entries.length;
     // Bytes are only appended past what earlier lines' views cover; a prompt that does not
     // extend the previous one starts a new buffer, since those views may cover any of the old.
-    const bytes = { buf: this.#bytes, pos: this.#keptBytes };
-    if (start === 0) {
-      bytes.buf = Buffer.allocUnsafe(4096);
-      bytes.buf[0] = 0x5b; // [
-      bytes.pos = 1;
-    }
+    const to = start > 0 ? { buf: this.#buf, pos: this.#keptBytes } : { buf: Buffer.allocUnsafe(4096), pos: 1 };
+    if (start === 0) to.buf[0] = 0x5b; // [
+    let keptCount = entries.length;
+    /** The texts of the messages past the budget, `,` before each. */
+    let over = "";
     for (let i = start; i < messages.length; i++) {
-      const message = messages[i] as { role?: unknown; content?: unknown } | null;
-      if (typeof message !== "object" || message === null) return null;
-      const { role, content } = message;
-      if (typeof role !== "string" || typeof content !== "string" || !isPlainMessage(message)) return null;
+      const message = messages[i];
+      const more = extrasOf(message);
+      if (more === null) return null;
+      const { role, content } = message as { role: string; content: string };
       let entry = byContent?.get(content);
-      if (entry === undefined || entry.role !== role) {
+      let text: string | null = null;
+      if (entry === undefined || entry.role !== role || entry.extras !== more) {
         const own: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
-        const text = redact(JSON.stringify({ role, content }), own);
+        text = policyText(message as object, policy, own, null);
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
-        entry = { role, content, text, kinds };
+        entry = { role, content, extras: more, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations };
       }
-      out += i === 0 ? entry.text : `,${entry.text}`;
-      entries.push(entry);
-      units += entry.text.length;
-      if (keptCount === i && units <= MAX_CACHED_UNITS) {
+      if (keptCount === i && to.pos + (entry.end - entry.start || (text as string).length) < budget) {
+        const at = appendMessage(to, entry, text, i > 0);
+        if (text !== null || entry.buf !== to.buf) entry = { ...entry, buf: to.buf, start: at, end: to.pos };
         keptCount = i + 1;
-        keptText = out;
-        appendUtf8(bytes, entry.text, i > 0);
+      } else {
+        over += `${i > 0 ? "," : ""}${text ?? entry.buf.toString("utf8", entry.start, entry.end)}`;
       }
+      entries.push(entry);
     }
     // Counted only once the whole prompt is done: on a null return the caller starts over.
     const kinds: string[] = start > 0 ? this.#keptKinds.slice() : [];
-    for (let i = start; i < entries.length; i++) for (const kind of (entries[i] as Entry).kinds) kinds.push(kind);
+    let cuts = start > 0 ? this.#keptCuts : 0;
+    for (let i = start; i < entries.length; i++) {
+      const entry = entries[i] as Entry;
+      for (const kind of entry.kinds) kinds.push(kind);
+      cuts += entry.cuts;
+    }
     for (const kind of kinds) {
       counts.redactions++;
       counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
     }
+    counts.truncations += cuts;
     if (keptCount < entries.length) {
       entries.length = keptCount;
       kinds.length = 0;
-      for (const entry of entries) for (const kind of entry.kinds) kinds.push(kind);
-      units = 0;
-      for (const entry of entries) units += entry.text.length;
+      cuts = 0;
+      for (const entry of entries) {
+        for (const kind of entry.kinds) kinds.push(kind);
+        cuts += entry.cuts;
+      }
     }
     this.#kept = entries;
-    this.#keptText = keptText;
     this.#keptKinds = kinds;
-    this.#keptUnits = units;
-    this.#bytes = bytes.buf;
-    this.#keptBytes = bytes.pos;
+    this.#keptCuts = cuts;
+    this.#buf = to.buf;
+    this.#keptBytes = to.pos;
     this.#byContent = null;
-    return { text: `${out}]`, bytes: keptCount === messages.length ? bytes.buf.subarray(0, bytes.pos) : null };
+    const bytes = to.buf.subarray(0, to.pos);
+    if (over === "") return { bytes, text: () => `${bytes.toString("utf8")}]` };
+    return { bytes: null, text: () => `${bytes.toString("utf8")}${over}]` };
   }
 
   #contentMap(): Map<string, Entry> {
@@ -170,30 +217,47 @@ export class PromptCache {
   }
 }
 
-/** True when `message` is a plain message whose text is `entry`'s. */
+/** True when `message` is a message whose text is `entry`'s. */
 function sameMessage(message: unknown, entry: Entry): boolean {
   if (typeof message !== "object" || message === null) return false;
   const m = message as { role?: unknown; content?: unknown };
   // Usually the very same strings, so these are pointer comparisons.
-  return m.content === entry.content && m.role === entry.role && isPlainMessage(message);
+  return m.content === entry.content && m.role === entry.role && extrasOf(message) === entry.extras;
 }
 
-/** Exactly the two keys `role` and `content`, in that order (as `JSON.stringify` would write them). */
-function isPlainMessage(message: object): boolean {
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The JSON text of a message's members after `role` and `content` (`,"name":"x"`…, "" for
+ * none, as `JSON.stringify` writes them); null when its first two members are not `role`
+ * and `content`, both strings.
+ */
+function extrasOf(message: unknown): string | null {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return null;
   let n = 0;
+  let out = "";
+  // for-in rather than Object.keys: no array per message, and messages are plain objects
+  // (own keys are checked, in case something enumerable was added to Object.prototype).
   for (const key in message) {
-    if ((n === 0 && key !== "role") || (n === 1 && key !== "content") || n > 1) return false;
+    if (!hasOwn.call(message, key)) continue;
+    if (n < 2) {
+      if (key !== (n === 0 ? "role" : "content") || typeof (message as Record<string, unknown>)[key] !== "string") return null;
+    } else {
+      const text = JSON.stringify((message as Record<string, unknown>)[key]);
+      if (text !== undefined) out += `,${JSON.stringify(key)}:${text}`;
+    }
     n++;
   }
-  return n === 2;
+  return n >= 2 ? out : null;
 }
 
 /**
- * Writes `text` as UTF-8 at `to.pos`, after a comma if `comma`, moving to a larger buffer when
- * it does not fit. The comma is written as a byte: a concatenated string would be copied again.
+ * Writes a message's UTF-8 at `to.pos`, after a comma if `comma`: `text` when the message was
+ * just serialized, else the bytes its entry points at. Moves to a larger buffer when it does
+ * not fit. Returns where the message starts.
  */
-function appendUtf8(to: { buf: Buffer; pos: number }, text: string, comma: boolean): void {
-  const need = to.pos + 1 + text.length * 3;
+function appendMessage(to: { buf: Buffer; pos: number }, entry: Entry, text: string | null, comma: boolean): number {
+  const need = to.pos + 1 + (text === null ? entry.end - entry.start : text.length * 3);
   if (need > to.buf.length) {
     // The old buffer is left as it is, for the views that lines waiting to be written hold.
     const larger = Buffer.allocUnsafe(Math.max(need, 2 * to.buf.length));
@@ -201,5 +265,9 @@ function appendUtf8(to: { buf: Buffer; pos: number }, text: string, comma: boole
     to.buf = larger;
   }
   if (comma) to.buf[to.pos++] = 0x2c;
-  to.pos += to.buf.write(text, to.pos, "utf8");
+  const at = to.pos;
+  if (text !== null) to.pos += to.buf.write(text, to.pos, "utf8");
+  else if (entry.buf === to.buf && entry.start === at) to.pos = entry.end;
+  else to.pos += entry.buf.copy(to.buf, at, entry.start, entry.end);
+  return at;
 }

@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { PromptCache, type PromptText } from "../../../src/write/serialize/prompt-cache.js";
+import { createContentPolicy, defaultContentPolicy, policyTransform } from "../../../src/write/policy/content-policy.js";
 import { BUILTIN_SECRET_KINDS, BuiltinRedactor, type RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
 const redactor = new BuiltinRedactor(BUILTIN_SECRET_KINDS);
-const redact = (text: string, counts: RedactionCounts): string => redactor.redact(text, counts);
+const redact = policyTransform(defaultContentPolicy());
 const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });
 
 /** The prompt's text, checked against its bytes: the UTF-8 of the text but its closing bracket. */
 function textOf(prompt: PromptText | null): string | null {
   if (prompt === null) return null;
-  expect(prompt.bytes?.toString("utf8")).toBe(prompt.text.slice(0, -1));
-  return prompt.text;
+  const text = prompt.text();
+  expect(prompt.bytes?.toString("utf8")).toBe(text.slice(0, -1));
+  return text;
 }
 
 describe("PromptCache", () => {
@@ -31,16 +33,49 @@ describe("PromptCache", () => {
     }
   });
 
-  it("gives up, counting nothing, on a message that is not a plain { role, content }", () => {
+  it("takes messages with more members than role and content (tool calls, names) by their whole text", () => {
+    const cache = new PromptCache();
+    const messages: Array<Record<string, unknown>> = [
+      { role: "user", content: SECRET_VALUES.ghp, name: "task" },
+      { role: "assistant", content: "", tool_calls: [{ id: "call_1", type: "function", function: { name: "bash", arguments: `{"cmd":"echo ${SECRET_VALUES.awsId}"}` } }] },
+      { role: "tool", content: "ran", name: "bash", tool_call_id: "call_1" },
+    ];
+    for (let turn = 0; turn < 3; turn++) {
+      const c = counts();
+      const expected = counts();
+      expect(textOf(cache.serialize(messages, redact, c))).toBe(redactor.redact(JSON.stringify(messages), expected));
+      expect(c).toEqual(expected);
+      // The same text in new objects, as a loop that rebuilds its messages makes them.
+      for (let i = 0; i < messages.length; i++) messages[i] = structuredClone(messages[i]) as Record<string, unknown>;
+    }
+    // A member changed in place: the message is serialized again.
+    (messages[2] as { name: string }).name = `key ${SECRET_VALUES.awsId}`;
+    const c = counts();
+    const expected = counts();
+    expect(textOf(cache.serialize(messages, redact, c))).toBe(redactor.redact(JSON.stringify(messages), expected));
+    expect(c).toEqual(expected);
+  });
+
+  it("gives up, counting nothing, on a message whose first members are not role and content, both strings", () => {
     const cache = new PromptCache();
     const c = counts();
-    const messages = [
-      { role: "user", content: SECRET_VALUES.ghp },
-      { role: "tool", content: "ran", name: "bash" },
-    ];
-    expect(cache.serialize(messages, redact, c)).toBeNull();
+    expect(cache.serialize([{ role: "user", content: SECRET_VALUES.ghp }, { content: "ran", role: "tool" }], redact, c)).toBeNull();
     expect(cache.serialize([{ role: "user", content: 42 }], redact, c)).toBeNull();
     expect(c).toEqual(counts());
+  });
+
+  it("cuts each message's strings to the field cap, and counts the cuts every time", () => {
+    const policy = policyTransform(createContentPolicy({ maxFieldBytes: 100 }));
+    const cache = new PromptCache();
+    const messages = [{ role: "user", content: "é".repeat(200) }, { role: "assistant", content: "ok", name: "n".repeat(150) }];
+    for (let turn = 0; turn < 2; turn++) {
+      const c = counts();
+      const parsed = JSON.parse(textOf(cache.serialize(messages, policy, c)) as string) as Array<Record<string, string>>;
+      expect(c.truncations).toBe(2);
+      expect(Buffer.byteLength(parsed[0]?.content ?? "")).toBeLessThanOrEqual(100);
+      expect(parsed[0]?.content).toMatch(/^é+\[TRUNCATED:\d+ bytes\]$/);
+      expect(Buffer.byteLength(parsed[1]?.name ?? "")).toBeLessThanOrEqual(100);
+    }
   });
 
   it("does not reuse a message's text under another role", () => {
@@ -76,11 +111,9 @@ describe("PromptCache", () => {
     check();
     messages.push({ role: "user", content: "more" });
     check();
-    // A key added to a message already cached: the whole prompt falls back.
+    // A key added to a message already cached, then removed: serialized again each time.
     messages[0]!.name = "x";
-    const c = counts();
-    expect(cache.serialize(messages, redact, c)).toBeNull();
-    expect(c).toEqual(counts());
+    check();
     delete messages[0]!.name;
     check();
   });

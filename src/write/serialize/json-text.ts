@@ -1,0 +1,155 @@
+/**
+ * A value's JSON text, built so that a line costs what its bytes cost, whatever their layout.
+ *
+ * `JSON.stringify` is the fastest way to serialize ordinary data, but not a string of
+ * megabytes: its cost per byte grows with the string (on a 2-core machine, 1 MiB in ~2 ms,
+ * 8 MiB in ~70 ms, 64 MiB in ~1 s), and most of a string far over the field cap is cut right
+ * after anyway. So the value is walked first (cheap: one visit per node, no bytes read), and
+ * only when it holds a long string is its text assembled here: subtrees without one by
+ * `JSON.stringify`, each long string on its own, in pieces, and cut first when the field cap
+ * will cut it anyway (keeping enough past the cap for redaction to see a secret that starts
+ * before the cut whole). Where each long string's literal starts is recorded, with the bytes
+ * left out, for the field cap (caps.ts) to finish the cut and count it.
+ */
+
+/** A long string's literal in a value's text. */
+export interface LongString {
+  /** Offset of its opening quote. */
+  at: number;
+  /** UTF-8 bytes of the string left out before serializing it (0 when whole). */
+  cutBytes: number;
+}
+
+/** A value's JSON text and its long strings, in order. */
+export interface ValueText {
+  text: string;
+  long: LongString[];
+  /** A bound on the length (UTF-16 units) of every other string in it, keys included. */
+  shortLongest: number;
+}
+
+/** Strings longer than this (UTF-16 units) are serialized on their own. */
+const LONG = 128 * 1024;
+/** A long string is serialized in pieces of this many units. */
+const PIECE = 512 * 1024;
+/** Deeper than this, a value is left to `JSON.stringify` (which reports cycles by throwing). */
+const MAX_DEPTH = 256;
+
+/**
+ * The JSON text of `value` (an object or array, as `JSON.stringify` writes it), with strings
+ * over `keepUnits` UTF-16 units cut to that many before serializing (`Infinity`: none cut).
+ * Throws what `JSON.stringify` throws (the caller falls back to a plain copy).
+ */
+export function valueText(value: object, keepUnits: number): ValueText {
+  const longAt = Math.min(LONG, keepUnits);
+  if (!hasLong(value, longAt, 0)) {
+    const text = JSON.stringify(value) ?? "null";
+    return { text, long: [], shortLongest: Math.min(longAt, text.length) };
+  }
+  const holders: Holders = { set: new Set(), longKey: false };
+  if (!findHolders(value, longAt, 0, holders)) return { text: JSON.stringify(value) ?? "null", long: [], shortLongest: Infinity };
+  const out: ValueText = { text: "", long: [], shortLongest: holders.longKey ? Infinity : longAt };
+  emit(value, out, holders.set, longAt, keepUnits);
+  return out;
+}
+
+/**
+ * Whether `value` holds a string (or key) longer than `limit`. A bound, for deciding only:
+ * it may say yes for a string `JSON.stringify` would not write (an inherited key, a value
+ * replaced by its `toJSON`), never no for one it would. Reads no string's characters.
+ */
+function hasLong(value: unknown, limit: number, depth: number): boolean {
+  if (typeof value === "string") return value.length > limit;
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasLong(value[i], limit, depth + 1)) return true;
+    return false;
+  }
+  // for-in rather than Object.keys: no array per object.
+  for (const key in value) {
+    if (key.length > limit || hasLong((value as Record<string, unknown>)[key], limit, depth + 1)) return true;
+  }
+  return false;
+}
+
+/** What {@link findHolders} collects. */
+interface Holders {
+  /** Every object and array holding a long string that `JSON.stringify` would write. */
+  set: Set<object>;
+  /** True when some key is long: keys are serialized whole, and cut from the text. */
+  longKey: boolean;
+}
+
+/** Adds to `holders` every object and array of `value` holding a long string; true when `value` is or holds one. */
+function findHolders(value: unknown, limit: number, depth: number, holders: Holders): boolean {
+  if (typeof value === "string") return value.length > limit;
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    holders.longKey = true; // what it returns is not known here: the text is checked instead
+    return false;
+  }
+  let found = false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (findHolders(value[i], limit, depth + 1, holders)) found = true;
+  } else {
+    for (const key of Object.keys(value)) {
+      if (key.length > limit) holders.longKey = true;
+      if (findHolders((value as Record<string, unknown>)[key], limit, depth + 1, holders)) found = true;
+    }
+  }
+  if (found) holders.set.add(value);
+  return found;
+}
+
+function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: number, keepUnits: number): void {
+  if (typeof value === "string" && value.length > longAt) {
+    emitLong(value, out, keepUnits);
+  } else if (typeof value !== "object" || value === null || !holders.has(value)) {
+    out.text += JSON.stringify(value) ?? "null";
+  } else if (Array.isArray(value)) {
+    out.text += "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.text += ",";
+      const item: unknown = value[i];
+      if (item === undefined || typeof item === "function" || typeof item === "symbol") out.text += "null";
+      else emit(item, out, holders, longAt, keepUnits);
+    }
+    out.text += "]";
+  } else {
+    out.text += "{";
+    let first = true;
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+      out.text += `${first ? "" : ","}${JSON.stringify(key)}:`;
+      first = false;
+      emit(item, out, holders, longAt, keepUnits);
+    }
+    out.text += "}";
+  }
+}
+
+/** A long string's literal, cut to `keepUnits` first (never between the two halves of a pair). */
+function emitLong(value: string, out: ValueText, keepUnits: number): void {
+  let end = value.length;
+  let cutBytes = 0;
+  if (end > keepUnits) {
+    end = keepUnits;
+    if (isHighSurrogate(value.charCodeAt(end - 1))) end--;
+    cutBytes = Buffer.byteLength(value.slice(end));
+  }
+  out.long.push({ at: out.text.length, cutBytes });
+  let text = '"';
+  for (let i = 0; i < end; ) {
+    let j = Math.min(end, i + PIECE);
+    if (j < end && isHighSurrogate(value.charCodeAt(j - 1))) j--;
+    const piece = JSON.stringify(value.slice(i, j));
+    text += piece.slice(1, -1);
+    i = j;
+  }
+  out.text += `${text}"`;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { buildIterationLine, type IterationInput } from "../../../src/lines.js";
+import { applyContentPolicy } from "../../../src/write/policy/apply.js";
+import { createContentPolicy, defaultContentPolicy, policyTransform } from "../../../src/write/policy/content-policy.js";
+import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
+import { lineText, type LineText } from "../../../src/write/serialize/line-text.js";
+import { SessionLines } from "../../../src/write/serialize/session-lines.js";
+import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
+
+const MiB = 1024 * 1024;
+const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });
+const joined = (text: LineText): string =>
+  typeof text === "string" ? text : text.map((p) => (typeof p === "string" ? p : p.toString("utf8"))).join("");
+
+/** The kept prefix of a cut string and the bytes its marker says were cut. */
+function cut(value: string): { kept: string; cutBytes: number } {
+  const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value);
+  if (match === null) throw new Error(`not cut: ${value.slice(0, 80)}…`);
+  return { kept: match[1] as string, cutBytes: Number(match[2]) };
+}
+
+describe("lineText: strings far over the field cap", () => {
+  it("cuts them to the cap, counting every byte left out, and redacts a secret the cut goes through", () => {
+    const ascii = "x".repeat(40 * MiB);
+    const wide = "€".repeat(3 * MiB); // 9 MiB of UTF-8
+    // A key that starts 10 bytes before the cut: the part kept must not show it.
+    const straddle = `${"y".repeat(MiB - 10)} ${SECRET_VALUES.anthropic} and more ${"z".repeat(2 * MiB)}`;
+    const line = { type: "iteration", iteration: 1, timestamp: "t", prompt: [], response: ascii, stdout: wide, other: straddle };
+    const { line: out, truncations, redactionsByKind } = applyContentPolicy(line);
+    expect(truncations).toBe(3);
+    expect(redactionsByKind).toEqual({ anthropic_key: 1 });
+    for (const [key, original] of [["response", ascii], ["stdout", wide], ["other", straddle]] as const) {
+      const value = out[key];
+      expect(Buffer.byteLength(value)).toBeLessThanOrEqual(MiB);
+      const { kept, cutBytes } = cut(value);
+      if (key !== "other") {
+        expect(original.startsWith(kept)).toBe(true);
+        expect(Buffer.byteLength(kept) + cutBytes).toBe(Buffer.byteLength(original));
+      }
+    }
+    expect(out.other).not.toContain(SECRET_VALUES.anthropic.slice(0, 8));
+  });
+
+  it("writes the same bytes through a session's prompt cache as applyContentPolicy, long strings in the prompt or not", () => {
+    const policy = createContentPolicy({ maxFieldBytes: 256 * 1024, maxLineBytes: 4 * MiB });
+    const session = new SessionLines(policy, counts(), "full");
+    const messages: Array<{ role: string; content: string } & Record<string, unknown>> = [{ role: "system", content: "é".repeat(300_000) }];
+    for (let i = 0; i < 6; i++) {
+      const input: IterationInput = { prompt: messages.slice(), response: `${i} ${"r".repeat(200_000 * i)}`, extra: { key: SECRET_VALUES.ghp } };
+      const built = buildIterationLine(input, i + 1, new Date(0));
+      const b = counts();
+      const viaCache = joined(session.iteration(built));
+      session.written();
+      expect(viaCache).toBe(lineText(built, policyTransform(policy), b));
+      messages.push({ role: "assistant", content: `answer ${i}`, tool_calls: [{ id: `c${i}`, function: { arguments: "x".repeat(140_000) } }] });
+      messages.push({ role: "tool", content: "o".repeat(100_000 * i), name: "bash" });
+    }
+  });
+
+  it("keeps lines under the line cap as pieces, and cuts those over it", () => {
+    const policy = defaultContentPolicy();
+    const session = new SessionLines(policy, counts(), "full");
+    const prompt = [{ role: "user", content: "p".repeat(900_000) }];
+    for (let i = 1; i <= 12; i++) {
+      prompt.push({ role: "assistant", content: "q".repeat(900_000) });
+      const built = buildIterationLine({ prompt: prompt.slice(), response: "" }, i, new Date(0));
+      const text = session.iteration(built);
+      session.written();
+      if (Buffer.byteLength(JSON.stringify(built)) + 1 <= 8 * MiB) {
+        expect(typeof text).not.toBe("string");
+      } else {
+        expect(typeof text).toBe("string");
+        expect(Buffer.byteLength(text as string)).toBeLessThanOrEqual(8 * MiB);
+        expect(text).toBe(lineText(built, policyTransform(policy), counts()));
+      }
+    }
+  });
+});
