@@ -1,7 +1,8 @@
 /**
  * The writer's promises, through the public API and real files: the loop never waits for
- * the disk, a session's lines land in call order, many lines go out in one write, and
- * memory stays under `maxBufferBytes` by dropping whole iteration lines.
+ * the disk, a session's lines land in call order, many lines go out in one write (lines
+ * nobody waits for gather, and still reach the file), and memory stays under `maxBufferBytes`
+ * by dropping whole iteration lines.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import fs from "node:fs";
@@ -117,6 +118,29 @@ describe("logIteration", () => {
     expect(readSession(session.path as string).iterations).toHaveLength(51);
     expect(logger.stats()).toMatchObject({ linesWritten: 52, bufferedBytes: 0 });
     vi.restoreAllMocks();
+    await logger.close();
+  });
+});
+
+describe("lines nobody waits for", () => {
+  it("gather into one write per file, and reach the file without flush() or finalize()", async () => {
+    const writes = vi.spyOn(fs, "write");
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const sessions = Array.from({ length: 3 }, (_, i) => start(logger, `task-${i}`));
+    // Ten turns of the loop, one line per session each: small lines gather rather than going
+    // out one write per turn.
+    for (let i = 0; i < 10; i++) {
+      for (const session of sessions) session.logIteration({ prompt: "p", response: `${i}` });
+      await tick();
+    }
+    // Nothing awaits the logger: the lines still reach their files, in a bounded time.
+    const deadline = Date.now() + 10_000;
+    while (logger.stats().linesWritten < 33 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(logger.stats()).toMatchObject({ linesWritten: 33, bufferedBytes: 0, linesDropped: 0 });
+    for (const session of sessions) expect(readSession(session.path as string).iterations).toHaveLength(10);
+    expect(writes.mock.calls.length).toBeLessThan(3 * 10);
     await logger.close();
   });
 });
