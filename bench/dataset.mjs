@@ -9,9 +9,10 @@
 //   - one query over the dataset (reward and tokens per step): wall time of the CLI, and of the
 //     query alone in an open DuckDB.
 //
-//   npm run build && node bench/dataset.mjs [--sessions 2000] [--rounds 3] [--json] [--smoke] [--keep]
+//   npm run build && node bench/dataset.mjs [--sessions 2000] [--rounds 3] [--pairs N] [--json] [--smoke] [--keep]
 //                                           [--dir DIR] [--compare DIST] [--record FILE]
 //
+// `--rounds` exports (and per-step queries, at least 3); `--pairs` stats/query pairs (default: `--rounds`).
 // `--dir DIR` reuses a tree written before (e.g. by scripts/generate-log-tree.mjs) instead of
 // writing one. `--record FILE` also stores the result in FILE (e.g. bench/results.json) under
 // `datasetScale`, leaving the rest of the file as it is.
@@ -27,6 +28,7 @@ const { values } = parseArgs({
   options: {
     sessions: { type: "string", default: "2000" },
     rounds: { type: "string", default: "3" },
+    pairs: { type: "string" },
     dir: { type: "string" },
     compare: { type: "string" },
     record: { type: "string" },
@@ -37,7 +39,8 @@ const { values } = parseArgs({
 });
 const sessions = values.smoke ? 40 : Number(values.sessions);
 const rounds = values.smoke ? 1 : Number(values.rounds);
-for (const [name, n] of [["--sessions", sessions], ["--rounds", rounds]]) {
+const pairCount = values.smoke ? 1 : Number(values.pairs ?? values.rounds);
+for (const [name, n] of [["--sessions", sessions], ["--rounds", rounds], ["--pairs", pairCount]]) {
   if (!Number.isInteger(n) || n < 1) throw new TypeError(`${name} expects a positive integer; received ${n}`);
 }
 const cli = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
@@ -69,10 +72,10 @@ try {
   const input = await sizeOf(logDir);
   const loadBefore = os.loadavg()[0];
 
-  log(`stats vs query on the raw tree (${mb(input.bytes).toFixed(0)} MB, ${input.files} files), ${rounds} interleaved pair(s) ...`);
+  log(`stats vs query on the raw tree (${mb(input.bytes).toFixed(0)} MB, ${input.files} files), ${pairCount} interleaved pair(s) ...`);
   const pairs = [];
   let agree = true;
-  for (let i = 0; i < rounds; i++) {
+  for (let i = 0; i < pairCount; i++) {
     // Alternate which goes first, so neither always runs on a warmer cache.
     const order = i % 2 === 0 ? ["stats", "query"] : ["query", "stats"];
     const runs = {};

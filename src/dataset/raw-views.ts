@@ -58,6 +58,26 @@ const LINE_STRUCTURE = {
   dropped_lines: "INTEGER",
 };
 
+/**
+ * What the `sessions` view needs of a line: {@link LINE_STRUCTURE} without the texts (prompts,
+ * responses, code, outputs), so that counting and summing per file does not copy them.
+ */
+const SESSION_LINE_STRUCTURE = {
+  type: "VARCHAR",
+  timestamp: "VARCHAR",
+  root_model: "VARCHAR",
+  instance_id: "VARCHAR",
+  sampling: { rate: "DOUBLE", forced: "BOOLEAN" },
+  iteration: "INTEGER",
+  code_blocks: [{ result: { rlm_calls: [{ prompt_tokens: "BIGINT", completion_tokens: "BIGINT" }] } }],
+  final_answer: "JSON",
+  usage: { prompt_tokens: "BIGINT", completion_tokens: "BIGINT" },
+  reward: "DOUBLE",
+  total_steps: "INTEGER",
+  error: "JSON",
+  dropped_lines: "INTEGER",
+};
+
 /** Lines longer than this are not read by the views (the logger's default cap is 8 MiB). */
 export const RAW_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
@@ -140,8 +160,9 @@ const tokensSql = (usageField: string, callField: string) =>
 /** The statements that create the views `sessions` and `iterations` over the tree. */
 export function rawViewStatements(tree: RawTree): string[] {
   const sessionId = `regexp_extract(filename, '([^/]+)\\.jsonl$', 1)`;
-  // Each line once as JSON text (the metadata column keeps it whole), then typed by one transform.
-  const lines = `SELECT filename, json AS line_json, unnest(json_transform(json, ${sqlString(JSON.stringify(LINE_STRUCTURE))})),
+  // Each line as JSON text (the metadata column keeps it whole), typed by one transform per use:
+  // the per-file facts behind `sessions` take the lean structure, `iterations` the whole one.
+  const lines = (structure: object) => `SELECT filename, json AS line_json, unnest(json_transform(json, ${sqlString(JSON.stringify(structure))})),
       ${sessionId} AS session_id,
       ${tree.experiment} AS experiment,
       ${tree.step} AS step,
@@ -151,7 +172,8 @@ export function rawViewStatements(tree: RawTree): string[] {
   const fileNameInstance = `nullif(regexp_extract(session_id, '^(.*)_[0-9]{8}_[0-9]{6}_[0-9A-Za-z]+$', 1), '')`;
   const fileNameStart = `try_strptime(regexp_extract(session_id, '_([0-9]{8}_[0-9]{6})_[0-9A-Za-z]+$', 1), '%Y%m%d_%H%M%S')`;
   return [
-    `CREATE OR REPLACE TEMP VIEW trajlog_lines AS SELECT * FROM (${lines}) WHERE type IN ('metadata', 'iteration', 'summary')`,
+    `CREATE OR REPLACE TEMP VIEW trajlog_lines AS SELECT * FROM (${lines(LINE_STRUCTURE)}) WHERE type IN ('metadata', 'iteration', 'summary')`,
+    `CREATE OR REPLACE TEMP VIEW trajlog_session_lines AS SELECT * FROM (${lines(SESSION_LINE_STRUCTURE)}) WHERE type IN ('metadata', 'iteration', 'summary')`,
     // One row per file: the metadata line's fields, the summary's, and sums over iterations.
     `CREATE OR REPLACE TEMP VIEW trajlog_files AS
     SELECT session_id, experiment, step, path, filename,
@@ -171,7 +193,7 @@ export function rawViewStatements(tree: RawTree): string[] {
       sum(${tokensSql("completion_tokens", "completion_tokens")}) FILTER (WHERE type = 'iteration') AS output_tokens,
       arg_max(timestamp, iteration) FILTER (WHERE type = 'iteration') AS last_iteration_timestamp,
       arg_max(${answerSql("final_answer")}, iteration) FILTER (WHERE type = 'iteration' AND ${answerSql("final_answer")} IS NOT NULL) AS final_answer
-    FROM trajlog_lines
+    FROM trajlog_session_lines
     GROUP BY ALL`,
     `CREATE OR REPLACE TEMP VIEW sessions AS
     SELECT f.session_id, f.experiment, f.step,
