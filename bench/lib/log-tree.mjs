@@ -1,8 +1,8 @@
 /**
  * A large, realistic log tree written by the SDK itself: RLM-style rollouts with a growing
  * conversation, code blocks with stdout/stderr (some with a Python traceback), sub-model calls,
- * token usage, rewards; a few errored, unfinished and forced sessions. About 100 KB of JSONL per
- * session on average, so 100,000 sessions make about 10 GB. Seeded: the same arguments write
+ * token usage, rewards; a few errored, unfinished and forced sessions. About 118 KB of JSONL per
+ * session on average, so 100,000 sessions make about 11.8 GB. Seeded: the same arguments write
  * the same content (file name suffixes and timestamps aside).
  *
  *   import { generateLogTree } from "./lib/log-tree.mjs";
