@@ -115,8 +115,18 @@ export class ReadPool {
     return prepared;
   }
 
-  /** Stops the workers. */
+  /**
+   * Stops the workers. Reads still in flight (the export stopped early) are dropped, never
+   * settled: failing them would report their files as unreadable.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+    await Promise.all(
+      this.#workers.map((w) => {
+        w.worker.removeAllListeners("exit");
+        w.worker.removeAllListeners("error").on("error", () => undefined);
+        w.pending.clear();
+        return w.worker.terminate();
+      }),
+    );
   }
 }
