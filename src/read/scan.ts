@@ -103,32 +103,36 @@ export async function* scanSessions(dir: string, filter: SessionFilter = {}, opt
 
 /**
  * Reads the sessions of a directory one at a time, in {@link scanSessions} order, applying the
- * whole filter. The next file is read while the caller handles the current one.
+ * whole filter. While the caller handles the current one, the next `readAhead` files (default
+ * one) are found and read: each is started only when the one before it is handed out, so what
+ * the scan reports (a folder it cannot list) comes in reading order.
  */
 export async function* readSessions(dir: string, filter: SessionFilter = {}, options: ReadOptions = {}): AsyncIterable<TrajectoryRecord> {
   const keep = compileRecordFilter(filter);
   const ahead = Math.max(1, Math.floor(options.readAhead ?? 1));
-  const read = async (ref: SessionRef): Promise<TrajectoryRecord | null> => {
-    const record = await readSessionOrNull(ref, options);
+  const refs = scanSessions(dir, filter, options)[Symbol.asyncIterator]();
+  /** The next file found, read: its record, null when it was left out, or "done" past the last. */
+  const next = async (): Promise<TrajectoryRecord | null | "done"> => {
+    const ref = await refs.next();
+    if (ref.done === true) return "done";
+    const record = await readSessionOrNull(ref.value, options);
     if (record === null || !keep(record)) return null;
-    record.ref = ref;
+    record.ref = ref.value;
     return record;
   };
-  // Reads run ahead of the consumer, at most `ahead` of them, and are handed out in scan order.
-  const pending: Promise<TrajectoryRecord | null>[] = [];
-  for await (const ref of scanSessions(dir, filter, options)) {
-    const reading = read(ref);
+  const start = (): Promise<TrajectoryRecord | null | "done"> => {
+    const reading = next();
     // A rejected read-ahead must not go unhandled if the consumer stops here.
     reading.catch(() => undefined);
-    pending.push(reading);
-    while (pending.length > ahead) {
-      const record = await pending.shift();
-      if (record != null) yield record;
-    }
-  }
-  while (pending.length > 0) {
-    const record = await pending.shift();
-    if (record != null) yield record;
+    return reading;
+  };
+  // An async generator queues the scan's next() calls, so the reads in flight keep scan order.
+  const pending = [start()];
+  for (;;) {
+    const record = await (pending.shift() as Promise<TrajectoryRecord | null | "done">);
+    if (record === "done") return;
+    while (pending.length < ahead) pending.push(start());
+    if (record !== null) yield record;
   }
 }
 
