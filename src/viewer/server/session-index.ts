@@ -38,11 +38,15 @@ export const DEFAULT_POLL_MS = 1000;
 const PARALLEL = 32;
 /**
  * Rows read during a scan are handed on (to the pages, the sort orders) every this many
- * milliseconds, in batches of at least {@link PUBLISH_ROWS}: each hand-over costs a pass over
- * every sort order, so a small tree gets one and a large one a few a second.
+ * milliseconds at least, in batches of at least {@link PUBLISH_ROWS}. Each hand-over costs a
+ * pass over every sort order, growing with the index: the pause before the next one is also
+ * at least {@link PUBLISH_LOAD_FACTOR} times the last one's cost, so that handing on never takes
+ * more than a fifth of the scan, and between sort orders the loop is let go (requests are
+ * answered in between).
  */
 const PUBLISH_MS = 250;
 const PUBLISH_ROWS = 256;
+const PUBLISH_LOAD_FACTOR = 4;
 /**
  * A finished session (one with a summary line) never changes: the format is append-only and
  * the summary is the last line. Scans skip its `stat`, except every this many scans, which
@@ -274,14 +278,15 @@ export class SessionIndex {
     }
     const seen = new Set<string>();
     let published = false;
-    let lastPublish = performance.now();
-    const publish = (): void => {
+    let nextPublish = performance.now() + PUBLISH_MS;
+    const publish = async (): Promise<void> => {
       if (added.length === 0 && removed.size === 0) return;
-      this.#publish({ added, removed });
+      const change = { added, removed };
       added = [];
       removed = new Set();
+      const cost = await this.#publish(change);
       published = true;
-      lastPublish = performance.now();
+      nextPublish = performance.now() + Math.max(PUBLISH_MS, cost * PUBLISH_LOAD_FACTOR);
     };
     for (let i = 0; i < refs.length; i += PARALLEL) {
       // Closing the viewer does not wait for the rest of a long first scan.
@@ -299,14 +304,14 @@ export class SessionIndex {
         added.push(row);
       }
       if (progress !== null) progress.indexed = Math.min(refs.length, i + PARALLEL);
-      if (added.length + removed.size >= PUBLISH_ROWS && performance.now() - lastPublish >= PUBLISH_MS) publish();
+      if (added.length + removed.size >= PUBLISH_ROWS && performance.now() >= nextPublish) await publish();
     }
     for (const [relPath, row] of this.#rows) {
       if (seen.has(relPath)) continue;
       this.#rows.delete(relPath);
       removed.add(row);
     }
-    publish();
+    await publish();
     const now = Date.now();
     let live = 0;
     for (const row of this.#rows.values()) if (this.status(row, now) === "live") live++;
@@ -315,11 +320,28 @@ export class SessionIndex {
     this.#lastScanMs = performance.now() - started;
   }
 
-  #publish(change: IndexChange): void {
-    this.#byScan.apply(change.added, change.removed);
-    for (const sorted of this.#sorted.values()) sorted.apply(change.added, change.removed);
-    for (const view of this.#views) view.apply(change);
+  /**
+   * Hands a batch on; resolves with the milliseconds of work it took (not counting the turns
+   * of the loop given to requests between sort orders). Each order is whole at every moment:
+   * a request between two of them sees the batch in some orders and not yet in others.
+   */
+  async #publish(change: IndexChange): Promise<number> {
+    let cost = 0;
+    const timed = (work: () => void): void => {
+      const started = performance.now();
+      work();
+      cost += performance.now() - started;
+    };
+    timed(() => {
+      this.#byScan.apply(change.added, change.removed);
+      for (const view of this.#views) view.apply(change);
+    });
+    for (const sorted of this.#sorted.values()) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      timed(() => sorted.apply(change.added, change.removed));
+    }
     this.#generation++;
+    return cost;
   }
 
   /**
