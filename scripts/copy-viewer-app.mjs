@@ -7,4 +7,5 @@ const from = new URL("../src/viewer/app/", import.meta.url);
 const to = new URL("../dist/viewer/app/", import.meta.url);
 // A file removed from the source must not live on in dist.
 rmSync(to, { recursive: true, force: true });
-cpSync(from, to, { recursive: true });
+// The app's tsconfig.json is for type-checking the sources only.
+cpSync(from, to, { recursive: true, filter: (source) => !source.endsWith("tsconfig.json") });

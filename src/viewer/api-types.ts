@@ -8,11 +8,15 @@ import type { StepStats } from "../read/step-stats.js";
 import type { ExperimentOverview } from "./server/experiment-overview.js";
 import type { SessionSketch } from "./server/session-sketch.js";
 import type { SessionRow } from "./server/session-row.js";
-import type { ComparedPair } from "./server/session-compare.js";
+import type { ComparedIteration, ComparedPair } from "./server/session-compare.js";
+import type { DiffLine } from "./server/line-diff.js";
+import type { IterationMark } from "./server/session-sketch.js";
 import type { IterationOutline } from "./server/session-lines.js";
 import type { ErrorFacts } from "../read/error-facts.js";
+import type { LineProblem } from "../read/reader.js";
+import type { CodeBlock, FinalAnswer, IterationLine, MetadataLine, PromptMessage, RlmCall, SummaryLine } from "../format.js";
 
-export type { StepStats, ExperimentOverview, SessionSketch, SessionRow, ComparedPair, IterationOutline, ErrorFacts };
+export type { StepStats, ExperimentOverview, SessionSketch, IterationMark, SessionRow, ComparedPair, ComparedIteration, DiffLine, IterationOutline, ErrorFacts, LineProblem, IterationLine, PromptMessage, CodeBlock, RlmCall, FinalAnswer };
 
 /** A session's state as the viewer shows it: an incomplete session is live or unfinished. */
 export type SessionStatus = "completed" | "errored" | "live" | "unfinished";
@@ -85,6 +89,53 @@ export interface SessionsResponse {
   offset: number;
   limit: number;
   rows: SessionListItem[];
+}
+
+/** `GET /api/session?path=`: one session's row, first and last lines, problems and outline. */
+export interface SessionResponse {
+  row: SessionListItem;
+  /** The metadata line, long strings cut (see `metadataTruncated`); null when there is none. */
+  metadata: MetadataLine | null;
+  /** Its 1-based line number. */
+  metadataLine: number | null;
+  /** JSON pointer → full length, for each string that was cut. */
+  metadataTruncated: Record<string, number>;
+  summary: SummaryLine | null;
+  summaryLine: number | null;
+  summaryTruncated: Record<string, number>;
+  /** The summary's error, when there is one. */
+  errorFacts: ErrorFacts | null;
+  /** The first problems (torn or invalid lines); `problemCount` says how many there are. */
+  problems: LineProblem[];
+  problemCount: number;
+  iterationCount: number;
+  /** Every iteration in short, up to the first few thousand. */
+  outline: IterationOutline[];
+  /** Bytes after the last complete line: a line being written. */
+  pendingBytes: number;
+  sizeBytes: number;
+}
+
+/** One iteration of `GET /api/session/iterations`. */
+export interface IterationItem {
+  /** Its 1-based line number in the file. */
+  line: number;
+  /** The line, long strings cut. */
+  data: IterationLine;
+  /** JSON pointer → full length, for each string that was cut (`/api/text` gives it whole). */
+  truncated: Record<string, number>;
+  /** Leading prompt messages the previous iteration had too. */
+  promptKept: number;
+  /** The iteration's facts as the outline gives them. */
+  outline: IterationOutline;
+}
+
+/** `GET /api/session/iterations?path=&offset=&limit=`: a page of iterations. */
+export interface IterationsResponse {
+  total: number;
+  offset: number;
+  limit: number;
+  items: IterationItem[];
 }
 
 /** One rollout of a group, ranked by reward. */
@@ -220,3 +271,20 @@ export interface SearchEnd {
 export const SEARCH_FIELDS = ["response", "code", "stdout", "stderr", "final_answer"] as const;
 /** A text a search looks in. */
 export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/**
+ * Every JSON endpoint's answer, by its path under `/api/`: the browser's `api(path)` returns
+ * the type of its path, and each handler is checked against the same entry.
+ */
+export interface ApiResponses {
+  version: VersionResponse;
+  lists: ListsResponse;
+  overview: OverviewResponse;
+  sessions: SessionsResponse;
+  session: SessionResponse;
+  "session/iterations": IterationsResponse;
+  group: GroupResponse;
+  step: StepResponse;
+  instance: InstanceResponse;
+  compare: CompareResponse;
+}

@@ -266,6 +266,24 @@ describe("GET /api/overview", () => {
   });
 });
 
+describe("GET /api/lists and /api/version", () => {
+  it("give the browser its lists and the index's state", async () => {
+    expect(await getJson("/api/lists")).toEqual({
+      status: 200,
+      body: {
+        sortKeys: ["step", "instance", "iterations", "reward", "status", "started", "duration"],
+        sortOrders: ["asc", "desc"],
+        statuses: ["completed", "errored", "live", "unfinished"],
+        searchFields: ["response", "code", "stdout", "stderr", "final_answer"],
+        forcedModes: ["apart", "include"],
+        iterationKeys: ["type", "iteration", "timestamp", "prompt", "response", "code_blocks", "final_answer", "iteration_time", "usage"],
+        limits: { sessionPage: 500, iterationPage: 50, search: 1000 },
+      },
+    });
+    expect(await getJson("/api/version")).toEqual({ status: 200, body: { generation: 1, indexing: null } });
+  });
+});
+
 describe("GET /api/sessions", () => {
   it("lists every session in scan order by default", async () => {
     const { body } = await getJson("/api/sessions");

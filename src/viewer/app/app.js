@@ -2,7 +2,7 @@
 // generation so that new sessions and new lines show up without reloading. While the server
 // still indexes the directory, the status line says how far it got and the page refreshes as
 // sessions arrive.
-import { api } from "./lib/api.js";
+import { api, messageOf } from "./lib/api.js";
 import { fill, h } from "./lib/dom.js";
 import { fmtInt } from "./lib/format.js";
 import { loadLists } from "./lib/lists.js";
@@ -16,9 +16,12 @@ import { groupPage } from "./pages/group.js";
 import { searchPage } from "./pages/search.js";
 import { comparePage } from "./pages/compare.js";
 
+/** @import { Page, PageHandle } from "./lib/page.js" */
+
 const POLL_MS = 2000;
 /** While the server indexes, sooner: the pages fill in as sessions arrive. */
 const INDEXING_POLL_MS = 1000;
+/** @type {Record<string, Page>} */
 const PAGES = {
   "": experimentsPage,
   sessions: sessionsPage,
@@ -29,12 +32,15 @@ const PAGES = {
   compare: comparePage,
 };
 /** Pages reached from the sessions table light up its tab. */
+/** @type {Record<string, string>} */
 const TAB_OF = { session: "sessions", instance: "sessions", group: "sessions" };
 
-const main = document.getElementById("main");
-const status = document.getElementById("status");
+const main = /** @type {HTMLElement} */ (document.getElementById("main"));
+const status = /** @type {HTMLElement} */ (document.getElementById("status"));
+/** @type {PageHandle} */
 let current = {};
 let renderId = 0;
+/** @type {number | null} */
 let generation = null;
 let indexing = false;
 
@@ -42,7 +48,7 @@ async function render() {
   const id = ++renderId;
   const { page, params } = currentRoute();
   const show = PAGES[page];
-  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === (TAB_OF[page] ?? page));
+  for (const a of document.querySelectorAll("nav a")) if (a instanceof HTMLElement) a.classList.toggle("active", a.dataset.page === (TAB_OF[page] ?? page));
   const box = h("div", { class: "page" }, h("p", { class: "muted loading" }, "Loading…"));
   fill(main, box);
   if (show === undefined) {
@@ -53,7 +59,7 @@ async function render() {
     const handle = await show(box, params);
     if (id === renderId) current = handle ?? {};
   } catch (error) {
-    if (id === renderId) fill(box, errorBox(`Could not load this page: ${error.message}`));
+    if (id === renderId) fill(box, errorBox(`Could not load this page: ${messageOf(error)}`));
   }
   if (id === renderId) window.scrollTo(0, 0);
 }
@@ -79,18 +85,19 @@ async function poll() {
   const changed = generation !== null && (version.generation !== generation || (indexing && version.indexing === null));
   generation = version.generation;
   indexing = version.indexing !== null;
-  if (changed && typeof current.refresh === "function") {
+  const refresh = current.refresh;
+  if (changed && refresh !== undefined) {
     try {
-      await current.refresh();
+      await refresh();
     } catch (error) {
       // E.g. the session on screen was deleted: say so, keep what is shown.
-      status.textContent = `● could not refresh this page: ${error.message}`;
+      status.textContent = `● could not refresh this page: ${messageOf(error)}`;
       status.className = "status down";
     }
   }
 }
 
-document.getElementById("nav").replaceChildren(
+/** @type {HTMLElement} */ (document.getElementById("nav")).replaceChildren(
   h("a", { href: link(""), "data-page": "" }, "Experiments"),
   h("a", { href: link("sessions"), "data-page": "sessions" }, "Sessions"),
   h("a", { href: link("search"), "data-page": "search" }, "Search"),
@@ -99,7 +106,7 @@ document.getElementById("nav").replaceChildren(
 try {
   await loadLists();
 } catch (error) {
-  fill(main, errorBox(`Could not reach the server: ${error.message}`));
+  fill(main, errorBox(`Could not reach the server: ${messageOf(error)}`));
   throw error;
 }
 window.addEventListener("hashchange", render);

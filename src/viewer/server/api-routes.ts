@@ -28,6 +28,7 @@ import {
   SORT_KEYS,
   SORT_ORDERS,
   STATUSES,
+  type ApiResponses,
   type ListsResponse,
   type SessionsResponse,
   type VersionResponse,
@@ -76,8 +77,11 @@ export const MAX_SEARCH_LIMIT = 1000;
 /** Milliseconds between two progress lines of a search. */
 const SEARCH_PROGRESS_MS = 500;
 
-/** The API, by path. */
-export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
+/** Paths of the API: one per JSON answer of the contract, and the three that answer otherwise. */
+type ApiPath = `/api/${keyof ApiResponses}` | "/api/search" | "/api/text" | "/api/raw";
+
+/** The API, by path: the type makes sure every answer of the contract has its handler. */
+export const API_ROUTES: Readonly<Record<ApiPath, ApiHandler>> = {
   /** Changes whenever anything in the log directory changed: the page polls it to refresh. */
   "/api/version": async ({ index }, _query, res) => {
     sendJson(res, { generation: index.generation, indexing: index.progress } satisfies VersionResponse);
@@ -147,7 +151,7 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       outline: lines.outline.slice(0, MAX_OUTLINE),
       pendingBytes: lines.pendingBytes,
       sizeBytes: lines.size,
-    });
+    } satisfies ApiResponses["session"]);
   },
 
   /** A page of a session's iterations, long strings cut (see `truncated`). */
@@ -160,7 +164,7 @@ export const API_ROUTES: Readonly<Record<string, ApiHandler>> = {
       // The page shows the iteration's facts as the server worked them out, never its own count.
       return { line, data: cut.value, truncated: cut.truncated, promptKept: outline.promptKept, outline };
     });
-    sendJson(res, { total: lines.outline.length, offset, limit, items });
+    sendJson(res, { total: lines.outline.length, offset, limit, items } satisfies ApiResponses["session/iterations"]);
   },
 
   /** The whole of one value of one line, as plain text: what "show all" fetches. */

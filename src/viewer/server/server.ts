@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { realpath } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { API_ROUTES, type ApiContext } from "./api-routes.js";
+import { API_ROUTES, type ApiContext, type ApiHandler } from "./api-routes.js";
 import { hostCheck } from "./host-check.js";
 import { HttpError, send, sendError } from "./http-response.js";
 import { QueryParams } from "./query-params.js";
@@ -150,7 +150,8 @@ async function handle(
     send(res, 200, asset.contentType, asset.body, { "Cache-Control": "no-cache" });
     return;
   }
-  const route = Object.hasOwn(API_ROUTES, url.pathname) ? API_ROUTES[url.pathname] : undefined;
+  const routes: Readonly<Record<string, ApiHandler>> = API_ROUTES;
+  const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
   if (route === undefined) {
     sendError(res, 404, "not found", isApi);
     return;

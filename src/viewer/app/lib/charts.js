@@ -3,6 +3,21 @@ import uPlot from "/vendor/uplot.js";
 import { h } from "./dom.js";
 import { fmtMean } from "./format.js";
 
+/** @import { StepStats } from "../../api-types.ts" */
+/**
+ * @template [T=StepStats]
+ * @typedef {HTMLElement & { update: (steps: T[]) => void }} ChartBox
+ */
+/** @typedef {(step: number) => void} OnPick */
+/**
+ * @template [T=StepStats]
+ * @typedef {(steps: T[]) => uPlot.AlignedData} DataOf
+ */
+/**
+ * What the reward chart needs of a step (the instance page draws it from its own figures).
+ * @typedef {Pick<StepStats, "step" | "sessions" | "rewardMean" | "rewardMin" | "rewardMax" | "partial"> & { rewardQuantiles?: StepStats["rewardQuantiles"] }} RewardPoint
+ */
+
 const INK = "#1e293b";
 const GRID = "#e2e8f0";
 const AXIS_FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -10,9 +25,12 @@ const AXIS_FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
 /**
  * Mean reward per step with a min–max band, and the number of sessions of each step as faint
  * bars on the right axis. `onPick(step)` is called when a step is clicked.
- * @param {{ step: number, sessions: number, rewardMean: number|null, rewardMin: number|null, rewardMax: number|null }[]} steps
+ * @param {RewardPoint[]} steps
+ * @param {OnPick} onPick
+ * @returns {ChartBox<RewardPoint>}
  */
 export function rewardChart(steps, onPick, height = 220) {
+  /** @type {DataOf<RewardPoint>} */
   const dataOf = (list) => [
     list.map((s) => s.step),
     list.map((s) => s.rewardMean),
@@ -38,7 +56,8 @@ export function rewardChart(steps, onPick, height = 220) {
           scale: "n",
           stroke: "rgba(100,116,139,0.0)",
           fill: "rgba(100,116,139,0.18)",
-          paths: uPlot.paths.bars({ size: [0.5, 28] }),
+          // Always there in the ES build the page loads; optional only in uPlot's types.
+          paths: /** @type {NonNullable<typeof uPlot.paths.bars>} */ (uPlot.paths.bars)({ size: [0.5, 28] }),
           points: { show: false },
           value: (_u, v) => (v === null ? "—" : String(v)),
         },
@@ -60,11 +79,21 @@ export function rewardChart(steps, onPick, height = 220) {
 }
 
 /** Mean iterations per step. */
+/**
+ * @param {StepStats[]} steps
+ * @param {OnPick} onPick
+ * @returns {ChartBox}
+ */
 export function iterationsChart(steps, onPick, height = 220) {
   return lineChart(steps, onPick, { label: "iterations", series: [{ label: "mean iterations", color: "#0891b2", value: (s) => s.iterationsMean }] }, height);
 }
 
 /** Share of groups with zero reward variance per step, in percent. */
+/**
+ * @param {StepStats[]} steps
+ * @param {OnPick} onPick
+ * @returns {ChartBox}
+ */
 export function zeroVarianceChart(steps, onPick, height = 220) {
   return lineChart(steps, onPick, {
     label: "% of groups", max: 100, format: (v) => (v === null ? "—" : `${v.toFixed(0)} %`),
@@ -73,6 +102,11 @@ export function zeroVarianceChart(steps, onPick, height = 220) {
 }
 
 /** Errored over finished sessions per step, in percent. */
+/**
+ * @param {StepStats[]} steps
+ * @param {OnPick} onPick
+ * @returns {ChartBox}
+ */
 export function errorRateChart(steps, onPick, height = 220) {
   return lineChart(steps, onPick, {
     label: "% errored", max: 100, format: (v) => (v === null ? "—" : `${v.toFixed(0)} %`),
@@ -81,6 +115,11 @@ export function errorRateChart(steps, onPick, height = 220) {
 }
 
 /** Mean input and output tokens per session, per step. */
+/**
+ * @param {StepStats[]} steps
+ * @param {OnPick} onPick
+ * @returns {ChartBox}
+ */
 export function tokensChart(steps, onPick, height = 220) {
   return lineChart(steps, onPick, {
     label: "tokens per session", format: (v) => (v === null ? "—" : Math.round(v).toLocaleString("en-US")),
@@ -91,13 +130,20 @@ export function tokensChart(steps, onPick, height = 220) {
   }, height);
 }
 
+/** @typedef {{ label: string, color: string, value: (s: StepStats) => number | null }} LineSpec */
+
 /**
  * One or more per-step lines from 0 up, with the partial steps ringed (on the first line).
- * @param {{ label: string, max?: number, format?: (v: number|null) => string, series: { label: string, color: string, value: (s: object) => number|null }[] }} spec
+ * @param {StepStats[]} steps
+ * @param {OnPick} onPick
+ * @param {{ label: string, max?: number, format?: (v: number|null) => string, series: [LineSpec, ...LineSpec[]] }} spec
+ * @param {number} height
+ * @returns {ChartBox}
  */
 function lineChart(steps, onPick, spec, height) {
-  const format = spec.format ?? ((v) => fmtMean(v));
+  const format = spec.format ?? ((/** @type {number | null} */ v) => fmtMean(v));
   const first = spec.series[0];
+  /** @type {DataOf} */
   const dataOf = (list) => [
     list.map((s) => s.step),
     ...spec.series.map((line) => list.map((s) => line.value(s))),
@@ -109,7 +155,7 @@ function lineChart(steps, onPick, spec, height) {
       scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, spec.max ?? Math.max(1, Math.ceil((max ?? 1) * 1.15))] } },
       series: [
         { label: "step", value: (_u, v) => (v === null ? "—" : String(v)) },
-        ...spec.series.map((line) => ({ label: line.label, stroke: line.color, width: 2.5, points: { size: 6, fill: line.color }, value: (_u, v) => format(v) })),
+        ...spec.series.map((line) => /** @type {uPlot.Series} */ ({ label: line.label, stroke: line.color, width: 2.5, points: { size: 6, fill: line.color }, value: (_u, v) => format(v) })),
         partialSeries(),
       ],
       axes: [axis({ label: "training step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }), axis({ label: spec.label })],
@@ -123,6 +169,7 @@ function lineChart(steps, onPick, spec, height) {
 /**
  * Hollow amber rings over the points of partial steps (sessions still running), so that a
  * mean that will still move is not read as final. Data: the value at partial steps, else null.
+ * @returns {uPlot.Series}
  */
 function partialSeries(scale = "y") {
   return {
@@ -136,6 +183,10 @@ function partialSeries(scale = "y") {
   };
 }
 
+/**
+ * @param {uPlot.Axis} extra
+ * @returns {uPlot.Axis}
+ */
 function axis(extra) {
   return { stroke: INK, font: AXIS_FONT, labelFont: AXIS_FONT, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID }, ...extra };
 }
@@ -143,21 +194,30 @@ function axis(extra) {
 /**
  * A chart that fills its container's width and follows it when resized. The returned element
  * has `update(steps)`, which redraws with new data and keeps the chart (and the cursor) in place.
+ * @template T
+ * @param {Omit<uPlot.Options, "width"> & { height: number }} options
+ * @param {DataOf<T>} dataOf
+ * @param {T[]} steps
+ * @param {OnPick} onPick
+ * @returns {ChartBox<T>}
  */
 function chart(options, dataOf, steps, onPick) {
-  const box = h("div", { class: "chart" });
+  const box = /** @type {ChartBox<T>} */ (h("div", { class: "chart" }));
   let data = dataOf(steps);
+  /** @type {uPlot | null} */
   let plot = null;
   const draw = () => {
     const width = Math.max(240, box.clientWidth);
     if (plot === null) {
-      plot = new uPlot({ width, cursor: { drag: { x: false, y: false } }, legend: { live: true }, ...options }, data, box);
+      const drawn = new uPlot({ width, cursor: { drag: { x: false, y: false } }, legend: { live: true }, ...options }, data, box);
+      plot = drawn;
       if (onPick) {
-        plot.over.addEventListener("click", () => {
-          const idx = plot.cursor.idx;
-          if (idx !== null && idx !== undefined && data[0][idx] !== undefined) onPick(data[0][idx]);
+        drawn.over.addEventListener("click", () => {
+          const idx = drawn.cursor.idx;
+          const step = idx === null || idx === undefined ? undefined : data[0][idx];
+          if (step !== undefined) onPick(step);
         });
-        plot.over.style.cursor = "pointer";
+        drawn.over.style.cursor = "pointer";
       }
     } else if (plot.width !== width) {
       plot.setSize({ width, height: options.height });

@@ -9,19 +9,22 @@ import { diffStats, splitDiff } from "./diff-view.js";
 import { pager, rewardCell, statusBadge } from "./widgets.js";
 import { errorLine } from "./error-view.js";
 
-/** @typedef {import("../../api-types.ts").CompareResponse} CompareResponse */
-/** @typedef {import("../../api-types.ts").ComparedPair} ComparedPair */
+/** @import { CompareResponse, ComparedIteration, ComparedPair, DiffLine, SessionListItem } from "../../api-types.ts" */
 
 const COMPARE_PAGE = 10;
 
 /**
  * Fills `box` with sessions `a` and `b` compared, from iteration `offset` on.
  * @param {HTMLElement} box
- * @param {{ a: string, b: string, offset: number, pageHref: (offset: number) => string, control?: (side: "a" | "b", row: object) => Node | null, title?: string }} options
+ * @param {{ a: string, b: string, offset: number, pageHref: (offset: number) => string, control?: (side: "a" | "b", row: SessionListItem) => Node | null, title?: string }} options
  */
 export async function renderCompare(box, options) {
   /** @type {CompareResponse} */
   const data = await api("compare", { a: options.a, b: options.b, offset: options.offset, limit: COMPARE_PAGE });
+  /**
+   * @param {SessionListItem} row
+   * @param {"a" | "b"} side
+   */
   const sideHead = (row, side) =>
     h("div", { class: `compare-side side-${side}`, "data-testid": `side-${side}` },
       h("span", { class: "side-tag" }, side.toUpperCase()),
@@ -40,11 +43,19 @@ export async function renderCompare(box, options) {
   return data;
 }
 
-/** The final answers of the pair, side by side, when either side gave one. */
+/**
+ * The final answers of the pair, side by side, when either side gave one.
+ * @param {ComparedPair} pair
+ */
 function answerPart(pair) {
   const a = pair.a?.finalAnswer ?? null;
   const b = pair.b?.finalAnswer ?? null;
   if (a === null && b === null) return null;
+  /**
+   * @param {string | null} text
+   * @param {"same" | "del" | "add"} op
+   * @returns {DiffLine[]}
+   */
   const lines = (text, op) => (text === null ? [] : text.split("\n").map((line) => ({ op, text: line })));
   const ops = a === b ? lines(a, "same") : [...lines(a, "del"), ...lines(b, "add")];
   return h("div", { class: "compare-part" }, h("div", { class: "block-label" }, "Final answer"), splitDiff(ops));
@@ -52,10 +63,17 @@ function answerPart(pair) {
 
 /** @param {ComparedPair} pair */
 function pairView(pair) {
+  /**
+   * @param {ComparedIteration | null} it
+   */
   const side = (it) => it === null
     ? h("span", { class: "muted" }, "no such iteration")
     : [`${fmtSeconds(it.seconds)} · ${plural(it.codeBlocks, "code block")}`, it.errors > 0 ? h("span", { class: "bad" }, ` · ${plural(it.errors, "error")}`) : null,
       it.finalAnswer !== null ? h("span", { class: "good" }, " · final answer") : null];
+  /**
+   * @param {string} title
+   * @param {DiffLine[]} lines
+   */
   const part = (title, lines) => h("div", { class: "compare-part" },
     h("div", { class: "block-label" }, title, h("span", { class: "muted small" }, `  ${diffStats(lines)}`)),
     splitDiff(lines));

@@ -2,13 +2,18 @@
 // the right, removed and added lines paired row by row.
 import { h } from "./dom.js";
 
+/** @import { DiffLine } from "../../api-types.ts" */
+
 /**
- * @param {{ op: "same" | "del" | "add", text: string }[]} lines
+ * @param {DiffLine[]} lines
  * @returns {HTMLElement}
  */
 export function splitDiff(lines) {
+  /** @type {[DiffLine | null, DiffLine | null][]} */
   const rows = [];
+  /** @type {DiffLine[]} */
   let dels = [];
+  /** @type {DiffLine[]} */
   let adds = [];
   const flush = () => {
     for (let i = 0; i < Math.max(dels.length, adds.length); i++) rows.push([dels[i] ?? null, adds[i] ?? null]);
@@ -28,12 +33,20 @@ export function splitDiff(lines) {
     rows.map(([left, right]) => [cell(left, "left"), cell(right, "right")]));
 }
 
+/**
+ * @param {DiffLine | null} line
+ * @param {"left" | "right"} side
+ */
 function cell(line, side) {
   if (line === null) return h("div", { class: `diff-cell diff-none ${side}` }, "");
   return h("div", { class: `diff-cell diff-${line.op} ${side}` }, line.text === "" ? " " : line.text);
 }
 
-/** How much two texts differ: "identical", or counts of changed lines. */
+/**
+ * How much two texts differ: "identical", or counts of changed lines.
+ * @param {DiffLine[]} lines
+ * @returns {string}
+ */
 export function diffStats(lines) {
   const del = lines.filter((l) => l.op === "del").length;
   const add = lines.filter((l) => l.op === "add").length;

@@ -36,7 +36,12 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-/** Appends nodes and strings (as text) to an element. */
+/**
+ * Appends nodes and strings (as text) to an element.
+ * @param {HTMLElement} el
+ * @param {unknown[]} children
+ * @returns {HTMLElement}
+ */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
@@ -45,13 +50,21 @@ export function append(el, children) {
   return el;
 }
 
-/** Replaces every child of an element with `children` (nodes, strings as text, arrays flattened). */
+/**
+ * Replaces every child of an element with `children` (nodes, strings as text, arrays flattened).
+ * @param {HTMLElement} el
+ * @param {...unknown} children
+ * @returns {HTMLElement}
+ */
 export function fill(el, ...children) {
   el.replaceChildren();
   return append(el, children);
 }
 
-/** Sets the page title. */
+/**
+ * Sets the page title.
+ * @param {string} [text]
+ */
 export function setTitle(text) {
   document.title = text ? `${text} · trajlog` : "trajlog";
 }

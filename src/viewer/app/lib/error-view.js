@@ -15,7 +15,11 @@ export function errorView(facts) {
     facts.stack !== null ? h("details", { class: "error-stack", open: true }, h("summary", null, "Stack"), h("pre", { class: "text stack" }, facts.stack)) : null);
 }
 
-/** A row's one-line error (tables, cards): apart from the answer, marked as an error. */
+/**
+ * A row's one-line error (tables, cards): apart from the answer, marked as an error.
+ * @param {string} text
+ * @returns {HTMLElement}
+ */
 export function errorLine(text) {
   return h("div", { class: "error-line", title: text }, h("span", { class: "error-tag" }, "Error"), text);
 }

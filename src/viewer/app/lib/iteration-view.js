@@ -6,18 +6,25 @@ import { fmtInt, fmtSeconds, fmtTime, plural } from "./format.js";
 import { textBlock } from "./widgets.js";
 import { lists } from "./lists.js";
 
-/** @typedef {import("../../api-types.ts").IterationOutline} IterationOutline */
+/** @import { CodeBlock, FinalAnswer, IterationItem, PromptMessage, RlmCall } from "../../api-types.ts" */
+/** @typedef {(value: string, pointer: string, cls: string) => HTMLElement} TextOf */
 
 /**
  * The card of one iteration from `/api/session/iterations`. Its figures (time, tokens, errors,
  * sub-model calls, whether it answered) are the server's `outline` entry, the same the timeline
  * shows: the page displays facts, it does not work them out.
- * @param {{ line: number, data: object, truncated: Record<string, number>, promptKept: number, outline: IterationOutline }} item
+ * @param {IterationItem} item
  * @param {string} path the session's path, to fetch whole strings
  */
 export function iterationCard(item, path) {
   const { line, data, truncated, promptKept, outline: facts } = item;
-  const text = (value, pointer, cls) => textBlock(value, { cls, fullLength: truncated[pointer], source: { path, line, pointer } });
+  /**
+   * @type {TextOf}
+   */
+  const text = (value, pointer, cls) => {
+    const fullLength = truncated[pointer];
+    return textBlock(value, { cls, ...(fullLength !== undefined ? { fullLength } : {}), source: { path, line, pointer } });
+  };
   // Keys outside the format's iteration line (the caller's own) are shown apart.
   const known = new Set(lists().iterationKeys);
   const extra = Object.entries(data).filter(([key]) => !known.has(key));
@@ -46,11 +53,20 @@ export function iterationCard(item, path) {
   );
 }
 
-/** The prompt, its messages new this iteration (not in the previous iteration's prompt) marked and shown first-hand. */
+/**
+ * The prompt, its messages new this iteration (not in the previous iteration's prompt) marked and shown first-hand.
+ * @param {PromptMessage[]} prompt
+ * @param {number} kept
+ * @param {TextOf} text
+ */
 function promptView(prompt, kept, text) {
-  const roles = prompt.reduce((acc, m) => acc.set(m.role, (acc.get(m.role) ?? 0) + 1), new Map());
+  const roles = prompt.reduce((acc, m) => acc.set(m.role, (acc.get(m.role) ?? 0) + 1), /** @type {Map<string, number>} */ (new Map()));
   const last = prompt[prompt.length - 1];
   const fresh = prompt.length - kept;
+  /**
+   * @param {PromptMessage} m
+   * @param {number} i
+   */
   const message = (m, i) =>
     h("div", { class: `message role-${/^(system|user|assistant|tool)$/.test(m.role) ? m.role : "other"}${i >= kept ? " new" : ""}` },
       h("div", { class: "role" }, m.role, i >= kept && kept > 0 ? h("span", { class: "new-tag" }, "new") : null),
@@ -70,6 +86,14 @@ function promptView(prompt, kept, text) {
   );
 }
 
+/**
+ * @param {CodeBlock} block
+ * @param {number} i
+ * @param {TextOf} text
+ * @param {Record<string, number>} truncated
+ * @param {string} path
+ * @param {number} line
+ */
 function codeBlockView(block, i, text, truncated, path, line) {
   const base = `/code_blocks/${i}`;
   const r = block.result;
@@ -89,6 +113,11 @@ function codeBlockView(block, i, text, truncated, path, line) {
   );
 }
 
+/**
+ * @param {RlmCall[]} calls
+ * @param {string} base
+ * @param {TextOf} text
+ */
 function subCallsView(calls, base, text) {
   return h("div", { class: "subcalls" },
     h("div", { class: "stream-label" }, `Sub-model calls (${calls.length})`),
@@ -114,6 +143,10 @@ function subCallsView(calls, base, text) {
   );
 }
 
+/**
+ * @param {NonNullable<FinalAnswer>} answer
+ * @param {TextOf} text
+ */
 function finalAnswerView(answer, text) {
   const isPair = Array.isArray(answer);
   return h("div", { class: "final" },
@@ -121,20 +154,37 @@ function finalAnswerView(answer, text) {
     text(isPair ? answer[1] : answer, isPair ? "/final_answer/1" : "/final_answer", "answer"));
 }
 
-/** A value of any type: strings as text (cut ones with "Show all"), the rest as indented JSON. */
+/**
+ * A value of any type: strings as text (cut ones with "Show all"), the rest as indented JSON.
+ * @param {unknown} value
+ * @param {Record<string, number> | undefined} truncated
+ * @param {string} pointer
+ * @param {string} path
+ * @param {number | null} [line] its line in the file; none for a value the server cannot give whole
+ * @returns {HTMLElement}
+ */
 export function valueView(value, truncated, pointer, path, line) {
   if (typeof value === "string") {
-    return textBlock(value, { cls: "value", fullLength: truncated?.[pointer], source: line ? { path, line, pointer } : undefined });
+    const fullLength = truncated?.[pointer];
+    return textBlock(value, { cls: "value", ...(fullLength !== undefined ? { fullLength } : {}), ...(line ? { source: { path, line, pointer } } : {}) });
   }
   if (value === null || typeof value !== "object") return h("span", { class: "mono" }, JSON.stringify(value));
   return h("pre", { class: "text value" }, JSON.stringify(value, null, 2));
 }
 
+/**
+ * @param {string} label
+ * @param {string} [cls]
+ */
 function chip(label, cls = "") {
   return h("span", { class: `chip ${cls}` }, label);
 }
 
-/** A key escaped for a JSON pointer. */
+/**
+ * A key escaped for a JSON pointer.
+ * @param {string} key
+ * @returns {string}
+ */
 export function pointerKey(key) {
   return key.replace(/~/g, "~0").replace(/\//g, "~1");
 }

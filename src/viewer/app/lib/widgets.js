@@ -3,12 +3,19 @@ import { h } from "./dom.js";
 import { apiText, apiUrl } from "./api.js";
 import { fmtInt, fmtReward } from "./format.js";
 
-/** A state badge: completed, errored, live or unfinished. */
+/** @import { IndexProgress, SessionStatus } from "../../api-types.ts" */
+
+/**
+ * A state badge: completed, errored, live or unfinished.
+ * @param {SessionStatus} status
+ * @returns {HTMLElement}
+ */
 export function statusBadge(status) {
   const label = status === "live" ? "● live" : status;
   return h("span", { class: `badge status-${status}`, title: STATUS_HELP[status] ?? "" }, label);
 }
 
+/** @type {Record<SessionStatus, string>} */
 const STATUS_HELP = {
   completed: "finished with a summary line",
   errored: "finished with an error",
@@ -16,7 +23,12 @@ const STATUS_HELP = {
   unfinished: "no summary line and not written to recently: crashed or killed",
 };
 
-/** A reward, colored on a red → green scale when it lies in [0, 1]. */
+/**
+ * A reward, colored on a red → green scale when it lies in [0, 1].
+ * @param {number | null} reward
+ * @param {string} [cls]
+ * @returns {HTMLElement}
+ */
 export function rewardCell(reward, cls = "reward") {
   const el = h("span", { class: cls }, fmtReward(reward));
   if (typeof reward === "number") {
@@ -37,7 +49,7 @@ export function textBlock(text, options = {}) {
   if (options.fullLength === undefined || options.source === undefined) return pre;
   const params = { path: options.source.path, line: options.source.line, pointer: options.source.pointer };
   const status = h("span", null, `Showing ${fmtInt(text.length)} of ${fmtInt(options.fullLength)} characters.`);
-  const showAll = h("button", {
+  const showAll = /** @type {HTMLButtonElement} */ (h("button", {
     class: "link-button",
     type: "button",
     onclick: async () => {
@@ -48,19 +60,32 @@ export function textBlock(text, options = {}) {
         status.textContent = `Showing all ${fmtInt(options.fullLength)} characters.`;
         showAll.remove();
       } catch (error) {
-        showAll.textContent = `Could not load: ${error.message}`;
+        showAll.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}`;
       }
     },
-  }, "Show all");
+  }, "Show all"));
   const open = h("a", { href: apiUrl("text", params), target: "_blank", rel: "noopener" }, "Open as text");
   return h("div", { class: "truncated" }, pre, h("div", { class: "truncated-note" }, status, " ", showAll, " · ", open));
 }
 
-/** "Prev · 11–20 of 312 · Next" with page links made by `hrefOf(offset)`. */
+/**
+ * "Prev · 11–20 of 312 · Next" with page links made by `hrefOf(offset)`.
+ * @param {number} offset
+ * @param {number} limit
+ * @param {number} total
+ * @param {(offset: number) => string} hrefOf
+ * @returns {HTMLElement}
+ */
 export function pager(offset, limit, total, hrefOf) {
   if (total <= limit && offset === 0) return h("div", { class: "pager" }, total === 0 ? "" : `${fmtInt(total)} in all`);
   const last = Math.max(0, Math.floor((total - 1) / limit) * limit);
   const to = Math.min(total, offset + limit);
+  /**
+   * @param {string} label
+   * @param {number} target
+   * @param {boolean} enabled
+   * @param {string} testId
+   */
   const nav = (label, target, enabled, testId) =>
     enabled
       ? h("a", { class: "button", href: hrefOf(target), "data-testid": testId }, label)
@@ -78,7 +103,8 @@ export function pager(offset, limit, total, hrefOf) {
 
 /**
  * "Indexing 3,200 of 100,000 files: …" while the server still reads the directory, else null.
- * @param {import("../../api-types.ts").IndexProgress | null} indexing
+ * @param {IndexProgress | null} indexing
+ * @returns {HTMLElement | null}
  */
 export function indexingNote(indexing) {
   if (indexing === null) return null;
@@ -87,12 +113,21 @@ export function indexingNote(indexing) {
     `Indexing ${where}: what is shown covers the sessions read so far and fills in as they arrive.`);
 }
 
-/** A message in place of a page that could not load. */
+/**
+ * A message in place of a page that could not load.
+ * @param {string} message
+ * @returns {HTMLElement}
+ */
 export function errorBox(message) {
   return h("div", { class: "error-box", role: "alert" }, message);
 }
 
-/** A label and a value, for header facts. */
+/**
+ * A label and a value, for header facts.
+ * @param {string} label
+ * @param {unknown} value
+ * @returns {HTMLElement}
+ */
 export function fact(label, value) {
   return h("div", { class: "fact" }, h("div", { class: "fact-label" }, label), h("div", { class: "fact-value" }, value));
 }

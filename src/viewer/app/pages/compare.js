@@ -5,7 +5,11 @@ import { fill, h, setTitle } from "../lib/dom.js";
 import { compareLink } from "../lib/links.js";
 import { renderCompare } from "../lib/compare-view.js";
 
-/** Renders the compare page for `params.a` and `params.b`. */
+/**
+ * Renders the compare page for `params.a` and `params.b`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ */
 export async function comparePage(root, params) {
   const a = params.get("a") ?? "";
   const b = params.get("b") ?? "";
@@ -25,20 +29,30 @@ export async function comparePage(root, params) {
   return {};
 }
 
-/** A search box over sessions (instance, session id, final answer) that sets one side. */
+/**
+ * A search box over sessions (instance, session id, final answer) that sets one side.
+ * @param {"a" | "b"} side
+ * @param {string} a
+ * @param {string} b
+ */
 function picker(side, a, b) {
   const list = h("ul", { class: "picker-list" });
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   const input = h("input", {
     type: "search",
     name: `pick-${side}`,
     placeholder: `Session ${side.toUpperCase()}: type an instance or session id…`,
     spellcheck: "false",
-    oninput: (event) => {
+    oninput: (/** @type {Event} */ event) => {
       clearTimeout(timer);
+      const text = /** @type {HTMLInputElement} */ (event.target).value;
       timer = setTimeout(async () => {
-        const q = event.target.value.trim();
-        if (q === "") return fill(list);
+        const q = text.trim();
+        if (q === "") {
+          fill(list);
+          return;
+        }
         const page = await api("sessions", { q, limit: 8, sort: "step", order: "desc" });
         fill(list, page.rows.map((row) =>
           h("li", null, h("a", { href: compareLink(side === "a" ? row.relPath : a, side === "b" ? row.relPath : b) },

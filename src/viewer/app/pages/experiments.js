@@ -6,10 +6,17 @@ import { link, sessionsLink } from "../lib/links.js";
 import { errorRateChart, iterationsChart, rewardChart, tokensChart, zeroVarianceChart } from "../lib/charts.js";
 import { indexingNote, rewardCell } from "../lib/widgets.js";
 
-/** Renders the experiments page into `root`. */
+/** @import { ExperimentOverview, OverviewResponse, StepStats } from "../../api-types.ts" */
+
+/**
+ * Renders the experiments page into `root`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ */
 export async function experimentsPage(root, params) {
   setTitle("Experiments");
   const forced = params?.get("forced") === "include" ? "include" : "apart";
+  /** @type {{ names: string, count: HTMLElement, cards: ReturnType<typeof experimentCard>[] } | null} */
   let shown = null;
   const note = h("div", { class: "indexing-box" });
   const render = async () => {
@@ -20,7 +27,8 @@ export async function experimentsPage(root, params) {
     const names = overview.experiments.map((e) => e.experiment).join("\n");
     if (shown !== null && shown.names === names && names !== "") {
       shown.count.textContent = summaryText(overview);
-      overview.experiments.forEach((experiment, i) => shown.cards[i].update(experiment));
+      const { cards } = shown;
+      overview.experiments.forEach((experiment, i) => cards[i]?.update(experiment));
       return;
     }
     const cards = overview.experiments.map((experiment) => experimentCard(experiment));
@@ -47,26 +55,38 @@ export async function experimentsPage(root, params) {
   return { refresh: render };
 }
 
+/**
+ * @param {OverviewResponse} overview
+ */
 function summaryText(overview) {
   return `${plural(overview.experiments.length, "experiment")} · ${plural(overview.sessions, "session")} under `;
 }
 
-/** An experiment's card; `card.update(experiment)` refreshes its numbers in place. */
+/**
+ * An experiment's card; `card.update(experiment)` refreshes its numbers in place.
+ * @param {ExperimentOverview} experiment
+ * @returns {HTMLElement & { update: (next: ExperimentOverview) => void }}
+ */
 function experimentCard(experiment) {
   // Every chart point leads to the sessions behind it (and the step's groups).
+  /**
+   * @param {number} step
+   * @param {Record<string, string>} [extra]
+   */
   const go = (step, extra = {}) => {
     location.hash = sessionsLink({ experiment: experiment.experiment, step, ...extra });
   };
   const facts = h("p", { class: "muted facts-line" }, factsText(experiment));
+  /** @type {[string, string, HTMLElement & { update: (steps: StepStats[]) => void }][]} */
   const charts = [
     ["Reward per step", "(mean; p25–p75 and min–max bands; sessions as bars)", rewardChart(experiment.steps, go)],
     ["Groups with zero reward variance", "(share per step: groups whose rollouts all got the same reward teach nothing)", zeroVarianceChart(experiment.steps, go)],
-    ["Error rate", "(errored of finished sessions)", errorRateChart(experiment.steps, (step) => go(step, { status: "errored" }))],
+    ["Error rate", "(errored of finished sessions)", errorRateChart(experiment.steps, (/** @type {number} */ step) => go(step, { status: "errored" }))],
     ["Iterations per step", "(mean per session)", iterationsChart(experiment.steps, go)],
     ["Tokens per session", "(mean, root calls and sub-model calls)", tokensChart(experiment.steps, go)],
   ];
   let table = stepsTable(experiment);
-  const card = h(
+  const card = /** @type {HTMLElement & { update: (next: ExperimentOverview) => void }} */ (h(
     "section",
     { class: "card experiment", "data-experiment": experiment.experiment },
     h("div", { class: "card-head" },
@@ -79,7 +99,7 @@ function experimentCard(experiment) {
       h("p", { class: "muted small chart-note" }, "Amber rings mark partial steps: sessions still running, figures still moving. Forced sessions are left out."),
     ),
     table,
-  );
+  ));
   card.update = (next) => {
     facts.textContent = factsText(next);
     for (const [, , box] of charts) box.update(next.steps);
@@ -90,6 +110,9 @@ function experimentCard(experiment) {
   return card;
 }
 
+/**
+ * @param {ExperimentOverview} experiment
+ */
 function factsText(experiment) {
   const steps = experiment.steps;
   const first = steps[0]?.step;
@@ -99,12 +122,15 @@ function factsText(experiment) {
     `${fmtTime(experiment.firstStartedAt)} → ${fmtTime(experiment.lastEndedAt)} UTC`;
 }
 
+/**
+ * @param {ExperimentOverview} experiment
+ */
 function stepsTable(experiment) {
   // The track spans [0, 1], widened when rewards fall outside it.
   const rewarded = experiment.steps.filter((s) => s.rewardMean !== null);
   const bounds = {
-    lo: Math.min(0, ...rewarded.map((s) => s.rewardMin)),
-    hi: Math.max(1, ...rewarded.map((s) => s.rewardMax)),
+    lo: Math.min(0, ...rewarded.map((s) => s.rewardMin ?? 0)),
+    hi: Math.max(1, ...rewarded.map((s) => s.rewardMax ?? 1)),
   };
   const rows = experiment.steps.map((s) =>
     h("tr", { class: `clickable ${s.partial ? "partial" : ""}`, "data-step": s.step, onclick: () => (location.hash = sessionsLink({ experiment: experiment.experiment, step: s.step })) },
@@ -120,7 +146,7 @@ function stepsTable(experiment) {
       h("td", { class: "num", "data-testid": "zero-variance" }, s.zeroVarianceShare === null ? "—" : `${Math.round(s.zeroVarianceShare * 100)} % of ${s.groups}`),
       h("td", { class: "num" }, s.errorRate === null ? "—" : `${Math.round(s.errorRate * 100)} %`),
       h("td", { class: "num" }, fmtMean(s.iterationsMean)),
-      h("td", { class: "num" }, s.inputTokensMean === null ? "—" : `${fmtInt(Math.round(s.inputTokensMean))} / ${fmtInt(Math.round(s.outputTokensMean))}`),
+      h("td", { class: "num" }, s.inputTokensMean === null ? "—" : `${fmtInt(Math.round(s.inputTokensMean))} / ${fmtInt(Math.round(s.outputTokensMean ?? 0))}`),
     ),
   );
   return h("table", { class: "table steps-table" },
@@ -141,13 +167,21 @@ function partialBadge() {
   return h("span", { class: "badge status-live", title: "sessions of this step are still running: its figures will change" }, "partial");
 }
 
-/** The min–max range and mean of a step's rewards, drawn on a track from `lo` to `hi`. */
+/**
+ * The min–max range and mean of a step's rewards, drawn on a track from `lo` to `hi`.
+ * @param {StepStats} s
+ * @param {{ lo: number, hi: number }} bounds
+ */
 function rewardBar(s, { lo, hi }) {
-  if (s.rewardMean === null) return h("span", { class: "muted" }, "no reward");
-  const clamp = (x) => ((x - lo) / (hi - lo)) * 100;
-  return h("div", { class: "range", title: `min ${fmtMean(s.rewardMin)} · mean ${fmtMean(s.rewardMean)} · max ${fmtMean(s.rewardMax)}` },
-    h("div", { class: "range-span", style: { left: `${clamp(s.rewardMin)}%`, width: `${Math.max(0.8, clamp(s.rewardMax) - clamp(s.rewardMin))}%` } }),
-    h("div", { class: "range-mean", style: { left: `${clamp(s.rewardMean)}%` } }),
-    h("span", { class: "range-label" }, `${fmtMean(s.rewardMin)} – ${fmtMean(s.rewardMax)}`),
+  const mean = s.rewardMean;
+  if (mean === null) return h("span", { class: "muted" }, "no reward");
+  // A step with a mean has a minimum and a maximum.
+  const min = s.rewardMin ?? mean;
+  const max = s.rewardMax ?? mean;
+  const clamp = (/** @type {number} */ x) => ((x - lo) / (hi - lo)) * 100;
+  return h("div", { class: "range", title: `min ${fmtMean(min)} · mean ${fmtMean(mean)} · max ${fmtMean(max)}` },
+    h("div", { class: "range-span", style: { left: `${clamp(min)}%`, width: `${Math.max(0.8, clamp(max) - clamp(min))}%` } }),
+    h("div", { class: "range-mean", style: { left: `${clamp(mean)}%` } }),
+    h("span", { class: "range-label" }, `${fmtMean(min)} – ${fmtMean(max)}`),
   );
 }

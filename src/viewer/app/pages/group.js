@@ -11,7 +11,12 @@ import { errorLine } from "../lib/error-view.js";
 /** @typedef {import("../../api-types.ts").GroupResponse} GroupResponse */
 /** @typedef {import("../../api-types.ts").GroupRollout} GroupRollout */
 
-/** Renders the group of `params.instance` at `params.step` of `params.experiment`. */
+/**
+ * Renders the group of `params.instance` at `params.step` of `params.experiment`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ * @returns {Promise<import("../lib/page.js").PageHandle>}
+ */
 export async function groupPage(root, params) {
   const experiment = params.get("experiment") ?? "";
   const step = params.get("step") ?? "";
@@ -75,7 +80,7 @@ export async function groupPage(root, params) {
             h("tbody", null, group.rollouts.map((r) => rolloutRow(r, picked, updateCompare)))))
       : null,
   );
-  const signature = (g) => g.rollouts.map((r) => `${r.path}:${r.status}:${r.reward}`).join("|");
+  const signature = (/** @type {GroupResponse} */ g) => g.rollouts.map((r) => `${r.path}:${r.status}:${r.reward}`).join("|");
   return {
     async refresh() {
       const next = await api("group", { experiment, step, instance });
@@ -84,16 +89,21 @@ export async function groupPage(root, params) {
   };
 }
 
-/** @param {GroupRollout} r */
+/**
+ * @param {GroupRollout} r
+ * @param {Set<string>} picked paths of the rollouts ticked for comparison (two at most)
+ * @param {() => void} onPick
+ */
 function rolloutRow(r, picked, onPick) {
   const box = h("input", {
     type: "checkbox",
     "aria-label": `pick rollout ${r.rank} to compare`,
     "data-testid": "pick",
-    onchange: (event) => {
-      if (event.target.checked) {
+    onchange: (/** @type {Event} */ event) => {
+      const tick = /** @type {HTMLInputElement} */ (event.target);
+      if (tick.checked) {
         if (picked.size >= 2) {
-          event.target.checked = false;
+          tick.checked = false;
           return;
         }
         picked.add(r.path);
@@ -115,6 +125,9 @@ function rolloutRow(r, picked, onPick) {
   );
 }
 
+/**
+ * @param {number} x
+ */
 function signed(x) {
   return `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)}`;
 }

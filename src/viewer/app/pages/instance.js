@@ -11,16 +11,24 @@ import { rewardCell, statusBadge } from "../lib/widgets.js";
 import { renderCompare } from "../lib/compare-view.js";
 import { errorLine } from "../lib/error-view.js";
 
-/** @typedef {import("../../api-types.ts").InstanceResponse} InstanceResponse */
-/** @typedef {import("../../api-types.ts").InstanceStep} InstanceStep */
-/** @typedef {import("../../api-types.ts").GroupResponse} GroupResponse */
+/** @import { GroupResponse, GroupRollout, InstanceResponse, InstanceStep, SessionSketch } from "../../api-types.ts" */
+/**
+ * What the page shows: the chosen steps, the focused session, the two compared.
+ * @typedef {{ experiment: string, instance: string, focus: string | null, steps: number[], a: string | null, b: string | null }} State
+ */
+/** @typedef {(change: { steps?: number[], a?: string, b?: string, coffset?: number }) => string} HrefWith */
 
 const ROW_HEIGHT = 24;
 const GRID_HEIGHT = 480;
 const OVERSCAN = 8;
 const MAX_DETAIL_STEPS = 2;
 
-/** Renders the instance page for `params.experiment` and `params.instance`. */
+/**
+ * Renders the instance page for `params.experiment` and `params.instance`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ * @returns {Promise<import("../lib/page.js").PageHandle>}
+ */
 export async function instancePage(root, params) {
   const experiment = params.get("experiment") ?? "";
   const instance = params.get("instance") ?? "";
@@ -34,7 +42,11 @@ export async function instancePage(root, params) {
   const focus = params.get("focus");
   const focusStep = focus ? data.steps.find((s) => s.rollouts.some((r) => r.path === focus))?.step : undefined;
   const chosen = chosenSteps(params.get("steps"), data.steps, focusStep);
+  /** @type {State} */
   const state = { experiment, instance, focus, steps: chosen, a: params.get("a"), b: params.get("b") };
+  /**
+   * @type {HrefWith}
+   */
   const hrefWith = (change) => instanceLink(experiment, instance, {
     focus: state.focus, steps: (change.steps ?? state.steps).join(","), a: change.a ?? state.a, b: change.b ?? state.b, coffset: change.coffset,
   });
@@ -58,7 +70,10 @@ export async function instancePage(root, params) {
     detail,
     compareBox,
   );
-  /** Scrolls the grid to a step (the reward chart's click). */
+  /**
+   * Scrolls the grid to a step (the reward chart's click).
+   * @param {number} step
+   */
   function gridScrollTo(step) {
     const index = data.steps.findIndex((s) => s.step === step);
     const viewport = root.querySelector(".grid-viewport");
@@ -73,7 +88,10 @@ export async function instancePage(root, params) {
     h("div", { class: "columns", "data-testid": "step-columns" }, groups.flatMap((group) => group.rollouts.map((r) => rolloutColumn(r, group, state, hrefWith)))));
 
   // Compare: A and B from the URL, else the best of the first chosen step against the focus or the best of the last.
-  const best = (group) => group.rollouts[0]?.path;
+  /**
+   * @param {GroupResponse | undefined} group
+   */
+  const best = (group) => group?.rollouts[0]?.path;
   const a = state.a ?? best(groups[0]);
   const b = state.b ?? (focus && focus !== a ? focus : best(groups[groups.length - 1]));
   if (a && b) {
@@ -87,7 +105,7 @@ export async function instancePage(root, params) {
     });
   } else compareBox.remove();
 
-  const signature = (d) => d.steps.map((s) => s.rollouts.map((r) => `${r.path}:${r.status}:${r.reward}`).join(",")).join("|");
+  const signature = (/** @type {InstanceResponse} */ d) => d.steps.map((s) => s.rollouts.map((r) => `${r.path}:${r.status}:${r.reward}`).join(",")).join("|");
   return {
     async refresh() {
       const next = await api("instance", { experiment, instance });
@@ -96,13 +114,20 @@ export async function instancePage(root, params) {
   };
 }
 
-/** The steps shown in detail: from the URL, else the focused session's, else the first and the last. */
+/**
+ * The steps shown in detail: from the URL, else the focused session's, else the first and the last.
+ * @param {string | null} param
+ * @param {InstanceStep[]} steps
+ * @param {number | undefined} focusStep
+ * @returns {number[]}
+ */
 function chosenSteps(param, steps, focusStep) {
   const known = new Set(steps.map((s) => s.step));
   const fromUrl = (param ?? "").split(",").filter((x) => x !== "").map(Number).filter((n) => known.has(n));
   if (fromUrl.length > 0) return fromUrl.slice(-MAX_DETAIL_STEPS);
-  const first = steps[0].step;
-  const last = focusStep ?? steps[steps.length - 1].step;
+  // The page has at least one step here.
+  const first = /** @type {InstanceStep} */ (steps[0]).step;
+  const last = focusStep ?? /** @type {InstanceStep} */ (steps[steps.length - 1]).step;
   return first === last ? [first] : [first, last];
 }
 
@@ -112,6 +137,11 @@ function chartSteps(steps) {
 }
 
 function legend() {
+  /**
+   * @param {string} cls
+   * @param {Record<string, string> | null} style
+   * @param {string} label
+   */
   const swatch = (cls, style, label) => h("span", { class: "legend-item" }, h("span", { class: `grid-cell ${cls}`, style }), label);
   return h("div", { class: "grid-legend muted small" },
     swatch("", { background: rewardColor(0) }, "reward 0"),
@@ -123,7 +153,10 @@ function legend() {
     h("span", { class: "legend-item" }, h("span", { class: "zv-mark" }, "="), "all rewards equal (no signal)"));
 }
 
-/** Red (0) → amber → green (1); rewards outside [0, 1] are clamped. */
+/**
+ * Red (0) → amber → green (1); rewards outside [0, 1] are clamped.
+ * @param {number} reward
+ */
 function rewardColor(reward) {
   const t = Math.max(0, Math.min(1, reward));
   return `hsl(${Math.round(t * 130)}, 62%, 47%)`;
@@ -133,6 +166,8 @@ function rewardColor(reward) {
  * The grid, virtualised: a fixed-height viewport whose rows are made only while in view, so
  * 500 steps × 16 rollouts cost a screenful of elements.
  * @param {InstanceResponse} data
+ * @param {State} state
+ * @param {HrefWith} hrefWith
  */
 function grid(data, state, hrefWith) {
   const cell = Math.max(8, Math.min(26, Math.floor(860 / Math.max(1, data.maxRollouts))));
@@ -159,7 +194,13 @@ function grid(data, state, hrefWith) {
   return viewport;
 }
 
-/** @param {InstanceStep} s */
+/**
+ * @param {InstanceStep} s
+ * @param {number} index
+ * @param {number} cell the width of a cell, in pixels
+ * @param {State} state
+ * @param {HrefWith} hrefWith
+ */
 function gridRow(s, index, cell, state, hrefWith) {
   const chosen = state.steps.includes(s.step);
   const nextSteps = chosen ? state.steps.filter((x) => x !== s.step) : [...state.steps, s.step].slice(-MAX_DETAIL_STEPS);
@@ -180,8 +221,17 @@ function gridRow(s, index, cell, state, hrefWith) {
   );
 }
 
-/** One rollout of a chosen step, as a column: reward, state, one mark per iteration, opening, answer or error. */
+/**
+ * One rollout of a chosen step, as a column: reward, state, one mark per iteration, opening, answer or error.
+ * @param {GroupRollout} r
+ * @param {GroupResponse} group
+ * @param {State} state
+ * @param {HrefWith} hrefWith
+ */
 function rolloutColumn(r, group, state, hrefWith) {
+  /**
+   * @param {"a" | "b"} side
+   */
   const pick = (side) =>
     h("a", {
       class: `pick ${state[side] === r.path ? "picked" : ""}`,
@@ -201,7 +251,10 @@ function rolloutColumn(r, group, state, hrefWith) {
   );
 }
 
-/** One mark per iteration (red top: a code error, green: the final answer), then the opening line. */
+/**
+ * One mark per iteration (red top: a code error, green: the final answer), then the opening line.
+ * @param {SessionSketch | null} sketch
+ */
 function sketchView(sketch) {
   if (!sketch || sketch.marks === null) return null;
   return h("div", { class: "sketch" },

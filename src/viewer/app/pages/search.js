@@ -16,18 +16,29 @@ import { lists } from "../lib/lists.js";
 const FIELD_LABELS = { response: "responses", code: "code", stdout: "stdout", stderr: "stderr", final_answer: "final answers" };
 const KEYS = ["q", "experiment", "step", "instance", "minReward", "maxReward", "fields"];
 
-/** Renders the search page for the query in `params`. */
+/**
+ * Renders the search page for the query in `params`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ */
 export async function searchPage(root, params) {
+  /** @type {Record<string, string>} */
   const query = Object.fromEntries(KEYS.map((key) => [key, params.get(key) ?? ""]));
   setTitle(query.q ? `Search: ${query.q}` : "Search");
   const status = h("p", { class: "muted", "data-testid": "search-status", role: "status" });
   const results = h("ol", { class: "search-results", "data-testid": "search-results" });
+  /** @type {AbortController | null} */
   let controller = null;
   const cancel = h("button", { class: "button", type: "button", hidden: true, onclick: () => controller?.abort() }, "Cancel");
 
+  /**
+   * @param {string} key
+   * @param {string} label
+   * @param {Record<string, string>} [attrs]
+   */
   const input = (key, label, attrs = {}) => h("label", null, label,
     h("input", { type: "search", name: key, value: query[key], spellcheck: "false", ...attrs }));
-  const form = h("form", { class: "filters", onsubmit: (event) => {
+  const form = /** @type {HTMLFormElement} */ (h("form", { class: "filters", onsubmit: (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     const data = new FormData(form);
     location.hash = searchLink(Object.fromEntries(KEYS.map((key) => [key, String(data.get(key) ?? "").trim()])));
@@ -41,26 +52,28 @@ export async function searchPage(root, params) {
     input("maxReward", "Max reward", { placeholder: "—" }),
     h("button", { class: "button primary", type: "submit" }, "Search"),
     cancel,
-  );
+  ));
   fill(root, h("div", { class: "page-head" }, h("h1", null, "Search"),
     h("p", { class: "muted" }, "Case-insensitive, over every iteration of every session; results arrive as they are found.")), form, status, results);
   if (query.q === "") {
     status.textContent = "Type a text to look for.";
     return {};
   }
-  controller = new AbortController();
+  const running = new AbortController();
+  controller = running;
   // Leaving the page stops the search on the server too.
-  window.addEventListener("hashchange", () => controller.abort(), { once: true });
+  window.addEventListener("hashchange", () => running.abort(), { once: true });
   cancel.hidden = false;
   status.textContent = "Searching…";
   let count = 0;
   try {
-    const response = await fetch(apiUrl("search", query), { signal: controller.signal });
+    const response = await fetch(apiUrl("search", query), { signal: running.signal });
     if (!response.ok) {
       const body = await response.json().catch(() => ({ error: response.statusText }));
       status.textContent = `Could not search: ${body.error}`;
       return {};
     }
+    if (response.body === null) throw new Error("the search answered without a body");
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = "";
     for (;;) {
@@ -69,11 +82,12 @@ export async function searchPage(root, params) {
       buffered += value;
       let nl;
       while ((nl = buffered.indexOf("\n")) !== -1) {
+        /** @type {SearchHit | SearchProgress | SearchEnd} */
         const message = JSON.parse(buffered.slice(0, nl));
         buffered = buffered.slice(nl + 1);
-        if (message.done === true) {
+        if ("done" in message) {
           status.textContent = endText(message);
-        } else if (message.progress !== undefined) {
+        } else if ("progress" in message) {
           status.textContent = `Searching… ${fmtInt(message.progress.sessionsSearched)} of ${plural(message.progress.sessionsTotal, "session")}, ${plural(message.progress.results, "result")} so far`;
         } else {
           count++;
@@ -82,7 +96,7 @@ export async function searchPage(root, params) {
       }
     }
   } catch (error) {
-    if (controller.signal.aborted) status.textContent = `Cancelled after ${plural(count, "result")}.`;
+    if (running.signal.aborted) status.textContent = `Cancelled after ${plural(count, "result")}.`;
     else throw error;
   } finally {
     cancel.hidden = true;

@@ -8,10 +8,16 @@ import { fact, pager, rewardCell, statusBadge } from "../lib/widgets.js";
 import { errorLine, errorView } from "../lib/error-view.js";
 import { iterationCard, pointerKey, valueView } from "../lib/iteration-view.js";
 
+/** @import { SessionResponse } from "../../api-types.ts" */
+
 const PAGE_SIZE = 10;
 const SUMMARY_KEYS = new Set(["type", "timestamp", "reward", "total_steps", "total_iterations", "error", "dropped_lines"]);
 
-/** Renders the page of the session at `params.path`. */
+/**
+ * Renders the page of the session at `params.path`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ */
 export async function sessionPage(root, params) {
   const path = params.get("path") ?? "";
   let from = Math.max(0, Number(params.get("from") ?? 0) || 0);
@@ -29,10 +35,14 @@ export async function sessionPage(root, params) {
 
   const renderInfo = () => {
     fill(head, header(info, path));
-    fill(timeline, timelineView(info, from, (index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
+    fill(timeline, timelineView(info, from, (/** @type {number} */ index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
     fill(summary, summaryView(info, path));
   };
 
+  /**
+   * @param {number} offset
+   * @param {number} [focusIndex]
+   */
   const showPage = async (offset, focusIndex) => {
     from = offset;
     history.replaceState(null, "", sessionLink(path, from > 0 ? { from } : {}));
@@ -43,7 +53,7 @@ export async function sessionPage(root, params) {
       page.items.length === 0 ? h("div", { class: "empty" }, "No iteration logged yet.") : page.items.map((item) => iterationCard(item, path)),
       page.total > page.limit ? nav() : null,
     );
-    fill(timeline, timelineView(info, from, (index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
+    fill(timeline, timelineView(info, from, (/** @type {number} */ index) => showPage(Math.floor(index / PAGE_SIZE) * PAGE_SIZE, index)));
     if (focusIndex !== undefined) {
       const line = info.outline[focusIndex]?.line;
       const card = document.getElementById(`line-${line}`);
@@ -68,6 +78,10 @@ export async function sessionPage(root, params) {
   };
 }
 
+/**
+ * @param {SessionResponse} info
+ * @param {string} path
+ */
 function header(info, path) {
   const row = info.row;
   const tokens = info.outline.reduce((sum, o) => sum + (o.promptTokens ?? 0) + (o.completionTokens ?? 0), 0);
@@ -106,6 +120,10 @@ function header(info, path) {
   );
 }
 
+/**
+ * @param {SessionResponse} info
+ * @param {string} path
+ */
 function metadataView(info, path) {
   const meta = info.metadata;
   if (meta === null) return h("section", { class: "card" }, h("h2", null, "Metadata"), h("p", { class: "muted" }, "This file has no metadata line."));
@@ -120,6 +138,11 @@ function metadataView(info, path) {
     h("table", { class: "kv" }, h("tbody", null, rows)));
 }
 
+/**
+ * @param {SessionResponse} info
+ * @param {number} from
+ * @param {(index: number) => void} onPick
+ */
 function timelineView(info, from, onPick) {
   const outline = info.outline;
   const total = outline.reduce((sum, o) => sum + (o.seconds ?? 0), 0);
@@ -147,6 +170,10 @@ function timelineView(info, from, onPick) {
   );
 }
 
+/**
+ * @param {SessionResponse} info
+ * @param {string} path
+ */
 function summaryView(info, path) {
   const s = info.summary;
   const row = info.row;

@@ -8,8 +8,14 @@ import { indexingNote, pager, rewardCell, statusBadge } from "../lib/widgets.js"
 import { errorLine } from "../lib/error-view.js";
 import { lists } from "../lib/lists.js";
 
+/** @import { OverviewResponse, SessionListItem, SortKey, StepResponse } from "../../api-types.ts" */
+/** @typedef {{ experiment: string, step: string, q: string, status: string, sort: string, order: string, offset: number }} Filters */
+
 const PAGE_SIZE = 50;
-/** How each sort column of the server's list is headed; a column without one shows its key. */
+/**
+ * How each sort column of the server's list is headed; a column without one shows its key.
+ * @type {Partial<Record<SortKey, { label: string, cls?: string }>>}
+ */
 const COLUMN_LABELS = {
   step: { label: "Step", cls: "num" },
   instance: { label: "Instance" },
@@ -20,8 +26,13 @@ const COLUMN_LABELS = {
   duration: { label: "Duration", cls: "num" },
 };
 
-/** Renders the sessions page for the filters in `params`. */
+/**
+ * Renders the sessions page for the filters in `params`.
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ */
 export async function sessionsPage(root, params) {
+  /** @type {Filters} */
   const filters = {
     experiment: params.get("experiment") ?? "",
     step: params.get("step") ?? "",
@@ -64,7 +75,10 @@ export async function sessionsPage(root, params) {
   return { refresh: async () => Promise.all([loadTable(), loadGroups()]) };
 }
 
-/** The step's groups (rollouts of one instance): zero-variance ones first, each linked to its page. */
+/**
+ * The step's groups (rollouts of one instance): zero-variance ones first, each linked to its page.
+ * @param {StepResponse} data
+ */
 function groupsView(data) {
   const zero = data.groups.filter((g) => g.zeroVariance).length;
   const counted = data.groups.filter((g) => g.rewarded >= 2).length;
@@ -83,7 +97,15 @@ function groupsView(data) {
   ];
 }
 
+/**
+ * @param {Filters} filters
+ * @param {OverviewResponse} overview
+ * @param {() => Promise<void>} reloadTable
+ */
 function filterBar(filters, overview, reloadTable) {
+  /**
+   * @param {Partial<Filters>} change
+   */
   const go = (change) => {
     location.hash = sessionsLink({ ...filters, ...change, offset: 0 });
   };
@@ -93,21 +115,29 @@ function filterBar(filters, overview, reloadTable) {
     : (overview.experiments.find((e) => e.experiment === filters.experiment)?.steps.map((s) => s.step) ?? []);
   // A step asked for in the URL stays selectable even before any of its sessions exists.
   if (filters.step !== "" && !stepsOf.includes(Number(filters.step))) stepsOf.push(Number(filters.step));
+  /**
+   * @param {string} name
+   * @param {string} value
+   * @param {(string | number)[][]} options
+   * @param {(value: string) => void} onChange
+   */
   const select = (name, value, options, onChange) =>
-    h("select", { name, "aria-label": name, onchange: (event) => onChange(event.target.value) },
+    h("select", { name, "aria-label": name, onchange: (/** @type {Event} */ event) => onChange(/** @type {HTMLSelectElement} */ (event.target).value) },
       options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(value) }, label)));
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   const search = h("input", {
     type: "search",
     name: "q",
     placeholder: "Search instance, session id, final answer…",
     value: filters.q,
     spellcheck: "false",
-    oninput: (event) => {
+    oninput: (/** @type {Event} */ event) => {
       clearTimeout(timer);
+      const value = /** @type {HTMLInputElement} */ (event.target).value;
       // Typing updates the table in place, so the field keeps its focus.
       timer = setTimeout(() => {
-        Object.assign(filters, { q: event.target.value, offset: 0 });
+        Object.assign(filters, { q: value, offset: 0 });
         history.replaceState(null, "", sessionsLink(filters));
         reloadTable();
       }, 300);
@@ -121,8 +151,12 @@ function filterBar(filters, overview, reloadTable) {
   );
 }
 
+/**
+ * @param {SessionListItem[]} rows
+ * @param {Filters} filters
+ */
 function sessionsTable(rows, filters) {
-  const columns = lists().sortKeys.map((key) => ({ key, label: key, ...COLUMN_LABELS[key] }));
+  const columns = lists().sortKeys.map((key) => ({ key, label: COLUMN_LABELS[key]?.label ?? key, cls: COLUMN_LABELS[key]?.cls }));
   const head = columns.map((column) => {
     const active = filters.sort === column.key;
     const order = active && filters.order === "asc" ? "desc" : "asc";
@@ -140,8 +174,8 @@ function sessionsTable(rows, filters) {
   return h("table", { class: "table sessions-table" },
     h("thead", null, h("tr", null, head)),
     h("tbody", null, rows.map((row) =>
-      h("tr", { class: "clickable", "data-path": row.relPath, onclick: (event) => {
-        if (event.target.closest("a")) return;
+      h("tr", { class: "clickable", "data-path": row.relPath, onclick: (/** @type {MouseEvent} */ event) => {
+        if (/** @type {Element} */ (event.target).closest("a")) return;
         location.hash = sessionLink(row.relPath);
       } },
         h("td", { class: "num" }, String(row.trainingStep)),
