@@ -110,30 +110,55 @@ export async function* scanSessions(dir: string, filter: SessionFilter = {}, opt
 export async function* readSessions(dir: string, filter: SessionFilter = {}, options: ReadOptions = {}): AsyncIterable<TrajectoryRecord> {
   const keep = compileRecordFilter(filter);
   const ahead = Math.max(1, Math.floor(options.readAhead ?? 1));
-  const refs = scanSessions(dir, filter, options)[Symbol.asyncIterator]();
-  /** The next file found, read: its record, null when it was left out, or "done" past the last. */
-  const next = async (): Promise<TrajectoryRecord | null | "done"> => {
-    const ref = await refs.next();
-    if (ref.done === true) return "done";
-    const record = await readSessionOrNull(ref.value, options);
-    if (record === null || !keep(record)) return null;
-    record.ref = ref.value;
-    return record;
-  };
-  const start = (): Promise<TrajectoryRecord | null | "done"> => {
-    const reading = next();
+  const report = options.onUnreadable;
+  // Reads run ahead of the consumer, at most `ahead` of them, and are handed out in scan order.
+  // So does the scan, which may meet an unreadable folder while the consumer still handles the
+  // file before it: every report waits in the queue at its place in scan order and reaches the
+  // caller just before the record that follows it, so problems come out in reading order
+  // however far the reads run ahead and however long the consumer takes.
+  const queue: Slot[] = [];
+  let reading = 0;
+  let scanProblems: Problem[] = [];
+  const scanOptions: ReadOptions = report === undefined ? options : { ...options, onUnreadable: (file, reason) => void scanProblems.push([file, reason]) };
+  const read = (ref: SessionRef): Slot => {
+    const problems: Problem[] = [];
+    const readOptions: ReadOptions = report === undefined ? options : { ...options, onUnreadable: (file, reason) => void problems.push([file, reason]) };
+    const record = readSessionOrNull(ref, readOptions).then((found) => {
+      if (found === null || !keep(found)) return null;
+      found.ref = ref;
+      return found;
+    });
     // A rejected read-ahead must not go unhandled if the consumer stops here.
-    reading.catch(() => undefined);
-    return reading;
+    record.catch(() => undefined);
+    return { record, problems };
   };
-  // An async generator queues the scan's next() calls, so the reads in flight keep scan order.
-  const pending = [start()];
-  for (;;) {
-    const record = await (pending.shift() as Promise<TrajectoryRecord | null | "done">);
-    if (record === "done") return;
-    while (pending.length < ahead) pending.push(start());
+  const queueScanProblems = (): void => {
+    if (scanProblems.length > 0) queue.push({ record: null, problems: scanProblems });
+    scanProblems = [];
+  };
+  async function* handOut(slot: Slot): AsyncIterable<TrajectoryRecord> {
+    if (slot.record !== null) reading--;
+    const record = slot.record === null ? null : await slot.record;
+    for (const [file, reason] of slot.problems) report?.(file, reason);
     if (record !== null) yield record;
   }
+  for await (const ref of scanSessions(dir, filter, scanOptions)) {
+    queueScanProblems();
+    queue.push(read(ref));
+    reading++;
+    while (reading > ahead) yield* handOut(queue.shift() as Slot);
+  }
+  queueScanProblems();
+  while (queue.length > 0) yield* handOut(queue.shift() as Slot);
+}
+
+/** A file or folder that could not be read, and why. */
+type Problem = [path: string, reason: string];
+
+/** One place in {@link readSessions}' queue: a file being read, or problems the scan met. */
+interface Slot {
+  record: Promise<TrajectoryRecord | null> | null;
+  problems: Problem[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -229,6 +229,28 @@ describe("readSessions", () => {
       if (seen.length === 2) break;
     }
     expect(seen).toEqual([TREE_SESSIONS[0], TREE_SESSIONS[1]]);
+  });
+
+  test("problems reach the caller in reading order, however far the reads run ahead", async () => {
+    const dir = path.join(scratch, "order", "e", "step_0");
+    await mkdir(dir, { recursive: true });
+    const small = `${JSON.stringify(METADATA)}\n${JSON.stringify(ITERATION)}\n`;
+    const large = `${small}${JSON.stringify({ ...ITERATION, iteration: 2, response: "x".repeat(4096) })}\n`;
+    const names = ["a", "b", "c", "d", "e"].map((n) => `${n}_20260219_143000_00000000000${n.charCodeAt(0) - 96}`);
+    await Promise.all(names.map((name, i) => writeFile(path.join(dir, `${name}.jsonl`), i % 2 === 1 ? large : small)));
+    for (const readAhead of [1, 4]) {
+      const events: string[] = [];
+      const options = { maxFileBytes: 2048, readAhead, onUnreadable: (file: string) => void events.push(`unreadable ${path.basename(file, ".jsonl")}`) };
+      for await (const record of readSessions(path.join(scratch, "order"), {}, options)) {
+        // A slow consumer: the reads ahead of it finish (and fail) long before it asks for them.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push(`record ${record.sessionId}`);
+      }
+      expect({ readAhead, events }).toEqual({
+        readAhead,
+        events: [`record ${names[0]}`, `unreadable ${names[1]}`, `record ${names[2]}`, `unreadable ${names[3]}`, `record ${names[4]}`],
+      });
+    }
   });
 });
 
