@@ -125,10 +125,12 @@ async function measure(dir, sessions) {
   log(`\n${sessions.toLocaleString("en-US")} files (${dir}); ${machine()}`);
   log(`  listening after ${fmt(listenMs)}   load ${loadBefore}`);
   try {
-    // While the index fills: the pages a user opens first, asked for in turn until it is full.
+    // While the index fills: what an open page asks for, as the page does (its poll every
+    // second, and a refresh of the experiments and sessions pages when something changed).
     const during = { version: [], overview: [], sessions: [] };
     const progress = [];
-    for (;;) {
+    for (let first = true; ; first = false) {
+      if (!first) await new Promise((resolve) => setTimeout(resolve, 1000));
       const version = await timed(url, "/api/version", during.version);
       progress.push(version.body.indexing ?? null);
       // A build without background indexing has no `indexing`: its index is full once it listens.

@@ -42,7 +42,13 @@ function reference(rows: SessionRow[], order: "asc" | "desc", refine?: (row: Ses
 
 function walked(sorted: SortedRows, order: "asc" | "desc", refine?: (row: SessionRow) => number): string[] {
   const out: string[] = [];
-  sorted.walk(order, (r) => out.push(r.relPath), refine);
+  sorted.walk(
+    order,
+    (r) => {
+      out.push(r.relPath);
+    },
+    refine,
+  );
   return out;
 }
 
@@ -68,6 +74,11 @@ describe("SortedRows", () => {
         live = live.filter((r) => !removed.has(r)).concat(added);
         for (const order of ["asc", "desc"] as const) {
           expect(walked(sorted, order)).toEqual(reference(live, order));
+          // A walk stopped early gives the beginning of the same order.
+          const stopAt = Math.floor(random() * (live.length + 1));
+          const first: string[] = [];
+          sorted.walk(order, (r) => first.length < stopAt && first.push(r.relPath) > 0, refine);
+          expect(first).toEqual(reference(live, order, refine).slice(0, stopAt));
           expect(walked(sorted, order, refine)).toEqual(reference(live, order, refine));
         }
       }

@@ -51,10 +51,13 @@ export function querySessions(
   const offset = query.offset ?? 0;
   const limit = query.limit ?? 50;
   const page: SessionListItem[] = [];
+  // Without a filter the count is known: the walk stops once the page is full.
+  const filtered = query.experiment !== undefined || query.step !== undefined || query.instance !== undefined || query.status !== undefined || search !== undefined;
   let total = 0;
   sorted.walk(
     query.order ?? "asc",
     (row) => {
+      if (!filtered && total >= offset + limit) return false;
       if (query.experiment !== undefined && row.experiment !== query.experiment) return;
       if (query.step !== undefined && row.trainingStep !== query.step) return;
       if (query.instance !== undefined && row.instanceId !== query.instance) return;
@@ -64,11 +67,12 @@ export function querySessions(
       if (search !== undefined && !matchesSearch(row, search)) return;
       if (total >= offset && total < offset + limit) page.push({ ...row, status });
       total++;
+      return true;
     },
     // Live sessions sort before unfinished ones; which is which depends on the time.
     key === "status" ? (row) => STATUS_ORDER[statusOf(row)] : undefined,
   );
-  return { total, offset, limit, rows: page };
+  return { total: filtered ? total : sorted.rows.length, offset, limit, rows: page };
 }
 
 const STATUS_ORDER: Readonly<Record<SessionStatus, number>> = { live: 0, unfinished: 1, errored: 2, completed: 3 };

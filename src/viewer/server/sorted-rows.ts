@@ -53,25 +53,25 @@ export class SortedRows {
   }
 
   /**
-   * Calls `visit` with every row in `order`. Descending reverses the values, not the ties: rows of equal value stay
+   * Calls `visit` with every row in `order`, until it returns false. Descending reverses the values, not the ties: rows of equal value stay
    * in scan order, and rows without a value stay last. `refine` splits each run of equal values
    * further by a small number known only at request time (a session's live state), keeping
    * each part in scan order.
    */
-  walk(order: "asc" | "desc", visit: (row: SessionRow) => void, refine?: (row: SessionRow) => number): void {
+  walk(order: "asc" | "desc", visit: (row: SessionRow) => boolean | void, refine?: (row: SessionRow) => number): void {
     const rows = this.#rows;
     let valued = rows.length;
     while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
     if (order === "asc") {
       for (let start = 0; start < valued; ) {
         const end = this.#runEnd(start, valued);
-        this.#run(start, end, 1, visit, refine);
+        if (!this.#run(start, end, 1, visit, refine)) return;
         start = end;
       }
     } else {
       for (let end = valued; end > 0; ) {
         const start = this.#runStart(end);
-        this.#run(start, end, -1, visit, refine);
+        if (!this.#run(start, end, -1, visit, refine)) return;
         end = start;
       }
     }
@@ -101,11 +101,12 @@ export class SortedRows {
     return start;
   }
 
-  #run(start: number, end: number, direction: 1 | -1, visit: (row: SessionRow) => void, refine?: (row: SessionRow) => number): void {
+  /** Visits rows [start, end); false once `visit` asked to stop. */
+  #run(start: number, end: number, direction: 1 | -1, visit: (row: SessionRow) => boolean | void, refine?: (row: SessionRow) => number): boolean {
     const rows = this.#rows;
     if (refine === undefined) {
-      for (let i = start; i < end; i++) visit(rows[i] as SessionRow);
-      return;
+      for (let i = start; i < end; i++) if (visit(rows[i] as SessionRow) === false) return false;
+      return true;
     }
     const parts = new Map<number, SessionRow[]>();
     for (let i = start; i < end; i++) {
@@ -115,6 +116,9 @@ export class SortedRows {
       if (list === undefined) parts.set(part, (list = []));
       list.push(row);
     }
-    for (const part of [...parts.keys()].sort((a, b) => (a - b) * direction)) for (const row of parts.get(part) as SessionRow[]) visit(row);
+    for (const part of [...parts.keys()].sort((a, b) => (a - b) * direction)) {
+      for (const row of parts.get(part) as SessionRow[]) if (visit(row) === false) return false;
+    }
+    return true;
   }
 }
