@@ -17,13 +17,13 @@ export interface SyncWriteContext {
   /** Lines reached the file. */
   written(file: FileHandle, lines: number, bytes: number, chars: number): void;
   /** An I/O error lost the file's queue, and `unwritten` when given. */
-  fail(file: FileHandle, err: NodeJS.ErrnoException, op: "open" | "write", unwritten?: Chunk | null): void;
+  fail(file: FileHandle, err: NodeJS.ErrnoException, op: "open" | "write", unwritten?: readonly Chunk[]): void;
 }
 
 /**
  * @internal Writes everything queued in `files`, synchronously. A file holding a descriptor is
- * written through it, so that exit needs no new descriptor for it: its in-flight chunk, if any,
- * is written again at its own offset (the same bytes, which positional writes make harmless),
+ * written through it, so that exit needs no new descriptor for it: its in-flight chunks, if any,
+ * are written again at their own offsets (the same bytes, which positional writes make harmless),
  * and a descriptor with a write in flight is left open, since closing it could let that write
  * land in whichever file reuses the number. Other files get fresh descriptors; when the process
  * has none left, idle ones of ours are closed.
@@ -35,16 +35,17 @@ export function flushAllSync(files: Iterable<FileHandle>, context: SyncWriteCont
   // Files holding a descriptor first: they need no new one, and idle ones free theirs.
   todo.sort((a, b) => Number(heldFd(b.state) >= 0) - Number(heldFd(a.state) >= 0));
   for (const file of todo) {
-    const unwritten = { chunk: file.state.kind === "writing" ? file.state.chunk : null };
+    const unwritten = file.state.kind === "writing" ? file.state.flights.map((flight) => flight.chunk) : [];
     try {
       flushFileSync(file, context, unwritten);
     } catch (err) {
-      context.fail(file, err as NodeJS.ErrnoException, "write", unwritten.chunk);
+      context.fail(file, err as NodeJS.ErrnoException, "write", unwritten);
     }
   }
 }
 
-function flushFileSync(file: FileHandle, context: SyncWriteContext, unwritten: { chunk: Chunk | null }): void {
+/** Writes `file`'s in-flight chunks (`unwritten`, emptied as they are written) and queue. */
+function flushFileSync(file: FileHandle, context: SyncWriteContext, unwritten: Chunk[]): void {
   const state = file.state;
   const inFlight = state.kind === "writing";
   let fd = heldFd(state);
@@ -54,15 +55,14 @@ function flushFileSync(file: FileHandle, context: SyncWriteContext, unwritten: {
     fd = openSync(file, context.pool);
     context.pool.openedSync();
   }
-  const chunk = unwritten.chunk;
   // End of the last chunk known complete: a failed write is cut back to it.
-  let pos = chunk === null ? file.pos : chunk.pos;
+  let pos = unwritten[0]?.pos ?? file.pos;
   try {
-    if (chunk !== null) {
-      writeAllSync(fd, chunk.bytes, pos);
-      pos += chunk.bytes.length;
+    for (let chunk = unwritten[0]; chunk !== undefined; chunk = unwritten[0]) {
+      writeAllSync(fd, chunk.bytes, chunk.pos);
+      pos = chunk.pos + chunk.bytes.length;
       context.written(file, chunk.lines, chunk.bytes.length, chunk.chars);
-      unwritten.chunk = null;
+      unwritten.shift();
     }
     const queue = file.queue;
     if (!queue.empty) {

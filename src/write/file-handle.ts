@@ -8,8 +8,18 @@ import { LineQueue, type TakenLines } from "./line-queue.js";
 
 /** @internal A write in flight: its bytes, and where they go. */
 export interface Chunk extends TakenLines {
-  /** Offset in the file: the end of the last chunk known complete. */
+  /** Offset in the file where it goes. */
   readonly pos: number;
+}
+
+/**
+ * @internal A chunk's write, in flight until it comes back: `outcome` is then null (written) or
+ * the error. A file has at most two: its tail may follow a write in flight when someone waits
+ * for the file (positional writes to distinct offsets do not interfere).
+ */
+export interface Flight {
+  readonly chunk: Chunk;
+  outcome: NodeJS.ErrnoException | null | undefined;
 }
 
 /**
@@ -20,7 +30,7 @@ export interface Chunk extends TakenLines {
  * - `awaiting-descriptor`: queued in the descriptor pool for a free descriptor.
  * - `opening`: its directory is being made or the file opened.
  * - `open`: a descriptor held, nothing in flight (the only state in which it may be taken away).
- * - `writing`: a write in flight.
+ * - `writing`: one write in flight, or two (see {@link Flight}), in file order.
  * - `done`: finished, or settled by the exit flush; nothing may touch the file again.
  * - `failed`: an I/O error lost its lines; later ones are counted as failed.
  */
@@ -29,7 +39,7 @@ export type HandleState =
   | { readonly kind: "awaiting-descriptor" }
   | { readonly kind: "opening" }
   | { readonly kind: "open"; readonly fd: number }
-  | { readonly kind: "writing"; readonly fd: number; readonly chunk: Chunk }
+  | { readonly kind: "writing"; readonly fd: number; readonly flights: Flight[] }
   | { readonly kind: "done" }
   | { readonly kind: "failed" };
 

@@ -20,7 +20,7 @@ import { BufferBudget } from "./buffer-budget.js";
 import { DescriptorPool } from "./descriptor-pool.js";
 import { Directories } from "./directories.js";
 import { flushAllSync, MAX_RENAMES, writeNowSync, type SyncWriteContext } from "./exit-flush.js";
-import { CLOSED, DONE, FAILED, FileHandle, heldFd, OPENING, type Chunk } from "./file-handle.js";
+import { CLOSED, DONE, FAILED, FileHandle, heldFd, OPENING, type Chunk, type Flight } from "./file-handle.js";
 import { lineSize } from "./line-queue.js";
 import type { LineText } from "./serialize/line-text.js";
 import { LINGER_MS, WriteScheduler } from "./scheduler.js";
@@ -86,7 +86,7 @@ export class Writer {
     this.#syncContext = {
       pool: this.#pool,
       written: (file, lines, bytes, chars) => this.#written(file, lines, bytes, chars),
-      fail: (file, err, op, unwritten) => this.#fail(file, err, op, unwritten ?? null),
+      fail: (file, err, op, unwritten) => this.#fail(file, err, op, unwritten ?? []),
     };
   }
 
@@ -207,6 +207,12 @@ export class Writer {
   /** Moves a file on from wherever it is: opens, writes, or finishes it. */
   #pump(file: FileHandle): void {
     const state = file.state;
+    if (state.kind === "writing") {
+      // Someone waits for this file: what it holds goes now, right after the write in flight,
+      // rather than one more trip through libuv's pool (one more turn of the loop) later.
+      if (file.urgent && state.flights.length === 1 && !file.queue.empty) this.#writeTail(file, state.fd, state.flights);
+      return;
+    }
     if (state.kind !== "closed" && state.kind !== "open") return;
     if (file.queue.empty) {
       if (file.ending) this.#finish(file);
@@ -272,7 +278,7 @@ export class Writer {
         pool.evictIdle(file);
         pool.wait(file);
       } else {
-        this.#fail(file, err, "open", null);
+        this.#fail(file, err, "open", []);
         pool.serve();
       }
       return;
@@ -284,35 +290,62 @@ export class Writer {
   }
 
   #write(file: FileHandle, fd: number): void {
-    const chunk: Chunk = { ...file.queue.take(), pos: file.pos };
-    file.state = { kind: "writing", fd, chunk };
+    const flight: Flight = { chunk: { ...file.queue.take(), pos: file.pos }, outcome: undefined };
+    file.state = { kind: "writing", fd, flights: [flight] };
     this.#pool.touch(file);
-    this.#writeChunk(file, fd, chunk, 0);
+    this.#writeFlight(file, fd, flight, 0);
   }
 
-  #writeChunk(file: FileHandle, fd: number, chunk: Chunk, offset: number): void {
-    const buf = chunk.bytes;
-    fs.write(fd, buf, offset, buf.length - offset, chunk.pos + offset, (err, n) => {
+  /** Writes the file's queue right after its write in flight, at the offset where that one ends. */
+  #writeTail(file: FileHandle, fd: number, flights: Flight[]): void {
+    const last = flights[flights.length - 1] as Flight;
+    const flight: Flight = {
+      chunk: { ...file.queue.take(), pos: last.chunk.pos + last.chunk.bytes.length },
+      outcome: undefined,
+    };
+    flights.push(flight);
+    this.#writeFlight(file, fd, flight, 0);
+  }
+
+  #writeFlight(file: FileHandle, fd: number, flight: Flight, offset: number): void {
+    const buf = flight.chunk.bytes;
+    fs.write(fd, buf, offset, buf.length - offset, flight.chunk.pos + offset, (err, n) => {
       // flushSync ran meanwhile (process exit): the file is settled.
       if (file.finished) return;
-      if (!err && offset + n < buf.length && n > 0) return this.#writeChunk(file, fd, chunk, offset + n);
-      if (err || offset + n < buf.length) {
-        this.#failWrite(file, fd, chunk, err ?? Object.assign(new Error("write made no progress"), { code: "EIO" }));
+      if (!err && offset + n < buf.length && n > 0) return this.#writeFlight(file, fd, flight, offset + n);
+      flight.outcome = err ?? (offset + n < buf.length ? noProgress() : null);
+      this.#landed(file, fd);
+    });
+  }
+
+  /** A write of the file came back: its writes are settled in file order, as far as they have come back. */
+  #landed(file: FileHandle, fd: number): void {
+    const state = file.state;
+    if (state.kind !== "writing") return;
+    const flights = state.flights;
+    for (let head = flights[0]; head !== undefined; head = flights[0]) {
+      if (head.outcome === undefined) return;
+      if (head.outcome !== null) {
+        // Cut the file back only once its other write is back too, or that one could land
+        // past the cut.
+        if (flights.some((flight) => flight.outcome === undefined)) return;
+        this.#failWrite(file, fd, flights, head.outcome);
         this.#pool.serve();
         return;
       }
-      file.pos = chunk.pos + buf.length;
-      file.state = { kind: "open", fd };
-      this.#written(file, chunk.lines, buf.length, chunk.chars);
-      if (this.#pool.contended && !file.ending) {
-        // Others wait for a descriptor: give ours up and queue behind them (round robin).
-        file.state = CLOSED;
-        this.#pool.release(file, fd);
-        if (!file.queue.empty) this.#pool.wait(file);
-      } else {
-        this.#pump(file);
-      }
-    });
+      flights.shift();
+      file.pos = head.chunk.pos + head.chunk.bytes.length;
+      this.#written(file, head.chunk.lines, head.chunk.bytes.length, head.chunk.chars);
+    }
+    file.state = { kind: "open", fd };
+    if (this.#pool.contended && !file.ending) {
+      // Others wait for a descriptor: give ours up and queue behind them (round robin).
+      file.state = CLOSED;
+      this.#pool.release(file, fd);
+      if (!file.queue.empty) this.#pool.wait(file);
+    } else {
+      this.#pump(file);
+    }
   }
 
   #written(file: FileHandle, lines: number, bytes: number, chars: number): void {
@@ -340,19 +373,26 @@ export class Writer {
    * A write failed part way (a full disk writes what fits): the file is cut back to the end
    * of its last complete chunk, so that it ends with a whole line, as the counters say.
    */
-  #failWrite(file: FileHandle, fd: number, chunk: Chunk, err: NodeJS.ErrnoException): void {
+  #failWrite(file: FileHandle, fd: number, flights: readonly Flight[], err: NodeJS.ErrnoException): void {
     // Taken from the file so that #fail does not close it before the file is cut back.
     this.#pool.forget(file);
     file.state = CLOSED;
-    this.#fail(file, err, "write", chunk);
-    fs.ftruncate(fd, chunk.pos, () => this.#pool.closeFd(fd));
+    const chunks = flights.map((flight) => flight.chunk);
+    this.#fail(file, err, "write", chunks);
+    fs.ftruncate(fd, chunks[0]?.pos ?? file.pos, () => this.#pool.closeFd(fd));
   }
 
-  #fail(file: FileHandle, err: NodeJS.ErrnoException, op: "open" | "write", unwritten: Chunk | null): void {
+  #fail(file: FileHandle, err: NodeJS.ErrnoException, op: "open" | "write", unwritten: readonly Chunk[]): void {
     this.#stats.writeErrors++;
     const queue = file.queue;
-    this.#stats.linesFailed += queue.lines + (unwritten?.lines ?? 0);
-    this.#budget.release(queue.chars + (unwritten?.chars ?? 0));
+    let lines = queue.lines;
+    let chars = queue.chars;
+    for (const chunk of unwritten) {
+      lines += chunk.lines;
+      chars += chunk.chars;
+    }
+    this.#stats.linesFailed += lines;
+    this.#budget.release(chars);
     queue.clear();
     const fd = heldFd(file.state);
     file.state = FAILED;
@@ -408,3 +448,8 @@ class WriterSink implements SessionSink {
 }
 
 function noop(): void {}
+
+/** A write that wrote nothing and reported no error. */
+function noProgress(): NodeJS.ErrnoException {
+  return Object.assign(new Error("write made no progress"), { code: "EIO" });
+}

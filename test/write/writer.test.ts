@@ -145,6 +145,64 @@ describe("lines nobody waits for", () => {
   });
 });
 
+describe("a file someone waits for", () => {
+  it("writes its tail beside a write still in flight, at its own offset; the file ends complete and in order", async () => {
+    const { held, writes, untilHeld } = holdDisk();
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = start(logger, "a");
+    session.logIteration({ prompt: "p", response: "0" });
+    const flushed = logger.flush();
+    await untilHeld();
+    for (let i = 1; i < 4; i++) session.logIteration({ prompt: "p", response: `${i}` });
+    const finalized = session.finalize({ reward: 1 });
+    while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    // Both writes are in flight at once; the later one comes back first.
+    expect(writes).toHaveBeenCalledTimes(2);
+    held.pop()?.();
+    held.pop()?.();
+    await Promise.all([flushed, finalized]);
+    const file = readSession(session.path as string);
+    expect(file.iterations.map((line) => line.response)).toEqual(["0", "1", "2", "3"]);
+    expect(file.summary).toMatchObject({ reward: 1, total_iterations: 4 });
+    expect(logger.stats()).toMatchObject({ linesWritten: 6, linesFailed: 0, bufferedBytes: 0 });
+    vi.restoreAllMocks();
+    await logger.close();
+  });
+
+  it("a write failing while its tail is in flight: the file is cut back once both are back, every line counted lost", async () => {
+    const realWrite = fs.write;
+    // Each write really happens; its answer waits for the test: the real one, or an error instead.
+    const callbacks: Array<(error?: NodeJS.ErrnoException) => void> = [];
+    vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
+      const callback = args.pop() as (...results: unknown[]) => void;
+      (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) =>
+        callbacks.push((error) => (error === undefined ? callback(...results) : callback(error, 0))),
+      );
+    }) as typeof fs.write);
+    const { logger: diagnostics, records } = captureLogger();
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, logger: diagnostics });
+    const session = start(logger, "a");
+    session.logIteration({ prompt: "p", response: "0" });
+    void logger.flush();
+    while (callbacks.length < 1) await new Promise((resolve) => setTimeout(resolve, 1));
+    session.logIteration({ prompt: "p", response: "1" });
+    const finalized = session.finalize({ reward: 1 });
+    while (callbacks.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    const [head, tail] = callbacks;
+    // Both writes reached the file; the first is reported failed while the second is still out.
+    head?.(Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const tailBytes = fs.statSync(session.path as string).size;
+    tail?.();
+    await finalized;
+    await logger.close();
+    expect(tailBytes).toBeGreaterThan(0);
+    expect(fs.statSync(session.path as string).size).toBe(0);
+    expect(logger.stats()).toMatchObject({ linesWritten: 0, linesFailed: 4, writeErrors: 1, bufferedBytes: 0 });
+    expect(records().map((record) => record.code)).toEqual(["EIO"]);
+  });
+});
+
 describe("the buffer cap", () => {
   it("drops whole iteration lines past maxBufferBytes, counts them, warns once, keeps metadata and summary", async () => {
     const { logger: diagnostics, records } = captureLogger();
