@@ -152,7 +152,7 @@ results.table = rows;
 results.targets = targetsOf(rows);
 results.seconds = sig((Date.now() - started) / 1000);
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
-fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+fs.writeFileSync(outFile, `${JSON.stringify({ ...recordedByOthers(outFile), ...results }, null, 2)}\n`);
 process.stdout.write(`${formatReport(results, rows)}\n\n${results.seconds} s; results in ${path.relative(process.cwd(), outFile)}\n`);
 
 /**
@@ -187,6 +187,21 @@ async function manySessions({ sessions, iterations, lineBytes, runs }) {
     ...(compare ? { "trajlog/compare seconds": spread(per.trajlog.map((t, i) => t.seconds / per.compare[i].seconds)) } : {}),
   };
   return { sessions, iterations, lineBytes, runs, diskRate, contenders, ratios };
+}
+
+/**
+ * What other scripts recorded in the results file (e.g. `datasetScale`, from bench/dataset.mjs
+ * --record): kept when this run rewrites it, since this run does not measure it.
+ */
+function recordedByOthers(file) {
+  const own = new Set(["mode", "date", "machine", "throughput", "hotPath", "sampledOut", "manySessions", "stalledDisk",
+    "stalledDiskChurn", "extras", "table", "targets", "seconds"]);
+  try {
+    const previous = JSON.parse(fs.readFileSync(file, "utf8"));
+    return Object.fromEntries(Object.entries(previous).filter(([key]) => !own.has(key)));
+  } catch {
+    return {};
+  }
 }
 
 function machine() {
