@@ -44,19 +44,18 @@ export function capFields(text: string, maxField: number, counts: RedactionCount
   const parts: string[] = [];
   let last = 0;
   let k = 0;
+  const escapes = new Escapes(text);
   const visit = (start: number, end: number): void => {
     let cutBytes = 0;
     while (k < long.length && (long[k] as PreCut).at < start) k++;
     if (k < long.length && (long[k] as PreCut).at === start) cutBytes = (long[k++] as PreCut).cutBytes;
-    if (cutBytes === 0) {
-      // The escaped size bounds the raw one (an escape is never shorter than what it stands for).
-      if ((end - start - 1) * 3 <= maxField) return;
-      if (Buffer.byteLength(text.slice(start + 1, end)) <= maxField) return;
-    }
-    const raw = JSON.parse(text.slice(start, end + 1)) as string;
-    const bytes = Buffer.byteLength(raw);
+    // The escaped size bounds the raw one (an escape is never shorter than what it stands for).
+    if (cutBytes === 0 && (end - start - 1) * 3 <= maxField) return;
+    const escaped = Buffer.byteLength(text.slice(start + 1, end));
+    if (cutBytes === 0 && escaped <= maxField) return;
+    const bytes = escapes.rawBytes(start, end, escaped);
     if (bytes + cutBytes <= maxField) return;
-    parts.push(text.slice(last, start), cutToEscapedBytes(raw, bytes, maxField, false, cutBytes));
+    parts.push(text.slice(last, start), cutToEscapedBytes(rawPrefix(text, start, end, maxField), bytes, maxField, false, cutBytes));
     last = end + 1;
     counts.truncations++;
   };
@@ -119,10 +118,10 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
   const target = lo;
   const parts: string[] = [];
   let last = 0;
+  const escapes = new Escapes(text);
   for (const t of tokens) {
     if (t.size <= target) continue;
-    const raw = JSON.parse(text.slice(t.start, t.end + 1)) as string;
-    parts.push(text.slice(last, t.start), cutToEscapedBytes(raw, Buffer.byteLength(raw), target, true));
+    parts.push(text.slice(last, t.start), cutLiteral(text, t, target, escapes));
     last = t.end + 1;
     counts.truncations++;
   }
@@ -132,9 +131,10 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
 }
 
 /**
- * The JSON string literal of `raw` cut to a prefix plus marker: at most `limit` bytes, counted
- * on the raw value, or on the escaped text between the quotes when `escaped` is set.
- * Never splits a character.
+ * The JSON string literal of a string cut to a prefix plus marker: at most `limit` bytes,
+ * counted on the raw value, or on the escaped text between the quotes when `escaped` is set.
+ * `raw` is the string or a prefix of it at least `limit` UTF-16 units long, `rawBytes` the
+ * whole string's UTF-8 size, `cutBefore` bytes already left out of it. Never splits a character.
  */
 function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped: boolean, cutBefore = 0): string {
   const buf = Buffer.from(raw, "utf8");
@@ -144,10 +144,130 @@ function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped
     let k = Math.min(keep, buf.length);
     while (k > 0 && k < buf.length && ((buf[k] as number) & 0xc0) === 0x80) k--;
     const kept = buf.toString("utf8", 0, k);
-    const literal = JSON.stringify(kept + truncationMarker(buf.length - k + cutBefore));
+    const literal = JSON.stringify(kept + truncationMarker(rawBytes - k + cutBefore));
     const size = escaped ? Buffer.byteLength(literal) - 2 : k + markerRoom;
     if (size <= limit || k === 0) return literal;
     keep = k - (size - limit);
+  }
+}
+
+/**
+ * The literal `t` cut, on its text, to a prefix plus marker of at most `limit` bytes between
+ * the quotes: no parsing, encoding or escaping again, whatever the literal's size. The prefix
+ * never ends inside an escape or between the two halves of a pair; the marker counts the raw
+ * bytes cut.
+ */
+function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes): string {
+  const found = escapes.scan(t.start, t.end);
+  const rawBytes = t.size - found.total;
+  const room = Math.max(0, limit - truncationMarker(rawBytes).length);
+  const from = t.start + 1;
+  // At least one byte per unit: start from `room` units and move back until they fit.
+  let p = Math.min(t.end, from + room);
+  let bytes = Buffer.byteLength(text.slice(from, p));
+  while (bytes > room) {
+    p -= Math.max(1, Math.ceil((bytes - room) / 3));
+    bytes = Buffer.byteLength(text.slice(from, p));
+  }
+  p = escapeBoundary(text, from, p);
+  if (p > from && isHighSurrogate(text.charCodeAt(p - 1))) p--;
+  const kept = text.slice(from, p);
+  const keptRaw = Buffer.byteLength(kept) - found.before(p);
+  return `"${kept}${truncationMarker(rawBytes - keptRaw)}"`;
+}
+
+/** `stop`, or the start of an escape that `stop` would cut (`\X` or `\uXXXX`), in the literal text from `from`. */
+function escapeBoundary(text: string, from: number, stop: number): number {
+  for (let q = stop - 1; q >= stop - 6 && q >= from; q--) {
+    if (text.charCodeAt(q) !== 92 || !escapeStart(text, q)) continue;
+    return q + (text.charCodeAt(q + 1) === 117 ? 6 : 2) > stop ? q : stop;
+  }
+  return stop;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+/**
+ * The raw value of the string literal whose quotes are at `start` and `end`, or a prefix of it
+ * of at least `units` UTF-16 units: only what a cut may keep is parsed (an escape stands for
+ * one unit and is at most 6 long), never ending inside an escape.
+ */
+function rawPrefix(text: string, start: number, end: number, units: number): string {
+  let stop = Math.min(end, start + 1 + units * 6 + 6);
+  if (stop < end) stop = escapeBoundary(text, start + 1, stop);
+  return JSON.parse(`"${text.slice(start + 1, stop)}"`) as string;
+}
+
+/** True when the backslash at `i` starts an escape (an even run of backslashes before it). */
+function escapeStart(text: string, i: number): boolean {
+  let n = 0;
+  for (let j = i - 1; text.charCodeAt(j) === 92; j--) n++;
+  return n % 2 === 0;
+}
+
+/**
+ * Raw sizes of a text's string literals from their escaped sizes, without parsing them: an
+ * escape is 2 or 6 bytes of text for 1 to 3 bytes of value. The backslashes are found with
+ * one forward search, remembered, so literals asked for in order cost one pass in all.
+ */
+class Escapes {
+  readonly #text: string;
+  #from = -1;
+  #at = -1;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** UTF-8 bytes of the value of the literal at `start`..`end`, whose text between the quotes is `escapedBytes`. */
+  rawBytes(start: number, end: number, escapedBytes: number): number {
+    return escapedBytes - this.scan(start, end).total;
+  }
+
+  /**
+   * The escapes of the literal at `start`..`end`: what they add to its text in all (`total`,
+   * in bytes), and what those starting before an offset add (`before`).
+   */
+  scan(start: number, end: number): { total: number; before: (offset: number) => number } {
+    const text = this.#text;
+    const at: number[] = [];
+    const sums: number[] = [];
+    let overhead = 0;
+    for (let i = this.#next(start + 1); i < end; i = this.#next(i)) {
+      at.push(i);
+      if (text.charCodeAt(i + 1) === 117) {
+        // JSON.stringify writes \u only for control characters (1 byte) and lone surrogates (3).
+        const code = parseInt(text.slice(i + 2, i + 6), 16);
+        overhead += 6 - (code < 0x80 ? 1 : code < 0x800 ? 2 : 3);
+        i += 6;
+      } else {
+        overhead += 1;
+        i += 2;
+      }
+      sums.push(overhead);
+    }
+    const before = (offset: number): number => {
+      let lo = 0;
+      let hi = at.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((at[mid] as number) < offset) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 ? 0 : (sums[lo - 1] as number);
+    };
+    return { total: overhead, before };
+  }
+
+  /** The first backslash at or after `from` (the text's length when none). */
+  #next(from: number): number {
+    if (from >= this.#from && from <= this.#at) return this.#at;
+    const at = this.#text.indexOf("\\", from);
+    this.#from = from;
+    this.#at = at === -1 ? this.#text.length : at;
+    return this.#at;
   }
 }
 

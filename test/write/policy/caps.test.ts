@@ -98,6 +98,41 @@ describe("capLine", () => {
   });
 });
 
+describe("markers", () => {
+  /** Every cut string of `out` against its original: kept bytes plus the marker's count is the original's size. */
+  function checkCounts(originals: string[], out: string[]): void {
+    originals.forEach((original, i) => {
+      const value = out[i] as string;
+      const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value);
+      if (match === null) return expect(value).toBe(original);
+      // A lone surrogate kept is written as U+FFFD, as UTF-8 has it.
+      expect(original.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd").startsWith(match[1] as string)).toBe(true);
+      expect(Buffer.byteLength(match[1] as string) + Number(match[2])).toBe(Buffer.byteLength(original));
+    });
+  }
+  const hardWithSurrogates = fc.string({ unit: fc.constantFrom("a", "é", "日", "🎉", '"', "\\", "\n", "\u0001", "\ud800", "\udc00"), maxLength: 600 });
+
+  it("count exactly the bytes cut, escapes and lone surrogates included (field cap)", () => {
+    fc.assert(
+      fc.property(fc.array(hardWithSurrogates, { minLength: 1, maxLength: 6 }), fc.integer({ min: 64, max: 400 }), (texts, cap) => {
+        const out = JSON.parse(capFields(JSON.stringify({ t: texts }), cap, counts())) as { t: string[] };
+        checkCounts(texts, out.t);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("count exactly the bytes cut, escapes and lone surrogates included (line cap)", () => {
+    fc.assert(
+      fc.property(fc.array(hardWithSurrogates, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1024, max: 3000 }), (texts, cap) => {
+        const out = JSON.parse(capLine(JSON.stringify({ type: "iteration", t: texts }), cap, counts())) as { t: string[] };
+        checkCounts(texts, out.t);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("truncationMarker", () => {
   it("names the bytes cut, with no quote or backslash", () => {
     expect(truncationMarker(1234)).toBe("[TRUNCATED:1234 bytes]");

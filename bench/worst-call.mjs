@@ -1,0 +1,93 @@
+/**
+ * The longest single `logIteration` call: inputs from 8 to 64 MiB of different layouts (one
+ * huge string, ASCII or not; many strings of 1 MiB in the prompt; a huge tool output in
+ * locals), each timed beside a warm `JSON.stringify` of the same record, interleaved.
+ *
+ *   npm run build && node bench/worst-call.mjs [--json] [--smoke] [--reps N]
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { TrajectoryLogger } from "../dist/index.js";
+import { buildIterationLine } from "../dist/lines.js";
+import { scriptArgs } from "./lib/script-args.mjs";
+import { loadAverage, median, nowNs, sig } from "./lib/stats.mjs";
+
+const args = scriptArgs();
+const MiB = 1024 * 1024;
+const sizes = args.smoke ? [1 * MiB] : [8 * MiB, 24 * MiB, 64 * MiB];
+const reps = args.flag("reps", args.smoke ? 1 : 3);
+
+const words = "the a of to and in is it for that with as on this be are from at by not or have an value error test file".split(" ");
+function text(units, extra = "") {
+  const piece = Array.from({ length: 4096 }, (_, i) => words[(i * 7919) % words.length] + (i % 13 === 0 ? `\n${extra}` : " ")).join("");
+  return piece.repeat(Math.ceil(units / piece.length)).slice(0, units);
+}
+
+/** Input layouts of about `bytes` bytes each. */
+const LAYOUTS = {
+  "one ASCII string (response)": (bytes) => ({ prompt: [{ role: "user", content: "go" }], response: text(bytes) }),
+  "one 3-byte string (stdout)": (bytes) => ({ prompt: [{ role: "user", content: "go" }], response: "ok", codeBlocks: [{ code: "x", result: { stdout: text(bytes / 3, "€").replace(/[a-z]/g, "€") } }] }),
+  "prompt of 1 MiB messages": (bytes) => ({
+    prompt: Array.from({ length: Math.round(bytes / MiB) }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: text(MiB - 64) })),
+    response: "ok",
+  }),
+  "tool output in locals": (bytes) => ({ prompt: [{ role: "user", content: "go" }], response: "ok", codeBlocks: [{ code: "x", result: { locals: { out: text(bytes), n: 1 } } }] }),
+};
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "trajlog-worst-call-"));
+const logger = new TrajectoryLogger({ logDir: dir, experimentName: "bench", sampleRate: 1, maxBufferBytes: 512 * MiB });
+const rows = [];
+const loadBefore = loadAverage();
+try {
+  for (const [layout, make] of Object.entries(LAYOUTS)) {
+    for (const bytes of sizes) {
+      const input = make(bytes);
+      const record = buildIterationLine(input, 1, new Date(0));
+      const log = [];
+      const str = [];
+      for (let r = 0; r < reps; r++) {
+        const session = logger.startSession({ instanceId: `w${rows.length}-${r}`, trainingStep: 0, modelName: "m" });
+        JSON.stringify(record); // warm: flat strings, known shapes
+        const timeLog = () => {
+          const t0 = nowNs();
+          session.logIteration(input);
+          log.push(nowNs() - t0);
+        };
+        const timeStringify = () => {
+          const t0 = nowNs();
+          JSON.stringify(record);
+          str.push(nowNs() - t0);
+        };
+        if (r % 2 === 0) {
+          timeStringify();
+          timeLog();
+        } else {
+          timeLog();
+          timeStringify();
+        }
+        await session.finalize();
+      }
+      rows.push({
+        layout,
+        inputMiB: sig(bytes / MiB),
+        logIterationMs: { median: sig(median(log) / 1e6), max: sig(Math.max(...log) / 1e6) },
+        stringifyMs: { median: sig(median(str) / 1e6) },
+        ratio: sig(median(log) / median(str)),
+      });
+    }
+  }
+} finally {
+  await logger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+const worst = rows.reduce((a, b) => (b.logIterationMs.max > a.logIterationMs.max ? b : a));
+const out = { reps, rows, worst: { layout: worst.layout, inputMiB: worst.inputMiB, ms: worst.logIterationMs.max }, loadAverage: { before: loadBefore, after: loadAverage() } };
+if (args.json) {
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+} else {
+  for (const r of rows) {
+    console.log(`${r.layout.padEnd(30)} ${String(r.inputMiB).padStart(4)} MiB  logIteration ${r.logIterationMs.median} ms (max ${r.logIterationMs.max})  stringify ${r.stringifyMs.median} ms  ratio ${r.ratio}`);
+  }
+  console.log(`worst call: ${worst.logIterationMs.max} ms (${worst.layout}, ${worst.inputMiB} MiB); load ${out.loadAverage.before.join(" ")} → ${out.loadAverage.after.join(" ")}`);
+}
