@@ -56,12 +56,15 @@ takes no selection flags.`,
       }
       throw error;
     }
+    // Listen for the stop signal before saying where the viewer is: whoever reads the URL may
+    // stop the viewer at once, and a signal with no listener yet would kill the process unclosed.
+    const stopped = io.waitForStop?.() ?? new Promise<void>(() => undefined);
     io.stdout.write(`${viewer.url}\n`);
     report.note(`trajlog view: serving ${dir} (read-only); press Ctrl+C to stop`);
     if (!viewer.host.startsWith("127.") && viewer.host !== "::1") {
       report.problem(`trajlog view: warning: bound to ${viewer.host}, so other machines can read these logs`);
     }
-    await (io.waitForStop?.() ?? new Promise<void>(() => undefined));
+    await stopped;
     await viewer.close();
     return 0;
   },
