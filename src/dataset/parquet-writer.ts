@@ -37,10 +37,18 @@ import {
   type DatasetTable,
 } from "./schema.js";
 
-/** Spooled text is written out in pieces of about this size. */
-const SPOOL_CHUNK_CHARS = 4 * 1024 * 1024;
+/** Spooled rows are written out in pieces of about this many bytes. */
+const SPOOL_CHUNK_BYTES = 4 * 1024 * 1024;
 /** DuckDB's JSON reader refuses longer objects unless told; rows longer than this raise the limit. */
 const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+/**
+ * zstd's fastest level: it costs about a tenth less CPU per MiB of input than DuckDB's default
+ * (3), for files about a fifth larger (still about a sixth of the JSONL), and CPU is what the
+ * export runs short of.
+ */
+const ZSTD_LEVEL = 1;
+/** Pieces per gathered write (the system's IOV_MAX is 1024 on Linux). */
+const MAX_IOVECS = 1024;
 /** What DuckDB may hold in memory while writing a partition before it spills to disk. */
 const DUCKDB_MEMORY_LIMIT = "512MB";
 
@@ -59,8 +67,8 @@ export interface DatasetExportResult {
 
 /** JSON lines of one table of one partition, written to a staging file in chunks. */
 class Spool {
-  #parts: string[] = [];
-  #chars = 0;
+  #parts: Uint8Array[] = [];
+  #bytes = 0;
   /** Length of the longest line, in UTF-16 units (≤ its UTF-8 bytes × 1, ≥ bytes / 3). */
   longest = 0;
   rows = 0;
@@ -74,24 +82,34 @@ class Spool {
     return new Spool(file, await open(file, "w"));
   }
 
-  /** Appends `rows` JSON lines (`text`, each ending with a newline), the longest `longest` long. */
-  async add(text: string, rows: number, longest: number): Promise<void> {
+  /** Appends `rows` JSON lines (UTF-8 `bytes`, each line ending with a newline), the longest `longest` long. */
+  async add(bytes: Uint8Array, rows: number, longest: number): Promise<void> {
     if (longest > this.longest) this.longest = longest;
-    this.#parts.push(text);
-    this.#chars += text.length;
+    this.#parts.push(bytes);
+    this.#bytes += bytes.byteLength;
     this.rows += rows;
-    if (this.#chars >= SPOOL_CHUNK_CHARS) await this.#drain();
+    if (this.#bytes >= SPOOL_CHUNK_BYTES) await this.#drain();
   }
 
   async #drain(): Promise<void> {
-    const text = this.#parts.join("");
+    const parts = this.#parts;
     this.#parts = [];
-    this.#chars = 0;
-    await this.handle.write(text);
+    this.#bytes = 0;
+    // One gathered write: the pieces are neither joined nor copied.
+    for (let i = 0; i < parts.length; i += MAX_IOVECS) {
+      const group = parts.slice(i, i + MAX_IOVECS);
+      let written = (await this.handle.writev(group)).bytesWritten;
+      const total = group.reduce((n, part) => n + part.byteLength, 0);
+      if (written < total) {
+        // A short write (a signal) goes on from where it stopped; a full disk throws.
+        const rest = Buffer.concat(group);
+        while (written < total) written += (await this.handle.write(rest, written, total - written)).bytesWritten;
+      }
+    }
   }
 
   async close(): Promise<void> {
-    if (this.#chars > 0) await this.#drain();
+    if (this.#bytes > 0) await this.#drain();
     await this.handle.close();
   }
 }
@@ -233,7 +251,7 @@ export class DatasetWriter {
       const temporary = path.join(target, `.${PART_FILE}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
       try {
         await this.#db.connection.run(
-          `COPY (${source}) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192, ` +
+          `COPY (${source}) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${ZSTD_LEVEL}, ROW_GROUP_SIZE 8192, ` +
             `KV_METADATA {trajlog_table: ${sqlString(table)}, trajlog_schema_version: '${DATASET_SCHEMA_VERSION}', trajlog_version: ${sqlString(VERSION)}})`,
         );
         await rename(temporary, path.join(target, PART_FILE));

@@ -69,8 +69,11 @@ export interface CodeBlockRow {
   }[];
 }
 
+/** The columns that say where a session lies, repeated on each of its iteration rows. */
+type SessionKey = Pick<SessionRow, "session_id" | "experiment" | "step" | "instance_id">;
+
 /** Where the session lies: the folders it was found in (as `trajlog stats` groups it). */
-function keyOf(record: TrajectoryRecord): Pick<SessionRow, "session_id" | "experiment" | "step" | "instance_id"> {
+function keyOf(record: TrajectoryRecord): SessionKey {
   const m = measureRecord(record, false);
   return { session_id: record.sessionId, experiment: m.experiment, step: m.trainingStep, instance_id: m.instanceId };
 }
@@ -105,15 +108,21 @@ export function sessionRow(record: TrajectoryRecord): SessionRow {
   };
 }
 
-/** The session's rows of the `iterations` table, in file order. */
-export function iterationRows(record: TrajectoryRecord): IterationRow[] {
-  const key = keyOf(record);
+/**
+ * The session's rows of the `iterations` table, in file order. `session` is its
+ * {@link sessionRow} when the caller made it already (the key is then not measured again).
+ */
+export function iterationRows(record: TrajectoryRecord, session?: SessionKey): IterationRow[] {
+  const key = session ?? keyOf(record);
   const rows: IterationRow[] = [];
   let previous: readonly PromptMessage[] = [];
   for (const line of record.iterations) {
     const kept = sharedPrefix(previous, line.prompt);
     rows.push({
-      ...key,
+      session_id: key.session_id,
+      experiment: key.experiment,
+      step: key.step,
+      instance_id: key.instance_id,
       iteration: line.iteration,
       timestamp: line.timestamp,
       prompt_kept: kept,

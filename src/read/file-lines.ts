@@ -36,18 +36,25 @@ function overCap(text: string, cap: number): boolean {
 /**
  * The lines of `file`, a chunk's worth at a time, in order. Lines are decoded as UTF-8 (a
  * whole run of lines per decode, which is much faster than one decode per line). Rejects
- * when the file cannot be opened or read. `chunkBytes` is for tests of chunk boundaries.
+ * when the file cannot be opened or read, or with what `onSize` throws: it is given the
+ * file's size once it is open, before anything is read (one stat for both, on the open file).
+ * `chunkBytes` is for tests of chunk boundaries.
  */
 export async function* readFileLines(
   file: string,
   maxLineBytes: number,
   chunkBytes = DEFAULT_CHUNK_BYTES,
+  onSize?: (size: number) => void,
 ): AsyncGenerator<(RawLine | OverlongLine)[]> {
   const handle = await open(file, "r");
   try {
+    const stats = await handle.stat();
+    const { size } = stats;
+    onSize?.(size);
     // One byte more than the file, so that a file read whole is known to be at its end.
-    const { size } = await handle.stat();
     const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, size + 1)));
+    /** A short read of a regular file is its end: no second read to be told so. */
+    const regular = stats.isFile();
     /** The start of a line that continues into the next chunk (copied: the chunk is reused). */
     let head: Buffer[] = [];
     let headBytes = 0;
@@ -57,6 +64,7 @@ export async function* readFileLines(
     for (;;) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
+      const atEnd = regular && bytesRead < chunk.length;
       const data = chunk.subarray(0, bytesRead);
       const out: (RawLine | OverlongLine)[] = [];
       let start = 0;
@@ -67,7 +75,10 @@ export async function* readFileLines(
         if (skipping >= 0) skipping += end;
         else if (headBytes + end > maxLineBytes) (skipping = headBytes + end), (head = []), (headBytes = 0);
         else if (first === -1) head.push(Buffer.from(data)), (headBytes += bytesRead);
-        if (first === -1) continue;
+        if (first === -1) {
+          if (atEnd) break;
+          continue;
+        }
         line++;
         if (skipping >= 0) out.push({ line, overlong: skipping, torn: false });
         else out.push({ line, text: Buffer.concat([...head, data.subarray(0, first)]).toString("utf8"), torn: false });
@@ -98,6 +109,7 @@ export async function* readFileLines(
         else head.push(Buffer.from(data.subarray(start))), (headBytes = rest);
       }
       if (out.length > 0) yield out;
+      if (atEnd) break;
     }
     if (skipping >= 0) yield [{ line: line + 1, overlong: skipping, torn: true }];
     else if (headBytes > 0) {

@@ -6,7 +6,6 @@
  * JSON or not a line of the format is skipped and listed in `problems`. Only I/O errors on the
  * path the caller named (missing directory, unreadable file) reject.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { IterationLine, MetadataLine, PromptDelta, SummaryLine } from "../format.js";
 import { SECOND_METADATA, classifyLine, overlongMessage, schemaErrors } from "./line-parser.js";
@@ -123,12 +122,13 @@ export async function readSession(file: string, options: ReadOptions & { prompts
 export async function readSession(file: string, options?: ReadOptions): Promise<TrajectoryRecord | TrajectoryRecord<CompactIterationLine>>;
 export async function readSession(file: string, options: ReadOptions = {}): Promise<TrajectoryRecord | TrajectoryRecord<CompactIterationLine>> {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_READ_MAX_FILE_BYTES;
-  const { size } = await stat(file);
-  if (size > maxFileBytes) throw new SessionFileTooLargeError(file, size, maxFileBytes);
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_READ_MAX_LINE_BYTES;
+  const tooLarge = (size: number): void => {
+    if (size > maxFileBytes) throw new SessionFileTooLargeError(file, size, maxFileBytes);
+  };
   const record = emptyRecord(file);
   const prompts = new PromptResolver();
-  for await (const lines of readFileLines(file, maxLineBytes)) {
+  for await (const lines of readFileLines(file, maxLineBytes, undefined, tooLarge)) {
     for (const item of lines) {
       if ("overlong" in item) {
         prompts.skip();
