@@ -8,7 +8,7 @@ import { realpath } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import path from "node:path";
-import { HttpError, SECURITY_HEADERS, sendJson, sendText } from "./http-response.js";
+import { HttpError, SECURITY_HEADERS, sendJson, sendJsonText, sendText } from "./http-response.js";
 import { QueryParams } from "./query-params.js";
 import { checkRelativeSessionPath } from "./request-path.js";
 import { compareScanOrder, type SessionIndex } from "./session-index.js";
@@ -16,6 +16,7 @@ import { querySessions } from "./session-query.js";
 import type { SessionRow } from "./session-row.js";
 import type { ExperimentOverviews } from "./experiment-overview.js";
 import type { RowGroups } from "./row-groups.js";
+import type { InstanceGridCache } from "./instance-grid-cache.js";
 import type { SessionLinesCache } from "./session-lines-cache.js";
 import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
@@ -54,6 +55,8 @@ export interface ApiContext {
   overviews: ExperimentOverviews;
   lines: SessionLinesCache;
   sketches: SessionSketches;
+  /** The instance grid's answers, serialized, reused while their rows are unchanged. */
+  grids: InstanceGridCache;
   /** The log directory with symbolic links resolved. */
   realLogDir: string;
 }
@@ -192,19 +195,27 @@ export const API_ROUTES: Readonly<Record<ApiPath, ApiHandler>> = {
   },
 
   /** One instance at every training step, compactly: a grid of steps × rollouts. */
-  "/api/instance": async ({ index, groups }, query, res) => {
+  "/api/instance": async ({ index, groups, grids }, query, res) => {
     const experiment = query.requiredString("experiment");
     const instance = query.requiredString("instance");
     const now = Date.now();
-    const rows = inScanOrder(groups.instance(experiment, instance), () => true);
-    const steps = instanceSteps(rows, (row) => index.status(row, now));
-    sendJson(res, {
-      experiment,
-      instanceId: instance,
-      sessions: rows.length,
-      maxRollouts: steps.reduce((max, step) => Math.max(max, step.rollouts.length), 0),
-      steps,
-    } satisfies InstanceResponse);
+    const set = groups.instance(experiment, instance);
+    const body = grids.get(experiment, instance, set, groups.changes(set), now, () => {
+      const rows = inScanOrder(set, () => true);
+      const steps = instanceSteps(rows, (row) => index.status(row, now));
+      // The answer holds until a live session in it stops being live, or its rows change.
+      let expiresAt = Infinity;
+      for (const row of rows) if (index.isLive(row, now)) expiresAt = Math.min(expiresAt, index.liveUntil(row));
+      const answer = {
+        experiment,
+        instanceId: instance,
+        sessions: rows.length,
+        maxRollouts: steps.reduce((max, step) => Math.max(max, step.rollouts.length), 0),
+        steps,
+      } satisfies InstanceResponse;
+      return { json: JSON.stringify(answer), expiresAt };
+    });
+    sendJsonText(res, body);
   },
 
   /** A GRPO group: every rollout of one instance at one step, ranked by reward, with advantages. */

@@ -57,7 +57,12 @@ export function send(
 
 /** Sends a JSON body; API answers change as files are written, so they are never cached. */
 export function sendJson(res: ServerResponse, value: unknown, status = 200): void {
-  send(res, status, "application/json; charset=utf-8", JSON.stringify(value), { "Cache-Control": "no-store" });
+  sendJsonText(res, JSON.stringify(value), status);
+}
+
+/** Sends JSON already serialized (an answer kept from an earlier request), never cached either. */
+export function sendJsonText(res: ServerResponse, json: string | Buffer, status = 200): void {
+  send(res, status, "application/json; charset=utf-8", json, { "Cache-Control": "no-store" });
 }
 
 /** Sends plain text: browsers show it as text whatever it holds. */

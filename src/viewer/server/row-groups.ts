@@ -16,6 +16,8 @@ export interface ExperimentRows {
 /** Rows by experiment, step and instance. */
 export class RowGroups implements IndexView {
   readonly #experiments = new Map<string, ExperimentRows>();
+  /** How many times each row set gained or lost a row: what answers built from a set are checked against. */
+  readonly #changes = new WeakMap<ReadonlySet<SessionRow>, number>();
 
   /** Every experiment's rows, in no particular order. */
   get experiments(): ReadonlyMap<string, ExperimentRows> {
@@ -32,13 +34,18 @@ export class RowGroups implements IndexView {
     return this.#experiments.get(experiment)?.instances.get(instanceId) ?? EMPTY;
   }
 
+  /** How many times `rows` (a set this object handed out) gained or lost a row. */
+  changes(rows: ReadonlySet<SessionRow>): number {
+    return this.#changes.get(rows) ?? 0;
+  }
+
   apply(change: IndexChange): void {
     for (const row of change.removed) {
       const experiment = this.#experiments.get(row.experiment);
       if (experiment === undefined) continue;
       experiment.rows.delete(row);
-      remove(experiment.steps, row.trainingStep, row);
-      remove(experiment.instances, row.instanceId, row);
+      this.#count(remove(experiment.steps, row.trainingStep, row));
+      this.#count(remove(experiment.instances, row.instanceId, row));
       if (experiment.rows.size === 0) this.#experiments.delete(row.experiment);
     }
     for (const row of change.added) {
@@ -48,23 +55,31 @@ export class RowGroups implements IndexView {
         this.#experiments.set(row.experiment, experiment);
       }
       experiment.rows.add(row);
-      add(experiment.steps, row.trainingStep, row);
-      add(experiment.instances, row.instanceId, row);
+      this.#count(add(experiment.steps, row.trainingStep, row));
+      this.#count(add(experiment.instances, row.instanceId, row));
     }
+  }
+
+  #count(rows: ReadonlySet<SessionRow> | undefined): void {
+    if (rows !== undefined) this.#changes.set(rows, this.changes(rows) + 1);
   }
 }
 
 const EMPTY: ReadonlySet<SessionRow> = new Set();
 
-function add<K>(map: Map<K, Set<SessionRow>>, key: K, row: SessionRow): void {
+/** Adds `row` to its set; returns the set. */
+function add<K>(map: Map<K, Set<SessionRow>>, key: K, row: SessionRow): Set<SessionRow> {
   let set = map.get(key);
   if (set === undefined) map.set(key, (set = new Set()));
   set.add(row);
+  return set;
 }
 
-function remove<K>(map: Map<K, Set<SessionRow>>, key: K, row: SessionRow): void {
+/** Removes `row` from its set; returns the set, if there was one. */
+function remove<K>(map: Map<K, Set<SessionRow>>, key: K, row: SessionRow): Set<SessionRow> | undefined {
   const set = map.get(key);
-  if (set === undefined) return;
+  if (set === undefined) return undefined;
   set.delete(row);
   if (set.size === 0) map.delete(key);
+  return set;
 }

@@ -14,6 +14,7 @@ import { SessionIndex } from "./session-index.js";
 import { SessionLinesCache } from "./session-lines-cache.js";
 import { SessionSketches } from "./session-sketch.js";
 import { RowGroups } from "./row-groups.js";
+import { InstanceGridCache } from "./instance-grid-cache.js";
 import { ExperimentOverviews } from "./experiment-overview.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 
@@ -76,6 +77,7 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerServer>
     overviews,
     lines: new SessionLinesCache(),
     sketches: new SessionSketches(),
+    grids: new InstanceGridCache(),
     realLogDir: await realpath(index.logDir),
   };
   const assets = await loadStaticAssets();
