@@ -19,8 +19,9 @@ import {
 } from "./format.js";
 import { CODE_BLOCK_INPUT, CODE_RESULT_INPUT, ITERATION_INPUT, RLM_CALL_INPUT, SUMMARY_INPUT } from "./input-fields.js";
 import type { InputReport } from "./input-report.js";
-import { asText, toJsonSafe, toJsonSafeCopy } from "./internal/json-safe.js";
+import { asText, toJsonSafe, toJsonSafeCopy, unreadableCount } from "./internal/json-safe.js";
 import { flattenContent } from "./internal/normalize-prompt.js";
+import type { PromptMemo } from "./write/prompt-memo.js";
 import { normalizeUsage, parseNumber, tokenCount, type UsageInput } from "./usage.js";
 
 export type { UsageInput } from "./usage.js";
@@ -175,13 +176,15 @@ export function buildMetadataLine(input: MetadataInput): MetadataLine {
  * @internal One iteration line. `iteration` has been validated by the caller. The line may share
  * objects and arrays with `input` (copy-on-write): serialize it, never mutate it.
  * Keys and values the line cannot hold are reported to `report` (a logger's; none in tests
- * and benchmarks that build lines alone).
+ * and benchmarks that build lines alone). `memo` (a session's) hands back the prompt messages
+ * built last iteration when they are unchanged: the line is the same with or without it.
  */
 export function buildIterationLine(
   input: IterationInput,
   iteration: number,
   timestamp: Date,
   report?: InputReport,
+  memo?: PromptMemo,
 ): IterationLine {
   report?.checkKeys(input, ITERATION_INPUT, "logIteration", "");
   const blocks: CodeBlock[] = [];
@@ -201,7 +204,7 @@ export function buildIterationLine(
     type: "iteration",
     iteration,
     timestamp: timestamp.toISOString(),
-    prompt: buildPrompt(input.prompt),
+    prompt: buildPrompt(input.prompt, memo),
     response: asText(input.response),
     code_blocks: blocks,
     final_answer: buildFinalAnswer(input.finalAnswer),
@@ -252,9 +255,10 @@ export function stringifyLine(line: object): string {
  * The prompt in the format's shape. Copy-on-write, like {@link toJsonSafe}: messages that
  * already are exactly `{ role, content }` with string values (the common case) are kept
  * as they are, and so is the array when all of them are. The prompt grows every turn, so
- * copying it made building a line cost more than half of serializing a small one.
+ * copying it made building a line cost more than half of serializing a small one. Other
+ * messages are built, or taken from `memo` when unchanged since the last iteration.
  */
-function buildPrompt(prompt: PromptInput | undefined): PromptMessage[] {
+function buildPrompt(prompt: PromptInput | undefined, memo: PromptMemo | undefined): PromptMessage[] {
   if (prompt === undefined || prompt === null) return [];
   if (typeof prompt === "string") return [{ role: "user", content: prompt }];
   if (!Array.isArray(prompt)) return [{ role: "user", content: asText(prompt) }];
@@ -262,12 +266,14 @@ function buildPrompt(prompt: PromptInput | undefined): PromptMessage[] {
   for (let i = 0; i < prompt.length; i++) {
     const message = prompt[i] as unknown;
     if (isFormatMessage(message)) {
+      memo?.skip(i);
       if (out !== null) out.push(message);
       continue;
     }
     out ??= prompt.slice(0, i) as PromptMessage[];
-    out.push(buildMessage(message));
+    out.push(memo === undefined ? buildMessage(message) : memo.message(i, message, buildMessage, unreadableCount));
   }
+  memo?.trim(prompt.length);
   return out ?? (prompt as PromptMessage[]);
 }
 

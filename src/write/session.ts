@@ -10,6 +10,7 @@ import { buildIterationLine, buildSummaryLine, type IterationInput, type Summary
 import type { ContentPolicy, RedactionCounts } from "./policy/content-policy.js";
 import type { IterationLine, MetadataLine, PromptEncoding, SummaryLine } from "../format.js";
 import type { SessionSink } from "./sink.js";
+import { PromptMemo } from "./prompt-memo.js";
 import { SessionLines } from "./serialize/session-lines.js";
 import { describe } from "../internal/describe.js";
 import { readOr, rebuildFromCopy } from "../internal/hostile-input.js";
@@ -71,6 +72,8 @@ export class TrajectorySession implements Session {
   readonly #input: InputReport;
   /** This session's lines as text, under its content policy. */
   readonly #lines: SessionLines;
+  /** Last iteration's built prompt messages, for messages passed again unchanged. */
+  readonly #memo = new PromptMemo();
   #iterations = 0;
   #lastIteration = 0;
   #finalized: Promise<void> | null = null;
@@ -121,7 +124,7 @@ export class TrajectorySession implements Session {
     const now = new Date();
     let built: IterationLine;
     try {
-      built = buildIterationLine(input, iteration, now, this.#input);
+      built = buildIterationLine(input, iteration, now, this.#input, this.#memo);
     } catch {
       // A value threw when read. The first attempt reported what it found wrong with the
       // input; the copy is only built from, not reported on again.

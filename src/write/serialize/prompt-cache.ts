@@ -16,6 +16,7 @@ import type { PreCut } from "../policy/caps.js";
 import type { RedactReport, RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
 import type { LongString, ValueText } from "./json-text.js";
+import { isKeptMessage } from "../prompt-memo.js";
 import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
 
 /** What a session keeps when the line cap is off, in bytes. */
@@ -97,6 +98,8 @@ interface Entry {
   buf: Buffer;
   start: number;
   end: number;
+  /** The message object itself when a prompt memo kept it (its text never changes), else null. */
+  source: object | null;
   /** Kinds redacted in it, one per redaction: counted again each time it is written. */
   kinds: readonly string[];
   /** Strings cut in it: counted again each time it is written. */
@@ -164,7 +167,8 @@ export class PromptCache {
         text = policyText(message as object, policy, own, null);
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
-        entry = { role, content, extras: more, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations };
+        const source = isKeptMessage(message) ? (message as object) : null;
+        entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations };
       }
       if (keptCount === i && to.pos + (entry.end - entry.start || (text as string).length) < budget) {
         const at = appendMessage(to, entry, text, i > 0);
@@ -220,6 +224,8 @@ export class PromptCache {
 /** True when `message` is a message whose text is `entry`'s. */
 function sameMessage(message: unknown, entry: Entry): boolean {
   if (typeof message !== "object" || message === null) return false;
+  // A message a prompt memo kept and handed out again is unchanged: its members are not read.
+  if (message === entry.source) return true;
   const m = message as { role?: unknown; content?: unknown };
   // Usually the very same strings, so these are pointer comparisons.
   return m.content === entry.content && m.role === entry.role && extrasOf(message) === entry.extras;

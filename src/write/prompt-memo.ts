@@ -1,0 +1,160 @@
+/**
+ * A session's memo of the prompt messages it built last iteration.
+ *
+ * A chat loop sends the whole conversation every iteration, usually as the very same message
+ * objects. Messages that are not exactly `{ role, content }` (a `name`, `tool_calls`, content
+ * parts) have to be rebuilt into the format's shape, which costs more than serializing them
+ * again; rebuilding every message of a growing prompt every iteration made such messages cost
+ * nearly twice as much per byte as plain ones. The memo hands back last iteration's built
+ * message when the caller passes the same object at the same place and nothing in it changed.
+ *
+ * Callers may edit a message in place between iterations, so "nothing changed" is checked,
+ * not assumed: when a message is built, every object, key and leaf value inside it is recorded
+ * in order (its trace), and the memo's message is taken only when walking the message again
+ * finds the very same ones. That walk compares references and never copies a string, so it
+ * costs a few steps per node whatever the text's length. Only plain data is traced (plain
+ * objects and arrays, strings, numbers, booleans, null, undefined, within bounds): for anything
+ * else (class instances, `toJSON`, functions, cycles, very deep or large trees, a read that
+ * throws) the message is simply built every time, as without the memo.
+ */
+
+/** Deeper than this, or with more nodes than this, a message is not traced. */
+const MAX_DEPTH = 16;
+const MAX_NODES = 4096;
+
+/** Nothing was traced (the message is built every time). */
+const UNTRACEABLE = null;
+
+/**
+ * Messages a memo built and kept. A memo hands one out again only after checking that nothing
+ * in it changed (else it builds a new one), and nothing else ever changes it: so whenever one
+ * is in a line again, its JSON text is the one it had the first time.
+ */
+const kept = new WeakSet<object>();
+
+/** True for a message a memo built and kept (see {@link kept}): the same object has the same text. */
+export function isKeptMessage(message: unknown): boolean {
+  return typeof message === "object" && message !== null && kept.has(message);
+}
+
+interface Slot {
+  input: object;
+  trace: unknown[];
+  built: unknown;
+}
+
+/** The built messages of a session's latest prompt, by position. */
+export class PromptMemo {
+  #slots: (Slot | undefined)[] = [];
+
+  /**
+   * The built form of `input`, the message at `index` of this iteration's prompt: the one
+   * built last iteration when `input` is the same object, unchanged, else `build(input)`.
+   * `build` may throw; nothing is then kept for `index`. `unreadable` says how many values
+   * could not be read so far: a message whose building met one is not kept (it is read, and
+   * reported, again next time, as without the memo).
+   */
+  message<T>(index: number, input: unknown, build: (input: unknown) => T, unreadable: () => number): T {
+    const slot = this.#slots[index];
+    if (slot !== undefined && slot.input === input && matches(input, slot.trace)) return slot.built as T;
+    this.#slots[index] = undefined;
+    const before = unreadable();
+    const built = build(input);
+    if (typeof input === "object" && input !== null && unreadable() === before) {
+      const trace = traceOf(input);
+      if (trace !== UNTRACEABLE && typeof built === "object" && built !== null) {
+        this.#slots[index] = { input, trace, built };
+        kept.add(built);
+      }
+    }
+    return built;
+  }
+
+  /** Forgets what lies past the prompt's `length` messages (a shorter prompt, a new conversation). */
+  trim(length: number): void {
+    if (this.#slots.length > length) this.#slots.length = length;
+  }
+
+  /** Forgets the message at `index` (a plain `{ role, content }` one, which needs no building). */
+  skip(index: number): void {
+    if (index < this.#slots.length) this.#slots[index] = undefined;
+  }
+}
+
+/** The trace of `value` (see the module's comment), or null when it is not plain data within bounds. */
+function traceOf(value: object): unknown[] | null {
+  const out: unknown[] = [];
+  try {
+    return record(value, out, 0) ? out : UNTRACEABLE;
+  } catch {
+    return UNTRACEABLE;
+  }
+}
+
+function record(value: unknown, out: unknown[], depth: number): boolean {
+  if (out.length > MAX_NODES) return false;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "undefined":
+      out.push(value);
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) {
+    out.push(null);
+    return true;
+  }
+  if (depth >= MAX_DEPTH) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) return false;
+    out.push(value, value.length);
+    for (let i = 0; i < value.length; i++) if (!record(value[i], out, depth + 1)) return false;
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  // A `toJSON` (even one added to Object.prototype) decides the text from outside the tree.
+  if ((value as { toJSON?: unknown }).toJSON !== undefined) return false;
+  const keys = Object.keys(value);
+  out.push(value, keys.length);
+  for (const key of keys) {
+    out.push(key);
+    if (!record((value as Record<string, unknown>)[key], out, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** True when walking `value` again finds exactly `trace`. Never throws. */
+function matches(value: unknown, trace: unknown[]): boolean {
+  try {
+    const at = { i: 0 };
+    return same(value, trace, at) && at.i === trace.length;
+  } catch {
+    return false;
+  }
+}
+
+function same(value: unknown, trace: unknown[], at: { i: number }): boolean {
+  if (trace[at.i++] !== value) return false;
+  if (typeof value !== "object" || value === null) return true;
+  // The same object: checked again as when it was traced, in case its prototype was swapped.
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype || trace[at.i++] !== value.length) return false;
+    for (let i = 0; i < value.length; i++) if (!same(value[i], trace, at)) return false;
+    return true;
+  }
+  if ((proto !== Object.prototype && proto !== null) || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
+  const keys = Object.keys(value);
+  if (trace[at.i++] !== keys.length) return false;
+  for (const key of keys) {
+    if (trace[at.i++] !== key) return false;
+    if (!same((value as Record<string, unknown>)[key], trace, at)) return false;
+  }
+  return true;
+}
