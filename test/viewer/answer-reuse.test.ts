@@ -95,4 +95,18 @@ describe("answers kept between requests", () => {
     expect(await answers("A2.JSON")).toEqual([]);
     expect(await answers("ALPHA_20260101_000004")).toEqual(["seven"]);
   });
+
+  it("a filtered table paged one row at a time gives the rows and total of the whole filtered table", async () => {
+    for (const sort of ["reward&order=desc", "step", "started&order=asc"]) {
+      const whole = await getJson(`/api/sessions?q=ALPHA&sort=${sort}&limit=500`);
+      const paged: unknown[] = [];
+      for (let offset = 0; offset < whole.total + 1; offset++) {
+        const page = await getJson(`/api/sessions?q=ALPHA&sort=${sort}&limit=1&offset=${offset}`);
+        expect(page.total).toBe(whole.total);
+        paged.push(...page.rows);
+      }
+      expect(paged).toEqual(whole.rows);
+      expect(whole.total).toBe(4);
+    }
+  });
 });

@@ -17,6 +17,7 @@ import type { SessionRow } from "./session-row.js";
 import type { ExperimentOverviews } from "./experiment-overview.js";
 import type { RowGroups } from "./row-groups.js";
 import type { InstanceGridCache } from "./instance-grid-cache.js";
+import type { LastMatches } from "./filter-matches.js";
 import type { SessionLinesCache } from "./session-lines-cache.js";
 import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
@@ -57,6 +58,8 @@ export interface ApiContext {
   sketches: SessionSketches;
   /** The instance grid's answers, serialized, reused while their rows are unchanged. */
   grids: InstanceGridCache;
+  /** The last filter of the sessions table and the rows it matched. */
+  matches: LastMatches;
   /** The log directory with symbolic links resolved. */
   realLogDir: string;
 }
@@ -117,7 +120,7 @@ export const API_ROUTES: Readonly<Record<ApiPath, ApiHandler>> = {
   },
 
   /** One page of the sessions table, filtered and sorted. */
-  "/api/sessions": async ({ index }, query, res) => {
+  "/api/sessions": async ({ index, matches }, query, res) => {
     const sort = query.oneOf("sort", SORT_KEYS, "step");
     const now = Date.now();
     const page = querySessions(index.sorted(sort), (row) => index.status(row, now), {
@@ -130,7 +133,7 @@ export const API_ROUTES: Readonly<Record<ApiPath, ApiHandler>> = {
       order: query.oneOf("order", SORT_ORDERS, "asc"),
       offset: query.integer("offset", 0, 0, Number.MAX_SAFE_INTEGER),
       limit: query.integer("limit", 50, 1, MAX_SESSION_PAGE),
-    });
+    }, matches);
     sendJson(res, { generation: index.generation, indexing: index.progress, ...page } satisfies SessionsResponse);
   },
 

@@ -15,6 +15,7 @@ import { SessionLinesCache } from "./session-lines-cache.js";
 import { SessionSketches } from "./session-sketch.js";
 import { RowGroups } from "./row-groups.js";
 import { InstanceGridCache } from "./instance-grid-cache.js";
+import { LastMatches } from "./filter-matches.js";
 import { ExperimentOverviews } from "./experiment-overview.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 
@@ -78,6 +79,7 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerServer>
     lines: new SessionLinesCache(),
     sketches: new SessionSketches(),
     grids: new InstanceGridCache(),
+    matches: new LastMatches(),
     realLogDir: await realpath(index.logDir),
   };
   const assets = await loadStaticAssets();

@@ -7,6 +7,7 @@ import type { SessionRow } from "./session-row.js";
 import type { SortedRows, SortValue } from "./sorted-rows.js";
 import type { SessionListItem, SessionStatus, SortKey } from "../api-types.js";
 import { escapeRegExp } from "./search.js";
+import type { LastMatches } from "./filter-matches.js";
 
 /** What the sessions table asks for. */
 export interface SessionQuery {
@@ -39,32 +40,51 @@ export interface SessionPage {
 /**
  * Filters `sorted` (the index's rows in the order of `query.sort`) and cuts out one page.
  * Rows without a value for the sort column come last either way; equal rows keep the scan
- * order.
+ * order. `last`, when given, keeps the last filter's matching rows for the next request.
  */
 export function querySessions(
   sorted: SortedRows,
   statusOf: (row: SessionRow) => SessionStatus,
   query: SessionQuery,
+  last?: LastMatches,
 ): SessionPage {
   const search = query.search === undefined ? undefined : new RegExp(escapeRegExp(query.search), "i");
   const key = query.sort ?? "step";
+  const order = query.order ?? "asc";
   const offset = query.offset ?? 0;
   const limit = query.limit ?? 50;
-  const page: SessionListItem[] = [];
+  const withStatus = (row: SessionRow): SessionListItem => ({ ...row, status: row.state === "incomplete" ? statusOf(row) : row.state });
   // Without a filter the count is known: the walk stops once the page is full.
   const filtered = query.experiment !== undefined || query.step !== undefined || query.instance !== undefined || query.status !== undefined || search !== undefined;
+  const matches = (row: SessionRow): boolean =>
+    (query.experiment === undefined || row.experiment === query.experiment) &&
+    (query.step === undefined || row.trainingStep === query.step) &&
+    (query.instance === undefined || row.instanceId === query.instance) &&
+    (search === undefined || matchesSearch(row, search));
+  // A filter that does not depend on the time (no status filter, no status order) is kept:
+  // the same filter again over unchanged rows is a slice of the last answer.
+  if (last !== undefined && filtered && query.status === undefined && key !== "status") {
+    const filter = JSON.stringify([key, order, query.experiment, query.step, query.instance, query.search]);
+    let kept = last.get(sorted.rows, filter);
+    if (kept === undefined) {
+      const found: SessionRow[] = [];
+      sorted.walk(order, (row) => {
+        if (matches(row)) found.push(row);
+      });
+      last.set(sorted.rows, filter, (kept = found));
+    }
+    return { total: kept.length, offset, limit, rows: kept.slice(offset, offset + limit).map(withStatus) };
+  }
+  const page: SessionListItem[] = [];
   let total = 0;
   sorted.walk(
-    query.order ?? "asc",
+    order,
     (row) => {
       if (!filtered && total >= offset + limit) return false;
-      if (query.experiment !== undefined && row.experiment !== query.experiment) return;
-      if (query.step !== undefined && row.trainingStep !== query.step) return;
-      if (query.instance !== undefined && row.instanceId !== query.instance) return;
+      if (!matches(row)) return;
       // A finished session's status does not depend on the time: only incomplete ones are asked.
       const status = row.state === "incomplete" ? statusOf(row) : row.state;
       if (query.status !== undefined && status !== query.status) return;
-      if (search !== undefined && !matchesSearch(row, search)) return;
       if (total >= offset && total < offset + limit) page.push({ ...row, status });
       total++;
       return true;
