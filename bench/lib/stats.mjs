@@ -46,10 +46,18 @@ export function nowNs() {
   return Number(process.hrtime.bigint());
 }
 
-/** Rotates a list by `k`: interleaving contenders so that none always runs first. */
+/**
+ * The order of contenders for round `k`: rotated, so that none always runs first, and reversed
+ * every other round, so that none always runs right after the same other one. A contender pays
+ * for the garbage and the cold caches its predecessor leaves: with rotation alone, a build
+ * measured against a copy of itself came out at 0.79 (10 KB lines), the copy always running
+ * just before it; with this order, 0.88 and 0.92 (`--compare` with a copy of `dist` is the way
+ * to see how far from 1 a side-by-side ratio can be on a given machine).
+ */
 export function rotate(list, k) {
-  const n = k % list.length;
-  return list.slice(n).concat(list.slice(0, n));
+  const n = Math.floor(k / 2) % list.length;
+  const rotated = list.slice(n).concat(list.slice(0, n));
+  return k % 2 === 1 ? rotated.reverse() : rotated;
 }
 
 /**
