@@ -142,7 +142,10 @@ describe("the instance grid", () => {
       const files = (await readdir(path.join(root, "scale/step_499"))).map((name) => `#/session?path=${encodeURIComponent(`scale/step_499/${name}`)}`);
       expect([...hrefs].sort()).toEqual(files.sort());
       expect(await page.locator(".grid-row").count()).toBeLessThan(60);
-      // The first and the last step are in detail; a click on another step's label adds it in place of the first.
+      // The first and the last step are in detail (their columns come after the grid, from
+      // /api/group); a click on another step's label adds it in place of the first.
+      await page.waitForSelector('.step-column[data-step="0"]');
+      await page.waitForSelector('.step-column[data-step="499"]');
       expect(await page.locator(".step-column").evaluateAll((els) => [...new Set(els.map((el) => el.getAttribute("data-step")))])).toEqual(["0", "499"]);
       await page.locator('.grid-row[data-step="498"] .grid-step').click();
       await page.waitForSelector('.step-column[data-step="498"]');
