@@ -381,7 +381,6 @@ function round2(x) {
   return Math.round(x * 100) / 100;
 }
 
-/** A small seeded PRNG, so the same options always write the same tree. */
 /** A small seeded random number generator: the same seed, the same tree. */
 export function mulberry32(seed) {
   let a = seed >>> 0;

@@ -20,17 +20,22 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { sqlString } from "./schema.js";
 
-/**
- * What a line can hold, as a `json_transform` structure: the union of the three line types'
- * fields, typed. A value of another type reads as null; free-form values stay JSON.
- */
-const LINE_STRUCTURE = {
+/** The fields every view reads of a line: its type, identity, sampling and place. */
+const LINE_HEAD = {
   type: "VARCHAR",
   timestamp: "VARCHAR",
   root_model: "VARCHAR",
   instance_id: "VARCHAR",
   sampling: { rate: "DOUBLE", forced: "BOOLEAN" },
   iteration: "INTEGER",
+};
+
+/**
+ * What a line can hold, as a `json_transform` structure: the union of the three line types'
+ * fields, typed. A value of another type reads as null; free-form values stay JSON.
+ */
+const LINE_STRUCTURE = {
+  ...LINE_HEAD,
   prompt: "JSON",
   prompt_delta: "JSON",
   response: "VARCHAR",
@@ -63,12 +68,7 @@ const LINE_STRUCTURE = {
  * responses, code, outputs), so that counting and summing per file does not copy them.
  */
 const SESSION_LINE_STRUCTURE = {
-  type: "VARCHAR",
-  timestamp: "VARCHAR",
-  root_model: "VARCHAR",
-  instance_id: "VARCHAR",
-  sampling: { rate: "DOUBLE", forced: "BOOLEAN" },
-  iteration: "INTEGER",
+  ...LINE_HEAD,
   code_blocks: [{ result: { rlm_calls: [{ prompt_tokens: "BIGINT", completion_tokens: "BIGINT" }] } }],
   final_answer: "JSON",
   usage: { prompt_tokens: "BIGINT", completion_tokens: "BIGINT" },

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { SortedRows, type SortValue } from "../../src/viewer/server/sorted-rows.js";
 import type { SessionRow } from "../../src/viewer/server/session-row.js";
+import { mulberry32 } from "../../scripts/fixture-tree.mjs";
 
 // The sort orders the index keeps batch by batch give, after any sequence of additions and
 // removals, exactly what sorting every row from scratch gives (the sessions table's rule:
 // values ascending or descending, rows without one last either way, ties in scan order).
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rows carry their scan position in `mtimeMs` here; `reward` is the sorted value (with ties and nulls). */
 const valueOf = (row: SessionRow): SortValue => row.reward;
