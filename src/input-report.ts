@@ -7,6 +7,7 @@
 import type { DiagnosticsLogger } from "./diagnostics.js";
 import { suggestField, type InputShape } from "./input-fields.js";
 import { describe } from "./internal/describe.js";
+import { OnceWarnings } from "./internal/warn-once.js";
 
 /** Distinct names kept in `unknownKeysByName` (and warned about); memory stays bounded. */
 export const MAX_NAMED_KEYS = 100;
@@ -31,17 +32,15 @@ export interface InputStats {
 
 /** @internal One logger's record of input it could not use. */
 export class InputReport {
-  readonly #diagnostics: () => DiagnosticsLogger;
-  readonly #warned = new Set<string>();
+  readonly #warnings: OnceWarnings;
   #unknownKeys = 0;
   #invalidValues = 0;
   #unreadableValues = 0;
   readonly #byName: Record<string, number> = {};
   #named = 0;
-  #warnedFull = false;
 
   constructor(diagnostics: () => DiagnosticsLogger) {
-    this.#diagnostics = diagnostics;
+    this.#warnings = new OnceWarnings(diagnostics);
   }
 
   /**
@@ -83,7 +82,7 @@ export class InputReport {
       suggestion !== null
         ? `trajlog: \`${path}\` is not a field of ${method}; did you mean \`${suggestion}\`? (not written)`
         : `trajlog: \`${path}\` is not a field of ${method} (not written); ${prefix === "" ? "its fields are" : `\`${prefix.slice(0, -1)}\` takes`} ${takes}`;
-    this.#warn(name, { method, key: path, ...(suggestion !== null ? { suggestion } : {}) }, message);
+    this.#warnings.warn(name, { method, key: path, ...(suggestion !== null ? { suggestion } : {}) }, message);
   }
 
   /**
@@ -92,7 +91,7 @@ export class InputReport {
    */
   invalidValue(method: string, path: string, value: unknown, expected: string, writtenAs: string): void {
     this.#invalidValues++;
-    this.#warn(
+    this.#warnings.warn(
       `value:${method}.${path}`,
       { method, key: path },
       `trajlog: \`${path}\` of ${method} must be ${expected}; received ${describe(value)}, written as ${writtenAs}`,
@@ -102,7 +101,7 @@ export class InputReport {
   /** Counts `count` values of one call's input that threw when read; warns once per logger. */
   unreadable(method: string, count: number, marker: string): void {
     this.#unreadableValues += count;
-    this.#warn(
+    this.#warnings.warn(
       "unreadable",
       { method, marker },
       `trajlog: a value handed to ${method} threw when read (a getter, a proxy or toJSON); written as ${JSON.stringify(marker)}, counted in stats().unreadableValues`,
@@ -120,23 +119,11 @@ export class InputReport {
   }
 
   #warnFull(): void {
-    if (this.#warnedFull) return;
-    this.#warnedFull = true;
-    this.#warn(
+    this.#warnings.warn(
       "unknown:full",
       {},
       `trajlog: more than ${MAX_NAMED_KEYS} distinct unknown keys; further ones are counted in stats().unknownKeys without a warning`,
     );
-  }
-
-  #warn(once: string, context: Record<string, unknown>, message: string): void {
-    if (this.#warned.has(once)) return;
-    this.#warned.add(once);
-    try {
-      this.#diagnostics().warn(context, message);
-    } catch {
-      // Diagnostics never break the loop.
-    }
   }
 }
 

@@ -16,6 +16,7 @@
 import fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import type { DiagnosticsLogger } from "../diagnostics.js";
+import { OnceWarnings } from "../internal/warn-once.js";
 import { BufferBudget } from "./buffer-budget.js";
 import { DescriptorPool } from "./descriptor-pool.js";
 import { Directories } from "./directories.js";
@@ -54,11 +55,10 @@ export class Writer {
   readonly #pool: DescriptorPool;
   readonly #scheduler: WriteScheduler;
   readonly #dirs = new Directories();
-  readonly #diagnostics: () => DiagnosticsLogger;
+  readonly #warnings: OnceWarnings;
   /** Files not yet done or failed. */
   readonly #files = new Set<FileHandle>();
   #closed = false;
-  readonly #warned = new Set<string>();
   readonly #stats: Omit<WriterStats, "bufferedBytes" | "openFiles"> = {
     linesWritten: 0,
     bytesWritten: 0,
@@ -82,7 +82,7 @@ export class Writer {
       },
       start: (file) => this.#pump(file),
     });
-    this.#diagnostics = options.diagnostics;
+    this.#warnings = new OnceWarnings(options.diagnostics);
     this.#syncContext = {
       pool: this.#pool,
       written: (file, lines, bytes, chars) => this.#written(file, lines, bytes, chars),
@@ -108,7 +108,7 @@ export class Writer {
     if (this.#closed || file.state.kind === "done") {
       this.#stats.linesDropped++;
       file.dropped++;
-      this.#warnOnce("closed", { path: file.path }, "trajlog: line logged after the logger was closed; dropped");
+      this.#warnings.warn("closed", { path: file.path }, "trajlog: line logged after the logger was closed; dropped");
       return false;
     }
     const size = lineSize(line);
@@ -147,7 +147,7 @@ export class Writer {
    */
   refusesNewFiles(): boolean {
     if (!this.#budget.full || this.#closed) return false;
-    this.#warnOnce(
+    this.#warnings.warn(
       "buffer-full-sessions",
       { maxBufferBytes: this.#budget.max },
       "trajlog: write buffer full (the disk is not keeping up); new sessions are not logged until it drains, counted in stats().sessionsDropped",
@@ -158,7 +158,7 @@ export class Writer {
   #dropForSpace(file: FileHandle): void {
     this.#stats.linesDropped++;
     file.dropped++;
-    this.#warnOnce(
+    this.#warnings.warn(
       "buffer-full",
       { path: file.path, maxBufferBytes: this.#budget.max },
       "trajlog: write buffer full (the disk is not keeping up); dropping iteration lines and counting them in stats().linesDropped",
@@ -401,21 +401,11 @@ export class Writer {
     this.#files.delete(file);
     file.resolveEnded();
     const code = err.code ?? "UNKNOWN";
-    this.#warnOnce(
+    this.#warnings.warn(
       `io:${code}`,
       { err, code, op, path: file.path },
       `trajlog: cannot ${op} session file (${code}); this session's lines are lost, other sessions go on. Later ${code} errors are only counted in stats().writeErrors`,
     );
-  }
-
-  #warnOnce(key: string, context: Record<string, unknown>, message: string): void {
-    if (this.#warned.has(key)) return;
-    this.#warned.add(key);
-    try {
-      this.#diagnostics().warn(context, message);
-    } catch {
-      // Diagnostics must never be the thing that breaks the training loop.
-    }
   }
 }
 
