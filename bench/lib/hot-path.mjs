@@ -24,6 +24,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_MAX_LINE_BYTES, TrajectoryLogger } from "../../dist/index.js";
+import { floorIteration, floorStart, floorWrite } from "./floor.mjs";
 import { SHAPES, makeWorkload } from "./workload.mjs";
 import {
   collect,
@@ -205,19 +206,9 @@ function floorCpuPass(s, dir) {
   fs.mkdirSync(dir, { recursive: true });
   collect();
   const before = mainThreadCpuNs();
-  const texts = rollouts.map((r) => [`${JSON.stringify(r.lines.metadata)}\n`]);
-  for (let i = 0; i < rollouts[0].lines.iterations.length; i++) {
-    for (let k = 0; k < rollouts.length; k++) texts[k].push(`${JSON.stringify(rollouts[k].lines.iterations[i])}\n`);
-  }
-  for (let k = 0; k < rollouts.length; k++) {
-    texts[k].push(`${JSON.stringify(rollouts[k].lines.summary)}\n`);
-    const fd = fs.openSync(path.join(dir, `${k}.jsonl`), "w");
-    try {
-      fs.writeSync(fd, texts[k].join(""));
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
+  const texts = floorStart(rollouts);
+  for (let i = 0; i < rollouts[0].lines.iterations.length; i++) floorIteration(rollouts, texts, i);
+  floorWrite(rollouts, texts, dir);
   // Files stay until the run ends: deleting many files makes the next creations slower on ext4.
   return (mainThreadCpuNs() - before) / linesOf(rollouts);
 }

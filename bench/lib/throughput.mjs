@@ -27,6 +27,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { TrajectoryLogger } from "../../dist/index.js";
+import { floorIteration, floorStart, floorWrite } from "./floor.mjs";
 import { makeWorkload } from "./workload.mjs";
 import { collect, loadAverage, mainThreadCpuNs, mainThreadCpuSource, median, nextTurn, quantile, ratioSpread, rotate, sig } from "./stats.mjs";
 
@@ -206,21 +207,13 @@ const PASSES = {
     for (let round = 0; round < rounds; round++) {
       const roundDir = path.join(dir, `step_${round}`);
       fs.mkdirSync(roundDir, { recursive: true });
-      const texts = rollouts.map((r) => [`${JSON.stringify(r.lines.metadata)}\n`]);
+      const texts = floorStart(rollouts);
       const iterations = rollouts[0].lines.iterations.length;
       for (let i = 0; i < iterations; i++) {
-        for (let s = 0; s < rollouts.length; s++) texts[s].push(`${JSON.stringify(rollouts[s].lines.iterations[i])}\n`);
+        floorIteration(rollouts, texts, i);
         await nextTurn();
       }
-      for (let s = 0; s < rollouts.length; s++) {
-        texts[s].push(`${JSON.stringify(rollouts[s].lines.summary)}\n`);
-        const fd = fs.openSync(path.join(roundDir, `${s}.jsonl`), "w");
-        try {
-          fs.writeSync(fd, texts[s].join(""));
-        } finally {
-          fs.closeSync(fd);
-        }
-      }
+      floorWrite(rollouts, texts, roundDir);
     }
     return {};
   },
