@@ -265,6 +265,12 @@ function buildPrompt(prompt: PromptInput | undefined, memo: PromptMemo | undefin
   let out: PromptMessage[] | null = null;
   for (let i = 0; i < prompt.length; i++) {
     const message = prompt[i] as unknown;
+    const kept = memo?.unchanged(i, message);
+    if (kept !== undefined) {
+      out ??= prompt.slice(0, i) as PromptMessage[];
+      out.push(kept as PromptMessage);
+      continue;
+    }
     if (isFormatMessage(message)) {
       memo?.skip(i);
       if (out !== null) out.push(message);

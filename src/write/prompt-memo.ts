@@ -55,8 +55,8 @@ export class PromptMemo {
    * reported, again next time, as without the memo).
    */
   message<T>(index: number, input: unknown, build: (input: unknown) => T, unreadable: () => number): T {
-    const slot = this.#slots[index];
-    if (slot !== undefined && slot.input === input && matches(input, slot.trace)) return slot.built as T;
+    const previous = this.unchanged(index, input);
+    if (previous !== undefined) return previous as T;
     this.#slots[index] = undefined;
     const before = unreadable();
     const built = build(input);
@@ -68,6 +68,19 @@ export class PromptMemo {
       }
     }
     return built;
+  }
+
+  /**
+   * The message built last iteration for `input` at `index` when `input` is the same object,
+   * unchanged; else undefined, and a memo of another state of `input` is forgotten. Asked
+   * first, it spares a kept message every other check of its shape.
+   */
+  unchanged(index: number, input: unknown): unknown {
+    const slot = this.#slots[index];
+    if (slot === undefined || slot.input !== input) return undefined;
+    if (matches(input, slot.trace)) return slot.built;
+    this.#slots[index] = undefined;
+    return undefined;
   }
 
   /** Forgets what lies past the prompt's `length` messages (a shorter prompt, a new conversation). */
@@ -132,29 +145,40 @@ function record(value: unknown, out: unknown[], depth: number): boolean {
 /** True when walking `value` again finds exactly `trace`. Never throws. */
 function matches(value: unknown, trace: unknown[]): boolean {
   try {
-    const at = { i: 0 };
-    return same(value, trace, at) && at.i === trace.length;
+    return same(value, trace, 0) === trace.length;
   } catch {
     return false;
   }
 }
 
-function same(value: unknown, trace: unknown[], at: { i: number }): boolean {
-  if (trace[at.i++] !== value) return false;
-  if (typeof value !== "object" || value === null) return true;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Where the trace goes on after `value`, walked from `i`; -1 when they differ. This runs for
+ * every message of every prompt, so it allocates nothing: keys are enumerated with for-in
+ * (an inherited enumerable key counts as a difference, so what is compared is exactly the
+ * own keys `Object.keys` gave when tracing, in order), and an object's key count, which the
+ * trace holds before its keys, is checked once they have all matched.
+ */
+function same(value: unknown, trace: unknown[], i: number): number {
+  if (trace[i++] !== value) return -1;
+  if (typeof value !== "object" || value === null) return i;
   // The same object: checked again as when it was traced, in case its prototype was swapped.
   const proto: unknown = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
-    if (proto !== Array.prototype || trace[at.i++] !== value.length) return false;
-    for (let i = 0; i < value.length; i++) if (!same(value[i], trace, at)) return false;
-    return true;
+    if (proto !== Array.prototype || trace[i++] !== value.length) return -1;
+    for (let k = 0; k < value.length && i !== -1; k++) i = same(value[k], trace, i);
+    return i;
   }
-  if ((proto !== Object.prototype && proto !== null) || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
-  const keys = Object.keys(value);
-  if (trace[at.i++] !== keys.length) return false;
-  for (const key of keys) {
-    if (trace[at.i++] !== key) return false;
-    if (!same((value as Record<string, unknown>)[key], trace, at)) return false;
+  if ((proto !== Object.prototype && proto !== null) || (value as { toJSON?: unknown }).toJSON !== undefined) return -1;
+  const count = trace[i++];
+  let n = 0;
+  for (const key in value) {
+    // Past the traced count, the trace holds what follows the object, not its keys.
+    if (n === count || trace[i++] !== key || !hasOwn.call(value, key)) return -1;
+    n++;
+    i = same((value as Record<string, unknown>)[key], trace, i);
+    if (i === -1) return -1;
   }
-  return true;
+  return n === count ? i : -1;
 }

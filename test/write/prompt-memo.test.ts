@@ -59,6 +59,18 @@ describe("PromptMemo", () => {
       (m) => ((m as Record<string, unknown>).name = "x"),
       (m) => delete (m as Record<string, unknown>).name,
       (m) => Object.setPrototypeOf(m.tool_calls[0] as object, { toJSON: () => "other" }),
+      // The same keys in another order, and as many keys under other names.
+      (m) => {
+        const content = m.content;
+        delete (m as Record<string, unknown>).content;
+        m.content = content;
+      },
+      (m) => {
+        delete (m as Record<string, unknown>).tool_calls;
+        (m as Record<string, unknown>).calls = [{ id: "a" }];
+      },
+      // Not enumerable, yet JSON.stringify calls it.
+      (m) => Object.defineProperty(m.content[0] as object, "toJSON", { value: () => "hidden", enumerable: false }),
     ];
     for (const [k, edit] of edits.entries()) {
       edit(message);
@@ -69,6 +81,24 @@ describe("PromptMemo", () => {
     // Another object at the same place, even an equal one, is built.
     memo.message(0, { ...message }, spy.build, unreadableCount);
     expect(spy.calls).toBe(edits.length + 2);
+  });
+
+  it("a key deleted while Object.prototype holds an enumerable one of the same name and value is an edit", () => {
+    const memo = new PromptMemo();
+    const spy = counting();
+    // No object inside it: every object would list the inherited key too, and differ by its count.
+    const message: Record<string, unknown> = { role: "assistant", content: "hi", name: "x" };
+    memo.message(0, message, spy.build, unreadableCount);
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      proto.name = "x";
+      delete message.name;
+      // for-in now lists the same keys with the same values, but the message has no own `name`.
+      expect(memo.message(0, message, spy.build, unreadableCount)).toEqual({ built: JSON.stringify(message) });
+      expect(spy.calls).toBe(2);
+    } finally {
+      delete proto.name;
+    }
   });
 
   it("never keeps what is not plain data: throwing getters, proxies that change, cycles, class instances", () => {
