@@ -21,6 +21,7 @@ import { CODE_BLOCK_INPUT, CODE_RESULT_INPUT, ITERATION_INPUT, RLM_CALL_INPUT, S
 import type { InputReport } from "./input-report.js";
 import { asText, toJsonSafe, toJsonSafeCopy, unreadableCount } from "./internal/json-safe.js";
 import { flattenContent } from "./internal/normalize-prompt.js";
+import { isoTime } from "./internal/iso-time.js";
 import type { PromptMemo } from "./write/prompt-memo.js";
 import { normalizeUsage, parseNumber, tokenCount, type UsageInput } from "./usage.js";
 
@@ -203,7 +204,7 @@ export function buildIterationLine(
   const line: IterationLine = {
     type: "iteration",
     iteration,
-    timestamp: timestamp.toISOString(),
+    timestamp: isoTime(timestamp),
     prompt: buildPrompt(input.prompt, memo),
     response: asText(input.response),
     code_blocks: blocks,
@@ -230,7 +231,7 @@ export function buildSummaryLine(
   report?.checkKeys(input, SUMMARY_INPUT, "finalize", "");
   const line: SummaryLine = {
     type: "summary",
-    timestamp: timestamp.toISOString(),
+    timestamp: isoTime(timestamp),
     reward: rewardOf(input.reward, report),
     total_steps: totalSteps,
     total_iterations: totalIterations,
