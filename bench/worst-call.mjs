@@ -3,16 +3,22 @@
  * huge string, ASCII or not; many strings of 1 MiB in the prompt; a huge tool output in
  * locals), each timed beside a warm `JSON.stringify` of the same record, interleaved.
  *
- *   npm run build && node bench/worst-call.mjs [--json] [--smoke] [--reps N]
+ *   npm run build && node bench/worst-call.mjs [--json] [--smoke] [--reps N] [--dist OTHER_DIST]
+ *
+ * `--dist` times another build (e.g. a copy of main's dist/, with a package.json and
+ * node_modules beside it) instead of this one, for before/after figures.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { TrajectoryLogger } from "../dist/index.js";
-import { buildIterationLine } from "../dist/lines.js";
+import { pathToFileURL } from "node:url";
 import { scriptArgs } from "./lib/script-args.mjs";
 import { loadAverage, median, nowNs, sig } from "./lib/stats.mjs";
 
+const distArg = process.argv.indexOf("--dist");
+const dist = distArg === -1 ? new URL("../dist/", import.meta.url).pathname : path.resolve(process.argv[distArg + 1] ?? "");
+const { TrajectoryLogger } = await import(pathToFileURL(path.join(dist, "index.js")).href);
+const { buildIterationLine } = await import(pathToFileURL(path.join(dist, "lines.js")).href);
 const args = scriptArgs();
 const MiB = 1024 * 1024;
 const sizes = args.smoke ? [1 * MiB] : [8 * MiB, 24 * MiB, 64 * MiB];
@@ -82,12 +88,12 @@ try {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 const worst = rows.reduce((a, b) => (b.logIterationMs.max > a.logIterationMs.max ? b : a));
-const out = { reps, rows, worst: { layout: worst.layout, inputMiB: worst.inputMiB, ms: worst.logIterationMs.max }, loadAverage: { before: loadBefore, after: loadAverage() } };
+const out = { dist, reps, rows, worst: { layout: worst.layout, inputMiB: worst.inputMiB, ms: worst.logIterationMs.max }, loadAverage: { before: loadBefore, after: loadAverage() } };
 if (args.json) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 } else {
   for (const r of rows) {
     console.log(`${r.layout.padEnd(30)} ${String(r.inputMiB).padStart(4)} MiB  logIteration ${r.logIterationMs.median} ms (max ${r.logIterationMs.max})  stringify ${r.stringifyMs.median} ms  ratio ${r.ratio}`);
   }
-  console.log(`worst call: ${worst.logIterationMs.max} ms (${worst.layout}, ${worst.inputMiB} MiB); load ${out.loadAverage.before.join(" ")} → ${out.loadAverage.after.join(" ")}`);
+  console.log(`${dist}: worst call: ${worst.logIterationMs.max} ms (${worst.layout}, ${worst.inputMiB} MiB); load ${out.loadAverage.before.join(" ")} → ${out.loadAverage.after.join(" ")}`);
 }
