@@ -9,7 +9,7 @@ import { LINE_SCHEMAS } from "../../format.js";
 import type { RedactionCounts } from "./secret-patterns.js";
 
 /** Strings this short (escaped bytes) are never cut by the line cap: they are the structure. */
-const MIN_KEEP = 64;
+export const MIN_KEEP = 64;
 
 /** The marker that ends a string cut by a cap. */
 export function truncationMarker(bytesCut: number): string {
@@ -31,31 +31,56 @@ export interface PreCut {
   at: number;
   /** UTF-8 bytes left out before serializing it (0 when whole). */
   cutBytes: number;
+  /**
+   * True when it was cut for the line cap (write/serialize/line-budget.ts): the field cap
+   * leaves it to the line cap, which finishes the cut, and counts the bytes left out.
+   */
+  line?: boolean;
 }
 
 /**
  * Cuts every string (object keys included) whose UTF-8 size exceeds `maxField` bytes to at
  * most `maxField` bytes, marker included. `long` lists the text's long strings (ascending,
  * some already cut short: their marker counts the bytes left out too); unless `scanAll`, the
- * other strings are known to be under the cap and are not looked at.
+ * other strings are known to be under the cap and are not looked at. Strings cut for the line
+ * cap are left as they are, and listed in `pending` at their offsets in the result.
  */
-export function capFields(text: string, maxField: number, counts: RedactionCounts, long: readonly PreCut[] = [], scanAll = true): string {
+export function capFields(
+  text: string,
+  maxField: number,
+  counts: RedactionCounts,
+  long: readonly PreCut[] = [],
+  scanAll = true,
+  pending: PreCut[] = [],
+): string {
   if (long.length === 0 && (!scanAll || text.length * 3 <= maxField)) return text;
   const parts: string[] = [];
   let last = 0;
+  /** UTF-16 units in `parts`. */
+  let written = 0;
   let k = 0;
   const escapes = new Escapes(text);
   const visit = (start: number, end: number): void => {
     let cutBytes = 0;
     while (k < long.length && (long[k] as PreCut).at < start) k++;
-    if (k < long.length && (long[k] as PreCut).at === start) cutBytes = (long[k++] as PreCut).cutBytes;
+    if (k < long.length && (long[k] as PreCut).at === start) {
+      const pre = long[k++] as PreCut;
+      if (pre.line === true && pre.cutBytes > 0) {
+        pending.push({ at: written + start - last, cutBytes: pre.cutBytes, line: true });
+        return;
+      }
+      cutBytes = pre.cutBytes;
+    }
     // The escaped size bounds the raw one (an escape is never shorter than what it stands for).
     if (cutBytes === 0 && (end - start - 1) * 3 <= maxField) return;
     const escaped = Buffer.byteLength(text.slice(start + 1, end));
     if (cutBytes === 0 && escaped <= maxField) return;
-    const bytes = escapes.rawBytes(start, end, escaped);
+    const found = escapes.scan(start, end);
+    const bytes = escaped - found.total;
     if (bytes + cutBytes <= maxField) return;
-    parts.push(text.slice(last, start), cutToEscapedBytes(rawPrefix(text, start, end, maxField), bytes, maxField, false, cutBytes));
+    const literal = cutToRawBytes(text, start, end, found, bytes, maxField, cutBytes);
+    parts.push(text.slice(last, start), literal);
+    written += start - last + literal.length;
     last = end + 1;
     counts.truncations++;
   };
@@ -70,14 +95,17 @@ export function capFields(text: string, maxField: number, counts: RedactionCount
  * Brings the whole line under `maxLine` bytes: first by cutting the largest strings to a
  * common length (the smallest cut that is enough), then, if the structure alone is too big,
  * by replacing the largest free-form values (locals, extra keys, kwargs, ...) with a marker.
- * A line whose required structure alone is over the cap is written as it is.
+ * A line whose required structure alone is over the cap is written as it is. `pending` lists
+ * strings cut short for the line cap before serializing (ascending): each is cut with the
+ * others, and in any case ends with a marker counting every byte left out of it, within
+ * `maxField` bytes.
  */
-export function capLine(text: string, maxLine: number, counts: RedactionCounts): string {
-  if (text.length * 3 <= maxLine) return text;
+export function capLine(text: string, maxLine: number, counts: RedactionCounts, pending: readonly PreCut[] = [], maxField = Infinity): string {
+  if (pending.length === 0 && text.length * 3 <= maxLine) return text;
   let bytes = Buffer.byteLength(text);
   // Escapes can make a cut string a little longer than planned: then cut again.
-  for (let attempt = 0; attempt < 3 && bytes > maxLine; attempt++) {
-    const cut = cutLargestStrings(text, bytes - maxLine, counts);
+  for (let attempt = 0; attempt < 3 && (bytes > maxLine || (attempt === 0 && pending.length > 0)); attempt++) {
+    const cut = cutLargestStrings(text, bytes - maxLine, counts, attempt === 0 ? pending : [], maxField);
     if (cut === text) break;
     text = cut;
     bytes = Buffer.byteLength(text);
@@ -91,20 +119,34 @@ interface Token {
   end: number;
   /** UTF-8 bytes between the quotes. */
   size: number;
+  /** For a string cut short before serializing: the UTF-8 bytes left out of it; else -1. */
+  cutBefore: number;
 }
 
-function cutLargestStrings(text: string, excess: number, counts: RedactionCounts): string {
+/** Bytes a string cut short before serializing may take once cut to `target`: it gets a marker whatever its size. */
+function pendingLimit(t: Token, target: number, maxField: number): number {
+  return Math.min(maxField, t.size > target ? target : t.size + truncationMarker(t.size + t.cutBefore).length);
+}
+
+function cutLargestStrings(text: string, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number): string {
   const tokens: Token[] = [];
+  let k = 0;
   forEachString(text, (start, end) => {
-    if (end - start - 1 <= MIN_KEEP) return;
+    let cutBefore = -1;
+    while (k < pending.length && (pending[k] as PreCut).at < start) k++;
+    if (k < pending.length && (pending[k] as PreCut).at === start) cutBefore = (pending[k++] as PreCut).cutBytes;
+    if (cutBefore < 0 && end - start - 1 <= MIN_KEEP) return;
     const size = Buffer.byteLength(text.slice(start + 1, end));
-    if (size > MIN_KEEP) tokens.push({ start, end, size });
+    if (size > MIN_KEEP || cutBefore >= 0) tokens.push({ start, end, size, cutBefore });
   });
   if (tokens.length === 0) return text;
   // Largest `target` such that cutting every longer string down to it saves enough.
   const saved = (target: number): number => {
     let sum = 0;
-    for (const t of tokens) if (t.size > target) sum += t.size - target;
+    for (const t of tokens) {
+      if (t.cutBefore >= 0) sum += t.size - pendingLimit(t, target, maxField);
+      else if (t.size > target) sum += t.size - target;
+    }
     return sum;
   };
   let lo = MIN_KEEP;
@@ -120,8 +162,11 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
   let last = 0;
   const escapes = new Escapes(text);
   for (const t of tokens) {
-    if (t.size <= target) continue;
-    parts.push(text.slice(last, t.start), cutLiteral(text, t, target, escapes));
+    let literal: string;
+    if (t.cutBefore >= 0) literal = cutLiteral(text, t, pendingLimit(t, target, maxField), escapes);
+    else if (t.size > target) literal = cutLiteral(text, t, target, escapes);
+    else continue;
+    parts.push(text.slice(last, t.start), literal);
     last = t.end + 1;
     counts.truncations++;
   }
@@ -131,24 +176,62 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
 }
 
 /**
- * The JSON string literal of a string cut to a prefix plus marker: at most `limit` bytes,
- * counted on the raw value, or on the escaped text between the quotes when `escaped` is set.
- * `raw` is the string or a prefix of it at least `limit` UTF-16 units long, `rawBytes` the
- * whole string's UTF-8 size, `cutBefore` bytes already left out of it. Never splits a character.
+ * The literal whose quotes are at `start` and `end` cut, on its text, to a prefix plus marker
+ * of at most `limit` bytes of value: the literal `JSON.stringify` writes for the cut value,
+ * without parsing, encoding or escaping the text again. `found` are its escapes, `rawBytes`
+ * its value's UTF-8 size, `cutBefore` bytes already left out of it. The prefix never ends
+ * inside an escape or between the two halves of a pair; the marker counts every byte cut.
  */
-function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped: boolean, cutBefore = 0): string {
-  const buf = Buffer.from(raw, "utf8");
-  const markerRoom = truncationMarker(rawBytes + cutBefore).length;
-  let keep = Math.max(0, limit - markerRoom);
-  for (;;) {
-    let k = Math.min(keep, buf.length);
-    while (k > 0 && k < buf.length && ((buf[k] as number) & 0xc0) === 0x80) k--;
-    const kept = buf.toString("utf8", 0, k);
-    const literal = JSON.stringify(kept + truncationMarker(rawBytes - k + cutBefore));
-    const size = escaped ? Buffer.byteLength(literal) - 2 : k + markerRoom;
-    if (size <= limit || k === 0) return literal;
-    keep = k - (size - limit);
+function cutToRawBytes(text: string, start: number, end: number, found: EscapesOf, rawBytes: number, limit: number, cutBefore: number): string {
+  const room = Math.max(0, limit - truncationMarker(rawBytes + cutBefore).length);
+  const from = start + 1;
+  const boundary = (q: number): number => {
+    q = escapeBoundary(text, from, q);
+    return q > from && isHighSurrogate(text.charCodeAt(q - 1)) ? q - 1 : q;
+  };
+  /** UTF-8 bytes of the value written by the text from `q` to `r` (both boundaries). */
+  const rawOf = (q: number, r: number): number => Buffer.byteLength(text.slice(q, r)) - (found.before(r) - found.before(q));
+  // `bytes` is the value's size up to `p`. A unit stands for at most 3 bytes: steps of a third
+  // of what is over (or left) never overshoot, and each part of the text is read about once.
+  let p = boundary(Math.min(end, from + room));
+  let bytes = rawOf(from, p);
+  while (bytes > room) {
+    const q = boundary(p - Math.max(1, Math.ceil((bytes - room) / 3)));
+    bytes -= rawOf(q, p);
+    p = q;
   }
+  for (;;) {
+    const q = boundary(Math.min(end, p + Math.floor((room - bytes) / 3)));
+    if (q <= p) break;
+    bytes += rawOf(p, q);
+    p = q;
+  }
+  // The last few characters, one at a time.
+  while (p < end) {
+    const [units, size] = charAt(text, p);
+    if (bytes + size > room) break;
+    p += units;
+    bytes += size;
+  }
+  let kept = text.slice(from, p);
+  // `JSON.stringify` writes a lone surrogate as an escape, and the cut value as UTF-8 has U+FFFD.
+  if (kept.includes("\\ud")) kept = kept.replace(LONE_SURROGATE_ESCAPE, "$1\ufffd");
+  return `"${kept}${truncationMarker(rawBytes - bytes + cutBefore)}"`;
+}
+
+/** An escape `\uDxxx` (a lone surrogate, as `JSON.stringify` writes one), not itself escaped. */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+
+/** The character of JSON text at `p` (an escape, a pair, or one unit): its units, and its value's UTF-8 bytes. */
+function charAt(text: string, p: number): [number, number] {
+  const c = text.charCodeAt(p);
+  if (c === 92) {
+    if (text.charCodeAt(p + 1) !== 117) return [2, 1];
+    const code = parseInt(text.slice(p + 2, p + 6), 16);
+    return [6, code < 0x80 ? 1 : code < 0x800 ? 2 : 3];
+  }
+  if (isHighSurrogate(c) && isLowSurrogate(text.charCodeAt(p + 1))) return [2, 4];
+  return [1, c < 0x80 ? 1 : c < 0x800 ? 2 : 3];
 }
 
 /**
@@ -159,21 +242,26 @@ function cutToEscapedBytes(raw: string, rawBytes: number, limit: number, escaped
  */
 function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes): string {
   const found = escapes.scan(t.start, t.end);
-  const rawBytes = t.size - found.total;
+  const rawBytes = t.size - found.total + Math.max(0, t.cutBefore);
   const room = Math.max(0, limit - truncationMarker(rawBytes).length);
   const from = t.start + 1;
-  // At least one byte per unit: start from `room` units and move back until they fit.
+  // At least one byte per unit: start from `room` units and move back until they fit. `bytes`
+  // is the UTF-8 size of the text from `from` to `p`; what is given back is subtracted, never
+  // measured again from the start (the prefix is read once, whatever the number of steps), and
+  // is never half a pair, so the sizes add up.
   let p = Math.min(t.end, from + room);
   let bytes = Buffer.byteLength(text.slice(from, p));
-  while (bytes > room) {
-    p -= Math.max(1, Math.ceil((bytes - room) / 3));
-    bytes = Buffer.byteLength(text.slice(from, p));
-  }
-  p = escapeBoundary(text, from, p);
-  if (p > from && isHighSurrogate(text.charCodeAt(p - 1))) p--;
-  const kept = text.slice(from, p);
-  const keptRaw = Buffer.byteLength(kept) - found.before(p);
-  return `"${kept}${truncationMarker(rawBytes - keptRaw)}"`;
+  const back = (q: number): void => {
+    if (q > from && isHighSurrogate(text.charCodeAt(q - 1)) && isLowSurrogate(text.charCodeAt(q))) q--;
+    bytes -= Buffer.byteLength(text.slice(q, p));
+    p = q;
+  };
+  while (bytes > room) back(p - Math.max(1, Math.ceil((bytes - room) / 3)));
+  let q = escapeBoundary(text, from, p);
+  if (q > from && isHighSurrogate(text.charCodeAt(q - 1))) q--;
+  if (q < p) back(q);
+  const keptRaw = bytes - found.before(p);
+  return `"${text.slice(from, p)}${truncationMarker(rawBytes - keptRaw)}"`;
 }
 
 /** `stop`, or the start of an escape that `stop` would cut (`\X` or `\uXXXX`), in the literal text from `from`. */
@@ -189,15 +277,8 @@ function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }
 
-/**
- * The raw value of the string literal whose quotes are at `start` and `end`, or a prefix of it
- * of at least `units` UTF-16 units: only what a cut may keep is parsed (an escape stands for
- * one unit and is at most 6 long), never ending inside an escape.
- */
-function rawPrefix(text: string, start: number, end: number, units: number): string {
-  let stop = Math.min(end, start + 1 + units * 6 + 6);
-  if (stop < end) stop = escapeBoundary(text, start + 1, stop);
-  return JSON.parse(`"${text.slice(start + 1, stop)}"`) as string;
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 /** True when the backslash at `i` starts an escape (an even run of backslashes before it). */
@@ -205,6 +286,14 @@ function escapeStart(text: string, i: number): boolean {
   let n = 0;
   for (let j = i - 1; text.charCodeAt(j) === 92; j--) n++;
   return n % 2 === 0;
+}
+
+/** The escapes of one literal (see {@link Escapes.scan}). */
+interface EscapesOf {
+  /** What they add to its text, in bytes. */
+  total: number;
+  /** What those starting before `offset` add. */
+  before: (offset: number) => number;
 }
 
 /**
@@ -221,16 +310,11 @@ class Escapes {
     this.#text = text;
   }
 
-  /** UTF-8 bytes of the value of the literal at `start`..`end`, whose text between the quotes is `escapedBytes`. */
-  rawBytes(start: number, end: number, escapedBytes: number): number {
-    return escapedBytes - this.scan(start, end).total;
-  }
-
   /**
    * The escapes of the literal at `start`..`end`: what they add to its text in all (`total`,
    * in bytes), and what those starting before an offset add (`before`).
    */
-  scan(start: number, end: number): { total: number; before: (offset: number) => number } {
+  scan(start: number, end: number): EscapesOf {
     const text = this.#text;
     const at: number[] = [];
     const sums: number[] = [];

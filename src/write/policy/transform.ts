@@ -89,17 +89,22 @@ export class PolicyTransform {
 
   /**
    * JSON text (redacted already) under the field cap. `long` lists its long strings (see
-   * `capFields`); unless `scanAll`, its other strings are known to be short enough.
+   * `capFields`); unless `scanAll`, its other strings are known to be short enough. Those cut
+   * short for the line cap are left to `capLine`, and listed in `pending`.
    */
-  capFields(text: string, counts: RedactionCounts, long: readonly PreCut[] = [], scanAll = true): string {
-    return this.maxFieldBytes === Infinity ? text : capFields(text, this.maxFieldBytes, counts, long, scanAll);
+  capFields(text: string, counts: RedactionCounts, long: readonly PreCut[] = [], scanAll = true, pending: PreCut[] = []): string {
+    if (this.maxFieldBytes !== Infinity) return capFields(text, this.maxFieldBytes, counts, long, scanAll, pending);
+    for (const pre of long) if (pre.line === true && pre.cutBytes > 0) pending.push(pre);
+    return text;
   }
 
   /**
    * A line's JSON text (redacted, under the field cap already) under the line cap. `reserve`
-   * is what the line will hold besides this text, in bytes.
+   * is what the line will hold besides this text, in bytes; `pending`, its strings cut short
+   * for the line cap before serializing (see `capFields`).
    */
-  capLine(text: string, counts: RedactionCounts, reserve = 0): string {
-    return this.maxLineBytes === Infinity ? text : capLine(text, Math.max(1, this.maxLineBytes - reserve), counts);
+  capLine(text: string, counts: RedactionCounts, reserve = 0, pending: readonly PreCut[] = []): string {
+    if (this.maxLineBytes === Infinity) return text;
+    return capLine(text, Math.max(1, this.maxLineBytes - reserve), counts, pending, this.maxFieldBytes);
   }
 }

@@ -12,6 +12,7 @@ import type { PolicyTransform } from "../policy/transform.js";
 import { stringifyLine } from "../../lines.js";
 import { toJsonSafeCopy } from "../../internal/json-safe.js";
 import { valueText, type ValueText } from "./json-text.js";
+import { lineKeepUnits } from "./line-budget.js";
 
 /**
  * One line in pieces, to be written one after the other: text, and bytes that already are
@@ -46,17 +47,22 @@ export function lineText(line: object, policy: PolicyTransform, counts: Redactio
 
 /**
  * The JSON text of `value` with every step of the policy applied: caller patterns on its
- * strings, serialization (long strings cut to what the field cap may keep first), built-in
- * redaction, the field cap, and the line cap (leaving `reserve` bytes of it for what the line
- * holds besides; `null`: no line cap, for a part of a line).
+ * strings, serialization (long strings cut to what the field cap, or the line cap, may keep
+ * first: see line-budget.ts), built-in redaction, the field cap, and the line cap (leaving
+ * `reserve` bytes of it for what the line holds besides; `null`: no line cap, for a part of a
+ * line).
  */
 export function policyText(value: object, policy: PolicyTransform, counts: RedactionCounts, reserve: number | null = 0): string {
-  const v = serialized(policy.mapCustom(value, counts) as object, policy.keepUnits);
+  const mapped = policy.mapCustom(value, counts) as object;
+  const lineKeep = reserve === null ? Infinity : lineKeepUnits(mapped, policy.maxFieldBytes, Math.max(1, policy.maxLineBytes - reserve));
+  const forLine = lineKeep < policy.keepUnits;
+  const v = serialized(mapped, forLine ? lineKeep : policy.keepUnits);
   const report: RedactReport = { marks: v.long.map((l) => l.at), grew: false };
   const redacted = policy.redactText(v.text, counts, report);
-  const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes }));
-  const text = policy.capFields(redacted, counts, long, report.grew || v.shortLongest * 3 > policy.maxFieldBytes);
-  return reserve === null ? text : policy.capLine(text, counts, reserve);
+  const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes, line: forLine }));
+  const pending: PreCut[] = [];
+  const text = policy.capFields(redacted, counts, long, report.grew || v.shortLongest * 3 > policy.maxFieldBytes, pending);
+  return reserve === null ? text : policy.capLine(text, counts, reserve, pending);
 }
 
 /** `valueText`, or, when reading the value threw, the text of a plain copy of it. */

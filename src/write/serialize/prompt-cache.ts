@@ -17,6 +17,7 @@ import type { RedactReport, RedactionCounts } from "../policy/secret-patterns.js
 import type { PolicyTransform } from "../policy/transform.js";
 import type { LongString, ValueText } from "./json-text.js";
 import { isKeptMessage } from "../prompt-memo.js";
+import { lineKeepUnits } from "./line-budget.js";
 import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
 
 /** What a session keeps when the line cap is off, in bytes. */
@@ -31,6 +32,9 @@ const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 export function cachedIterationText(line: object, policy: PolicyTransform, counts: RedactionCounts, cache: PromptCache): LineText | null {
   const { type, prompt } = line as { type?: unknown; prompt?: unknown };
   if (policy.custom || type !== "iteration" || !Array.isArray(prompt) || prompt.length === 0) return null;
+  // A line sure to be over the line cap has its long messages cut before they are serialized,
+  // which the cache does not do: it is serialized anew, no more of it than the cut keeps.
+  if (lineKeepUnits(line, policy.maxFieldBytes, policy.maxLineBytes) < policy.keepUnits) return null;
   // The rest of the line, 0 in the prompt's place: keys keep their order. What comes before
   // the prompt holds no object or array (the line's type, number and time), so the first
   // `"prompt":0` of the text is that member: inside a string its quotes would be escaped.

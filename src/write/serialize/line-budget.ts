@@ -1,0 +1,95 @@
+/**
+ * The line cap decided before serializing: how much of each string a line over the cap can
+ * keep at most, from the strings' lengths alone.
+ *
+ * A line far over the line cap (a prompt of sixty-four 1 MiB messages under an 8 MiB cap) has
+ * its largest strings cut to one common length (caps.ts). Serializing, redacting and measuring
+ * every byte of it first, to cut most of them right after, made one call cost a second. A
+ * string's UTF-16 length is known without reading it, and its text is at least that many
+ * bytes (at least what the field cap keeps, when that cuts it): so the common length can be
+ * bounded from the lengths, and a string longer than that bound is cut before it is serialized.
+ * Enough is kept past the bound for redaction to see whole a secret that starts before the cut
+ * (as with the field cap), and the bytes left out are counted into its marker.
+ */
+import { CUT_CONTEXT, MIN_KEEP } from "../policy/caps.js";
+
+/** Deeper than this, strings are not counted (the bound stays a bound: it only grows). */
+const MAX_DEPTH = 256;
+
+/**
+ * The UTF-16 units past which a string of `value` is cut before it is serialized, so that the
+ * line fits `maxLineBytes`; `Infinity` when the strings' lengths do not show the line to be
+ * over the cap. Reads no string's characters: one visit per value.
+ */
+export function lineKeepUnits(value: unknown, maxFieldBytes: number, maxLineBytes: number): number {
+  if (maxLineBytes === Infinity) return Infinity;
+  // What a string cut by the field cap keeps at least (the cap less its marker).
+  const field = Math.max(0, maxFieldBytes - MIN_KEEP);
+  const sizes: number[] = [];
+  try {
+    if (total(value, field, 0) <= maxLineBytes) return Infinity;
+    collect(value, field, 0, sizes);
+  } catch {
+    // A value that throws when read: the serializer copies it; nothing is cut early.
+    return Infinity;
+  }
+  sizes.sort((a, b) => b - a);
+  // The largest common length that the sizes' lower bounds, cut to it, fit the cap with: no
+  // line cut can keep more of a string than that.
+  let tail = 0;
+  for (const size of sizes) tail += size;
+  for (let k = 1; k <= sizes.length; k++) {
+    tail -= sizes[k - 1] as number;
+    const common = Math.floor((maxLineBytes - tail) / k);
+    if (common >= (sizes[k] ?? 0)) return Math.max(0, common) + CUT_CONTEXT;
+  }
+  return CUT_CONTEXT;
+}
+
+/** The lower bound of a string of `units` in a line's text: what the line cap may cut of it counts. */
+function bound(units: number, field: number): number {
+  return units > MIN_KEEP ? Math.min(units, field) : 0;
+}
+
+function total(value: unknown, field: number, depth: number): number {
+  if (typeof value === "string") return bound(value.length, field);
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return 0;
+  // A `toJSON` decides the text from outside the value: it counts for nothing here.
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return 0;
+  let sum = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) sum += total(value[i], field, depth + 1);
+    return sum;
+  }
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (written(item)) sum += bound(key.length, field) + total(item, field, depth + 1);
+  }
+  return sum;
+}
+
+function collect(value: unknown, field: number, depth: number, out: number[]): void {
+  if (typeof value === "string") {
+    const size = bound(value.length, field);
+    if (size > 0) out.push(size);
+    return;
+  }
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) collect(value[i], field, depth + 1, out);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (!written(item)) continue;
+    const size = bound(key.length, field);
+    if (size > 0) out.push(size);
+    collect(item, field, depth + 1, out);
+  }
+}
+
+/** Whether `JSON.stringify` writes a member holding `item` (its key included). */
+function written(item: unknown): boolean {
+  return item !== undefined && typeof item !== "function" && typeof item !== "symbol";
+}
