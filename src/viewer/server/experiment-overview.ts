@@ -38,6 +38,13 @@ interface StepEntry {
 
 type Totals = Omit<ExperimentOverview, "steps"> & { stepNumbers: number[] };
 
+/** What one step adds to its experiment's totals: kept per step so that totals never walk every row. */
+interface StepTotals {
+  models: ReadonlySet<string>;
+  first: string | null;
+  last: string | null;
+}
+
 /** The overview of every experiment, kept as rows change. */
 export class ExperimentOverviews implements IndexView {
   readonly #groups: RowGroups;
@@ -45,6 +52,8 @@ export class ExperimentOverviews implements IndexView {
   /** By experiment, then `${includeForced}:${step}`. */
   readonly #steps = new Map<string, Map<string, StepEntry>>();
   readonly #totals = new Map<string, Totals>();
+  /** By experiment, then step: worked out when one of the step's sessions changes. */
+  readonly #stepTotals = new Map<string, Map<number, StepTotals>>();
 
   constructor(groups: RowGroups, live: LiveRows) {
     this.#groups = groups;
@@ -67,7 +76,12 @@ export class ExperimentOverviews implements IndexView {
     // The figures the first page shows are worked out now, batch by batch as the index fills,
     // so that no request pays for all of them at once.
     const now = Date.now();
-    for (const [experiment, steps] of touched) for (const step of steps) this.step(experiment, step, false, now);
+    for (const [experiment, steps] of touched) {
+      for (const step of steps) {
+        this.step(experiment, step, false, now);
+        this.#updateStepTotals(experiment, step);
+      }
+    }
   }
 
   /** Every experiment by name, its steps in order; forced sessions in the figures only when `includeForced`. */
@@ -107,11 +121,11 @@ export class ExperimentOverviews implements IndexView {
     const models = new Set<string>();
     let first: string | null = null;
     let last: string | null = null;
-    for (const row of rows.rows) {
-      if (row.model !== null) models.add(row.model);
+    for (const step of this.#stepTotals.get(experiment)?.values() ?? []) {
+      for (const model of step.models) models.add(model);
       // ISO timestamps in UTC sort as text.
-      if (row.startedAt !== null && (first === null || row.startedAt < first)) first = row.startedAt;
-      if (row.endedAt !== null && (last === null || row.endedAt > last)) last = row.endedAt;
+      if (step.first !== null && (first === null || step.first < first)) first = step.first;
+      if (step.last !== null && (last === null || step.last > last)) last = step.last;
     }
     const totals: Totals = {
       experiment,
@@ -124,5 +138,26 @@ export class ExperimentOverviews implements IndexView {
     };
     this.#totals.set(experiment, totals);
     return totals;
+  }
+
+  /** Works out a step's share of the totals again from its rows (none: it is dropped). */
+  #updateStepTotals(experiment: string, step: number): void {
+    const rows = this.#groups.step(experiment, step);
+    let steps = this.#stepTotals.get(experiment);
+    if (rows.size === 0) {
+      steps?.delete(step);
+      if (steps?.size === 0) this.#stepTotals.delete(experiment);
+      return;
+    }
+    if (steps === undefined) this.#stepTotals.set(experiment, (steps = new Map()));
+    const models = new Set<string>();
+    let first: string | null = null;
+    let last: string | null = null;
+    for (const row of rows) {
+      if (row.model !== null) models.add(row.model);
+      if (row.startedAt !== null && (first === null || row.startedAt < first)) first = row.startedAt;
+      if (row.endedAt !== null && (last === null || row.endedAt > last)) last = row.endedAt;
+    }
+    steps.set(step, { models, first, last });
   }
 }
