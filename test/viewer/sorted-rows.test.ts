@@ -71,6 +71,10 @@ describe("SortedRows", () => {
           sorted.walk(order, (r) => first.length < stopAt && first.push(r.relPath) > 0, refine);
           expect(first).toEqual(reference(live, order, refine).slice(0, stopAt));
           expect(walked(sorted, order, refine)).toEqual(reference(live, order, refine));
+          // The descending array kept beside the rows, and a selection, are the walk's order too.
+          if (order === "desc") expect(sorted.descending.map((r) => r.relPath)).toEqual(reference(live, "desc"));
+          const keep = (r: SessionRow): boolean => r.mtimeMs % 3 !== 0;
+          expect(sorted.select(order, keep).map((r) => r.relPath)).toEqual(reference(live.filter(keep), order));
         }
       }
       expect(sorted.rows.length).toBe(live.length);

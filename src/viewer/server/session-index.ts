@@ -18,7 +18,7 @@ import { readSessionRow, type SessionRow } from "./session-row.js";
 import { DEFAULT_LIVE_WINDOW_MS, isLive, type SessionMeasures } from "../../read/session-facts.js";
 import { SortedRows } from "./sorted-rows.js";
 import { SORT_KEYS, type IndexProgress, type SessionStatus, type SortKey } from "../api-types.js";
-import { SORT_VALUE } from "./session-query.js";
+import { prepareSearchText, SORT_VALUE } from "./session-query.js";
 
 /** Options of {@link SessionIndex}. */
 export interface SessionIndexOptions {
@@ -300,6 +300,7 @@ export class SessionIndex {
         if (known === row) continue;
         if (known !== undefined) removed.add(known);
         setPosition(row, i + j);
+        prepareSearchText(row);
         this.#rows.set(row.relPath, row);
         added.push(row);
       }

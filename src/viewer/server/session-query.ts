@@ -49,6 +49,7 @@ export function querySessions(
   last?: LastMatches,
 ): SessionPage {
   const search = query.search === undefined ? undefined : new RegExp(escapeRegExp(query.search), "i");
+  const needle = query.search === undefined ? null : searchNeedle(query.search);
   const key = query.sort ?? "step";
   const order = query.order ?? "asc";
   const offset = query.offset ?? 0;
@@ -60,18 +61,22 @@ export function querySessions(
     (query.experiment === undefined || row.experiment === query.experiment) &&
     (query.step === undefined || row.trainingStep === query.step) &&
     (query.instance === undefined || row.instanceId === query.instance) &&
-    (search === undefined || matchesSearch(row, search));
-  // A filter that does not depend on the time (no status filter, no status order) is kept:
-  // the same filter again over unchanged rows is a slice of the last answer.
-  if (last !== undefined && filtered && query.status === undefined && key !== "status") {
-    const filter = JSON.stringify([key, order, query.experiment, query.step, query.instance, query.search]);
+    (search === undefined || matchesSearch(row, search, needle));
+  // Errored and completed are stored states: only live and unfinished change with the time.
+  const timeless = (query.status === undefined || query.status === "errored" || query.status === "completed") && key !== "status";
+  if (timeless && !filtered) {
+    const rows = order === "asc" ? sorted.rows : sorted.descending;
+    return { total: rows.length, offset, limit, rows: rows.slice(offset, offset + limit).map(withStatus) };
+  }
+  // A filtered answer that does not depend on the time is kept: the same filter again over
+  // unchanged rows is a slice of the last answer.
+  if (last !== undefined && timeless) {
+    const filter = JSON.stringify([key, order, query.experiment, query.step, query.instance, query.search, query.status]);
     let kept = last.get(sorted.rows, filter);
     if (kept === undefined) {
-      const found: SessionRow[] = [];
-      sorted.walk(order, (row) => {
-        if (matches(row)) found.push(row);
-      });
-      last.set(sorted.rows, filter, (kept = found));
+      const state = query.status;
+      kept = sorted.select(order, (row) => matches(row) && (state === undefined || row.state === state));
+      last.set(sorted.rows, filter, kept);
     }
     return { total: kept.length, offset, limit, rows: kept.slice(offset, offset + limit).map(withStatus) };
   }
@@ -111,6 +116,39 @@ export const SORT_VALUE: Readonly<Record<SortKey, (row: SessionRow) => SortValue
   duration: (row) => row.durationSeconds,
 };
 
-function matchesSearch(row: SessionRow, search: RegExp): boolean {
+/**
+ * A row's instance id, session id and final answer in lower case, joined by
+ * {@link FIELD_SEPARATOR}, when all of it is ASCII; null when it is not (the row is then
+ * matched field by field). Kept on the row (not enumerable, so never copied or sent).
+ */
+const SEARCH_TEXT = Symbol("searchText");
+/** Joins a row's searched fields: a query holding it is matched field by field. */
+const FIELD_SEPARATOR = "\u0000";
+const ASCII = /^[\x00-\x7f]*$/;
+
+type Searchable = SessionRow & { [SEARCH_TEXT]?: string | null };
+
+/**
+ * Works out a row's search text once, as the row is indexed, so that a text filter over every
+ * row is one cheap `includes` per row rather than three case-insensitive regular expressions.
+ */
+export function prepareSearchText(row: SessionRow): void {
+  const text = `${row.instanceId}${FIELD_SEPARATOR}${row.sessionId}${FIELD_SEPARATOR}${row.finalAnswer ?? ""}`;
+  const value = ASCII.test(text) ? text.toLowerCase() : null;
+  Object.defineProperty(row, SEARCH_TEXT, { value, writable: true, enumerable: false, configurable: true });
+}
+
+/**
+ * The query as the search texts are matched against it: lower case, when it is ASCII and has
+ * no separator. Over ASCII text, a case-insensitive match of ASCII is a lower-case `includes`
+ * (no other character folds to an ASCII one in a regular expression without the `u` flag).
+ */
+function searchNeedle(text: string): string | null {
+  return ASCII.test(text) && !text.includes(FIELD_SEPARATOR) ? text.toLowerCase() : null;
+}
+
+function matchesSearch(row: SessionRow, search: RegExp, needle: string | null): boolean {
+  const text = (row as Searchable)[SEARCH_TEXT];
+  if (needle !== null && typeof text === "string") return text.includes(needle);
   return search.test(row.instanceId) || search.test(row.sessionId) || (row.finalAnswer !== null && search.test(row.finalAnswer));
 }

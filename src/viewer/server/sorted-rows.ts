@@ -13,6 +13,7 @@ export class SortedRows {
   readonly #value: (row: SessionRow) => SortValue;
   readonly #tie: (a: SessionRow, b: SessionRow) => number;
   #rows: SessionRow[] = [];
+  #desc: SessionRow[] = [];
 
   constructor(value: (row: SessionRow) => SortValue, tie: (a: SessionRow, b: SessionRow) => number) {
     this.#value = value;
@@ -28,7 +29,7 @@ export class SortedRows {
   apply(added: readonly SessionRow[], removed: ReadonlySet<SessionRow>): void {
     const kept = removed.size === 0 ? this.#rows : this.#rows.filter((row) => !removed.has(row));
     if (added.length === 0) {
-      this.#rows = kept;
+      if (kept !== this.#rows) this.#replace(kept);
       return;
     }
     const fresh = [...added].sort(this.#compare);
@@ -49,7 +50,31 @@ export class SortedRows {
     }
     while (i < kept.length) out[k++] = kept[i++] as SessionRow;
     while (j < fresh.length) out[k++] = fresh[j++] as SessionRow;
-    this.#rows = out;
+    this.#replace(out);
+  }
+
+  /**
+   * Takes `rows` (ascending) as the rows, and builds the descending order from them: runs of
+   * equal values in reverse, each run in scan order, rows without a value last in scan order.
+   */
+  #replace(rows: SessionRow[]): void {
+    let valued = rows.length;
+    while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
+    this.#rows = rows;
+    // Without values (the scan order itself) both directions are the same array.
+    if (valued === 0) {
+      this.#desc = rows;
+      return;
+    }
+    const desc = new Array<SessionRow>(rows.length);
+    let k = 0;
+    for (let end = valued; end > 0; ) {
+      const start = this.#runStartIn(rows, end);
+      for (let i = start; i < end; i++) desc[k++] = rows[i] as SessionRow;
+      end = start;
+    }
+    for (let i = valued; i < rows.length; i++) desc[k++] = rows[i] as SessionRow;
+    this.#desc = desc;
   }
 
   /**
@@ -78,6 +103,25 @@ export class SortedRows {
     if (valued < rows.length) this.#run(valued, rows.length, order === "asc" ? 1 : -1, visit, refine);
   }
 
+  /**
+   * Every row as {@link walk} visits them descending (without `refine`): kept beside the
+   * ascending array, and replaced with it, so that a descending page is a slice too.
+   */
+  get descending(): readonly SessionRow[] {
+    return this.#desc;
+  }
+
+  /** The rows that pass `keep`, in the order {@link walk} visits them (without `refine`): one tight pass. */
+  select(order: "asc" | "desc", keep: (row: SessionRow) => boolean): SessionRow[] {
+    const rows = order === "asc" ? this.#rows : this.#desc;
+    const kept: SessionRow[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as SessionRow;
+      if (keep(row)) kept.push(row);
+    }
+    return kept;
+  }
+
   readonly #compare = (a: SessionRow, b: SessionRow): number => {
     const x = this.#value(a);
     const y = this.#value(b);
@@ -95,9 +139,13 @@ export class SortedRows {
   }
 
   #runStart(end: number): number {
-    const value = this.#value(this.#rows[end - 1] as SessionRow);
+    return this.#runStartIn(this.#rows, end);
+  }
+
+  #runStartIn(rows: readonly SessionRow[], end: number): number {
+    const value = this.#value(rows[end - 1] as SessionRow);
     let start = end - 1;
-    while (start > 0 && this.#value(this.#rows[start - 1] as SessionRow) === value) start--;
+    while (start > 0 && this.#value(rows[start - 1] as SessionRow) === value) start--;
     return start;
   }
 
