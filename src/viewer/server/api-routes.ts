@@ -22,7 +22,7 @@ import type { SessionLinesCache } from "./session-lines-cache.js";
 import type { SessionLines } from "./session-lines.js";
 import { resolvePointer, truncateForDisplay } from "./display-truncate.js";
 import { compareSessions } from "./session-compare.js";
-import type { SessionSketches } from "./session-sketch.js";
+import type { SessionSketch, SessionSketches } from "./session-sketch.js";
 import { errorFacts } from "../../read/error-facts.js";
 import {
   FORCED_MODES,
@@ -75,6 +75,8 @@ export const MAX_ITERATION_PAGE = 50;
 export const MAX_OUTLINE = 5000;
 /** Sessions of one instance that get a sketch; past that, the page lists them without. */
 export const MAX_SKETCHES = 500;
+/** Sessions of a group sketched at once (each a file read). */
+const SKETCH_PARALLEL = 8;
 /** Problems listed for a session; the count says how many there are. */
 const MAX_PROBLEMS = 100;
 /** Results a search gives by default, and at most. */
@@ -233,12 +235,18 @@ export const API_ROUTES: Readonly<Record<ApiPath, ApiHandler>> = {
       (row) => ({ ...row, status: index.status(row, now) }),
     );
     const { figures, partial, rollouts } = groupRollouts(rows);
-    const withSketches = [];
-    for (const [i, rollout] of rollouts.entries()) {
-      const file = path.join(index.logDir, ...rollout.relPath.split("/"));
-      const sketch = i < MAX_SKETCHES ? await context.sketches.get(file, rollout).catch(() => null) : null;
-      withSketches.push({ ...rollout, sketch });
+    // A few files are read at once: one after the other, a group of sixteen new sessions
+    // waits for sixteen reads in turn.
+    const sketches: (SessionSketch | null)[] = [];
+    const sketched = rollouts.slice(0, MAX_SKETCHES);
+    for (let i = 0; i < sketched.length; i += SKETCH_PARALLEL) {
+      const batch = sketched.slice(i, i + SKETCH_PARALLEL).map((rollout) => {
+        const file = path.join(index.logDir, ...rollout.relPath.split("/"));
+        return context.sketches.get(file, rollout).catch(() => null);
+      });
+      sketches.push(...(await Promise.all(batch)));
     }
+    const withSketches = rollouts.map((rollout, i) => ({ ...rollout, sketch: sketches[i] ?? null }));
     sendJson(res, {
       experiment,
       step,
