@@ -38,7 +38,7 @@ export const FORCED_MODES = ["apart", "include"] as const;
 
 /** How far the index's first scan of the log directory got. */
 export interface IndexProgress {
-  /** Files read so far. */
+  /** Files read so far; below `total` until every row has been handed on to the pages. */
   indexed: number;
   /** Files found so far (still growing while `listing`). */
   total: number;

@@ -55,6 +55,17 @@ const PUBLISH_LOAD_FACTOR = 4;
 const FULL_SCAN_EVERY = 30;
 /** The pause between scans is at least this many times the last scan's duration. */
 const POLL_LOAD_FACTOR = 4;
+/**
+ * A scan lets the loop go (requests are answered) after at most this many milliseconds of
+ * work in one go: going over a hundred thousand known rows takes a few hundred milliseconds,
+ * and most of it never waits for the disk (a finished session is not even stat'ed).
+ */
+const SLICE_MS = 8;
+
+/** Resolves on a later turn of the event loop, after pending I/O (requests) has been handled. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Rows that came and went in one batch: a changed file's old row is removed, its new one added. */
 export interface IndexChange {
@@ -256,10 +267,17 @@ export class SessionIndex {
     const started = performance.now();
     const full = this.#scans++ % FULL_SCAN_EVERY === 0;
     const progress = this.#progress;
+    let sliceStart = performance.now();
+    const breathe = async (): Promise<void> => {
+      if (performance.now() - sliceStart < SLICE_MS) return;
+      await nextTurn();
+      sliceStart = performance.now();
+    };
     const refs: SessionRef[] = [];
     for await (const ref of scanSessions(this.logDir)) {
       refs.push(ref);
       if (progress !== null) progress.total = refs.length;
+      if (refs.length % 1024 === 0) await breathe();
     }
     if (progress !== null) progress.listing = false;
     let added: SessionRow[] = [];
@@ -267,11 +285,17 @@ export class SessionIndex {
     // Files gone from the listing leave before anything is handed on, and the rows still
     // there take their places in this scan's order.
     const positions = new Map<string, number>();
-    for (const [i, ref] of refs.entries()) positions.set(ref.relPath, i);
+    for (const [i, ref] of refs.entries()) {
+      positions.set(ref.relPath, i);
+      if (i % 1024 === 0) await breathe();
+    }
+    // In one go (no turn of the loop given away): a request never sees some rows renumbered
+    // and others not. Most keep their number: only the changed ones are written.
     for (const [relPath, row] of this.#rows) {
       const position = positions.get(relPath);
-      if (position !== undefined) setPosition(row, position);
-      else {
+      if (position !== undefined) {
+        if (positionOf(row) !== position) setPosition(row, position);
+      } else {
         this.#rows.delete(relPath);
         removed.add(row);
       }
@@ -304,8 +328,11 @@ export class SessionIndex {
         this.#rows.set(row.relPath, row);
         added.push(row);
       }
-      if (progress !== null) progress.indexed = Math.min(refs.length, i + PARALLEL);
+      // The last file counts once the scan has handed every row on: until then the pages
+      // still show a partial index, and say so.
+      if (progress !== null) progress.indexed = Math.min(refs.length - 1, i + PARALLEL);
       if (added.length + removed.size >= PUBLISH_ROWS && performance.now() >= nextPublish) await publish();
+      else await breathe();
     }
     for (const [relPath, row] of this.#rows) {
       if (seen.has(relPath)) continue;
