@@ -25,18 +25,6 @@ const MAX_NODES = 4096;
 /** Nothing was traced (the message is built every time). */
 const UNTRACEABLE = null;
 
-/**
- * Messages a memo built and kept. A memo hands one out again only after checking that nothing
- * in it changed (else it builds a new one), and nothing else ever changes it: so whenever one
- * is in a line again, its JSON text is the one it had the first time.
- */
-const kept = new WeakSet<object>();
-
-/** True for a message a memo built and kept (see {@link kept}): the same object has the same text. */
-export function isKeptMessage(message: unknown): boolean {
-  return typeof message === "object" && message !== null && kept.has(message);
-}
-
 interface Slot {
   input: object;
   trace: unknown[];
@@ -64,7 +52,6 @@ export class PromptMemo {
       const trace = traceOf(input);
       if (trace !== UNTRACEABLE && typeof built === "object" && built !== null) {
         this.#slots[index] = { input, trace, built };
-        kept.add(built);
       }
     }
     return built;
@@ -81,6 +68,17 @@ export class PromptMemo {
     if (matches(input, slot.trace)) return slot.built;
     this.#slots[index] = undefined;
     return undefined;
+  }
+
+  /**
+   * True when `message` is the message this memo built and kept for `index`. The memo hands
+   * a built message out again only after checking that nothing in its input changed (parts
+   * shared with the input included), so whenever the same built message is in a line again,
+   * its JSON text is the one it had the first time.
+   */
+  holds(index: number, message: unknown): boolean {
+    const slot = this.#slots[index];
+    return slot !== undefined && slot.built === message;
   }
 
   /** Forgets what lies past the prompt's `length` messages (a shorter prompt, a new conversation). */

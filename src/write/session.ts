@@ -84,7 +84,7 @@ export class TrajectorySession implements Session {
     this.#sink = context.sink;
     this.#diagnostics = context.diagnostics;
     this.#input = context.input;
-    this.#lines = new SessionLines(context.policy, context.counts, context.promptEncoding);
+    this.#lines = new SessionLines(context.policy, context.counts, context.promptEncoding, this.#memo);
     this.#sink.append(this.#lines.line(context.metadata), true);
   }
 

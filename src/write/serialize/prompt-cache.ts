@@ -16,7 +16,7 @@ import type { PreCut } from "../policy/caps.js";
 import type { RedactReport, RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
 import type { LongString, ValueText } from "./json-text.js";
-import { isKeptMessage } from "../prompt-memo.js";
+import type { PromptMemo } from "../prompt-memo.js";
 import { lineKeepUnits } from "./line-budget.js";
 import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
 
@@ -124,6 +124,8 @@ export interface PromptText {
 
 /** Serializes prompt arrays, reusing the text of messages seen in the previous prompt. */
 export class PromptCache {
+  /** The session's prompt memo, which tells the messages it built and kept (their text never changes). */
+  readonly #memo: PromptMemo | undefined;
   /** The kept messages of the latest prompt, in order (its first ones, within the budget). */
   #kept: Entry[] = [];
   /** Their kinds and cuts, in total. */
@@ -171,7 +173,7 @@ export class PromptCache {
         text = policyText(message as object, policy, own, null);
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
-        const source = isKeptMessage(message) ? (message as object) : null;
+        const source = this.#memo?.holds(i, message) === true ? (message as object) : null;
         entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations };
       }
       if (keptCount === i && to.pos + (entry.end - entry.start || (text as string).length) < budget) {
@@ -214,6 +216,11 @@ export class PromptCache {
     const bytes = to.buf.subarray(0, to.pos);
     if (over === "") return { bytes, text: () => `${bytes.toString("utf8")}]` };
     return { bytes: null, text: () => `${bytes.toString("utf8")}${over}]` };
+  }
+
+  /** With `memo`, the memo that builds the prompts of the lines this cache serializes. */
+  constructor(memo?: PromptMemo) {
+    this.#memo = memo;
   }
 
   #contentMap(): Map<string, Entry> {

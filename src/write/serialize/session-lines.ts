@@ -11,6 +11,7 @@ import type { RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
 import { lineText, type LineText } from "./line-text.js";
 import { cachedIterationText, PromptCache } from "./prompt-cache.js";
+import type { PromptMemo } from "../prompt-memo.js";
 
 /** @internal Serializes one session's lines, in order. */
 export class SessionLines {
@@ -21,12 +22,15 @@ export class SessionLines {
   /** The previous written line's prompt (`"delta"` encoding); dropped by {@link release}. */
   #deltas: PromptDeltaEncoder | undefined;
 
-  /** Counts redactions and cuts into `counts`. */
-  constructor(policy: ContentPolicy, counts: RedactionCounts, encoding: PromptEncoding) {
+  /**
+   * Counts redactions and cuts into `counts`. `memo` is the prompt memo that builds the
+   * iteration lines' prompts, if any: the messages it keeps are known again without reading them.
+   */
+  constructor(policy: ContentPolicy, counts: RedactionCounts, encoding: PromptEncoding, memo?: PromptMemo) {
     this.#policy = policyTransform(policy);
     this.#counts = counts;
     if (encoding === "delta") this.#deltas = new PromptDeltaEncoder();
-    else this.#prompts = new PromptCache();
+    else this.#prompts = new PromptCache(memo);
   }
 
   /** A metadata or summary line's text, `\n` included. */
