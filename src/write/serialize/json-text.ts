@@ -32,15 +32,19 @@ export interface ValueText {
 const LONG = 128 * 1024;
 /** A long string is serialized in pieces of this many units. */
 const PIECE = 512 * 1024;
+/** Smallest piece when the text serialized is bounded. */
+const MIN_PIECE = 16 * 1024;
 /** Deeper than this, a value is left to `JSON.stringify` (which reports cycles by throwing). */
 const MAX_DEPTH = 256;
 
 /**
  * The JSON text of `value` (an object or array, as `JSON.stringify` writes it), with strings
- * over `keepUnits` UTF-16 units cut to that many before serializing (`Infinity`: none cut).
- * Throws what `JSON.stringify` throws (the caller falls back to a plain copy).
+ * over `keepUnits` UTF-16 units cut to that many before serializing (`Infinity`: none cut),
+ * and, with `keepText`, serializing a string stops once its literal's text is that long (a
+ * string of escapes writes up to 6 units of text per unit). Throws what `JSON.stringify`
+ * throws (the caller falls back to a plain copy).
  */
-export function valueText(value: object, keepUnits: number): ValueText {
+export function valueText(value: object, keepUnits: number, keepText = Infinity): ValueText {
   const longAt = Math.min(LONG, keepUnits);
   if (!hasLong(value, longAt, 0)) {
     const text = JSON.stringify(value) ?? "null";
@@ -49,8 +53,14 @@ export function valueText(value: object, keepUnits: number): ValueText {
   const holders: Holders = { set: new Set(), longKey: false };
   if (!findHolders(value, longAt, 0, holders)) return { text: JSON.stringify(value) ?? "null", long: [], shortLongest: Infinity };
   const out: ValueText = { text: "", long: [], shortLongest: holders.longKey ? Infinity : longAt };
-  emit(value, out, holders.set, longAt, keepUnits);
+  emit(value, out, holders.set, longAt, { units: keepUnits, text: keepText });
   return out;
+}
+
+/** How much of a long string is serialized at most (see {@link valueText}). */
+interface Keep {
+  units: number;
+  text: number;
 }
 
 /**
@@ -101,9 +111,9 @@ function findHolders(value: unknown, limit: number, depth: number, holders: Hold
   return found;
 }
 
-function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: number, keepUnits: number): void {
+function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: number, keep: Keep): void {
   if (typeof value === "string" && value.length > longAt) {
-    emitLong(value, out, keepUnits);
+    emitLong(value, out, keep);
   } else if (typeof value !== "object" || value === null || !holders.has(value)) {
     out.text += JSON.stringify(value) ?? "null";
   } else if (Array.isArray(value)) {
@@ -112,7 +122,7 @@ function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: numb
       if (i > 0) out.text += ",";
       const item: unknown = value[i];
       if (item === undefined || typeof item === "function" || typeof item === "symbol") out.text += "null";
-      else emit(item, out, holders, longAt, keepUnits);
+      else emit(item, out, holders, longAt, keep);
     }
     out.text += "]";
   } else {
@@ -123,30 +133,31 @@ function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: numb
       if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
       out.text += `${first ? "" : ","}${JSON.stringify(key)}:`;
       first = false;
-      emit(item, out, holders, longAt, keepUnits);
+      emit(item, out, holders, longAt, keep);
     }
     out.text += "}";
   }
 }
 
-/** A long string's literal, cut to `keepUnits` first (never between the two halves of a pair). */
-function emitLong(value: string, out: ValueText, keepUnits: number): void {
-  let end = value.length;
-  let cutBytes = 0;
-  if (end > keepUnits) {
-    end = keepUnits;
-    if (isHighSurrogate(value.charCodeAt(end - 1))) end--;
-    cutBytes = Buffer.byteLength(value.slice(end));
-  }
-  out.long.push({ at: out.text.length, cutBytes });
+/**
+ * A long string's literal, cut to `keep.units` first (never between the two halves of a pair),
+ * or where its text reaches `keep.text`, whichever comes first.
+ */
+function emitLong(value: string, out: ValueText, keep: Keep): void {
+  let end = Math.min(value.length, keep.units);
+  if (end < value.length && isHighSurrogate(value.charCodeAt(end - 1))) end--;
+  // Pieces small enough that stopping after one overshoots the text's bound by little.
+  const piece = keep.text === Infinity ? PIECE : Math.min(PIECE, Math.max(MIN_PIECE, Math.ceil(keep.text / 8)));
+  const at = out.text.length;
   let text = '"';
-  for (let i = 0; i < end; ) {
-    let j = Math.min(end, i + PIECE);
+  let i = 0;
+  while (i < end && text.length <= keep.text) {
+    let j = Math.min(end, i + piece);
     if (j < end && isHighSurrogate(value.charCodeAt(j - 1))) j--;
-    const piece = JSON.stringify(value.slice(i, j));
-    text += piece.slice(1, -1);
+    text += JSON.stringify(value.slice(i, j)).slice(1, -1);
     i = j;
   }
+  out.long.push({ at, cutBytes: i < value.length ? Buffer.byteLength(value.slice(i)) : 0 });
   out.text += `${text}"`;
 }
 

@@ -56,7 +56,9 @@ export function policyText(value: object, policy: PolicyTransform, counts: Redac
   const mapped = policy.mapCustom(value, counts) as object;
   const lineKeep = reserve === null ? Infinity : lineKeepUnits(mapped, policy.maxFieldBytes, Math.max(1, policy.maxLineBytes - reserve));
   const forLine = lineKeep < policy.keepUnits;
-  const v = serialized(mapped, forLine ? lineKeep : policy.keepUnits);
+  // Cut for the line cap, a string's text need not be longer than the units it may keep: the
+  // line cap measures what it keeps on the text, a byte per unit at least.
+  const v = forLine ? serialized(mapped, lineKeep, lineKeep) : serialized(mapped, policy.keepUnits);
   const report: RedactReport = { marks: v.long.map((l) => l.at), grew: false };
   const redacted = policy.redactText(v.text, counts, report);
   const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes, line: forLine }));
@@ -66,12 +68,12 @@ export function policyText(value: object, policy: PolicyTransform, counts: Redac
 }
 
 /** `valueText`, or, when reading the value threw, the text of a plain copy of it. */
-export function serialized(value: object, keepUnits: number): ValueText {
+export function serialized(value: object, keepUnits: number, keepText = Infinity): ValueText {
   try {
-    return valueText(value, keepUnits);
+    return valueText(value, keepUnits, keepText);
   } catch {
     // A getter or proxy answered differently on the second read: serialize a plain copy.
-    return valueText(toJsonSafeCopy(value) as object, keepUnits);
+    return valueText(toJsonSafeCopy(value) as object, keepUnits, keepText);
   }
 }
 

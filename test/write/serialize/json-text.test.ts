@@ -56,6 +56,19 @@ describe("valueText", () => {
     expect(out.text.indexOf('"s":') + 4).toBe(long?.at);
   });
 
+  it("stops serializing a string once its text reaches keepText, at a piece's end, and says how many bytes it left out", () => {
+    const value = { s: "\u0001".repeat(300_000), t: "x".repeat(300_000) };
+    const out = valueText(value, 250_000, 100_000);
+    const parsed = JSON.parse(out.text) as { s: string; t: string };
+    // Six units of text per control character: about a sixth of keepText in units, a piece past it.
+    expect(parsed.s.length * 6).toBeGreaterThanOrEqual(100_000);
+    expect(parsed.s.length * 6).toBeLessThan(100_000 + 6 * 16 * 1024);
+    expect(parsed.t).toBe("x".repeat(parsed.t.length));
+    expect(parsed.t.length).toBeGreaterThanOrEqual(100_000);
+    expect(out.long.map((l) => l.cutBytes)).toEqual([300_000 - parsed.s.length, 300_000 - parsed.t.length]);
+    expect(out.long.map((l) => out.text.slice(l.at, l.at + 2))).toEqual(['"\\', '"x']);
+  });
+
   it("leaves values without a long string to JSON.stringify", () => {
     const value = { a: [1, "two", { three: null }], b: "x".repeat(1000) };
     const text = JSON.stringify(value);
