@@ -10,7 +10,9 @@
  * `--only` picks scenarios (see ALL); `--sizes` the line sizes of the throughput and hot-path
  * scenarios. `--compare DIST` adds another build of trajlog (its `dist/` folder, e.g. built
  * from the previous commit) as one more contender in the throughput, hot-path and
- * many-sessions scenarios, for before/after figures of a change measured side by side.
+ * many-sessions scenarios, for before/after figures of a change measured side by side; the
+ * throughput scenario always runs this build a second time from a copy of `dist/` ("copy"),
+ * so that the bias of a side-by-side ratio there is in the same table.
  * Every scenario runs in a fresh child process; every comparison is a ratio measured side by
  * side in the same process, contenders interleaved, repeated, medians taken with their
  * interquartile range; every scenario records the load average before and after. `--smoke`
@@ -177,6 +179,12 @@ async function manySessions({ sessions, iterations, lineBytes, runs }) {
       p99: sig(median(list.map((x) => x.finalizeMs.p99))),
       max: Math.max(...list.map((x) => x.finalizeMs.max)),
       n: list[0].finalizeMs.n,
+    },
+    afterTurnMs: {
+      p50: sig(median(list.map((x) => x.afterTurnMs.p50))),
+      p99: sig(median(list.map((x) => x.afterTurnMs.p99))),
+      max: Math.max(...list.map((x) => x.afterTurnMs.max)),
+      n: list[0].afterTurnMs.n,
     },
     linesDropped: list.map((x) => x.linesDropped ?? 0),
     peakExtraFds: Math.max(...list.map((x) => x.peakExtraFds)),

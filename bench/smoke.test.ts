@@ -49,18 +49,19 @@ describe("bench/run.mjs --smoke", () => {
 
     expect(results.throughput.map((t: { lineBytes: number }) => t.lineBytes)).toEqual([2048, 10240]);
     for (const t of results.throughput) {
-      for (const name of ["trajlog", "pino", "naive", "floor", "limit"]) {
+      for (const name of ["trajlog", "pino", "naive", "floor", "limit", "copy"]) {
         expect(isNumber(t.contenders[name].MBps), `${name} MB/s`).toBe(true);
         expect(isNumber(t.contenders[name].linesPerSec), `${name} lines/s`).toBe(true);
         expect(isNumber(t.contenders[name].mainThreadUsPerLine), `${name} main-thread CPU`).toBe(true);
       }
-      for (const ratio of ["trajlog/pino", "trajlog/naive", "trajlog/floor", "trajlog/limit"]) {
+      for (const ratio of ["trajlog/pino", "trajlog/naive", "trajlog/floor", "trajlog/limit", "trajlog/copy"]) {
         expect(isNumber(t.ratios[ratio]), ratio).toBe(true);
         expect(isNumber(t.mainThreadRatios[ratio].median), `main thread ${ratio}`).toBe(true);
       }
       // Every contender wrote the whole payload (pino adds its level field to each line).
       expect(t.contenders.trajlog.linesWritten).toBe(t.linesPerSlice);
       expect(t.contenders.trajlog.linesDropped).toBe(0);
+      expect(t.contenders.copy.linesWritten).toBe(t.linesPerSlice);
       expect(t.contenders.naive.bytesOnDisk).toBe(t.contenders.limit.bytesOnDisk);
       expect(t.contenders.floor.bytesOnDisk).toBe(t.contenders.limit.bytesOnDisk);
       expect(t.contenders.pino.bytesOnDisk).toBeGreaterThan(t.contenders.limit.bytesOnDisk);
@@ -91,6 +92,9 @@ describe("bench/run.mjs --smoke", () => {
     const trajlog = many.contenders.trajlog;
     expect(trajlog.linesWritten + trajlog.linesDropped[0]).toBeGreaterThan(many.sessions * 2);
     expect(trajlog.finalizeMs.n).toBe(many.sessions);
+    // Timed from the end of the turn that called it, each finalize took no longer than from its call.
+    expect(trajlog.afterTurnMs.n).toBe(many.sessions);
+    expect(trajlog.afterTurnMs.max).toBeLessThanOrEqual(trajlog.finalizeMs.max);
     expect(isNumber(trajlog.finalizeMs.p99) && isNumber(trajlog.offeredMBps) && isNumber(trajlog.writtenMBps)).toBe(true);
     expect(trajlog.peakExtraFds).toBeLessThanOrEqual(trajlog.maxOpenFiles);
     expect(isNumber(many.diskRate.pageCacheMBps.median) && isNumber(many.diskRate.syncedMBps.median)).toBe(true);

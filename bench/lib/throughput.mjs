@@ -10,6 +10,11 @@
  *   of every line as the loop makes it, then one open, one write and one close per session
  *   file, synchronously.
  * - limit: `JSON.stringify` of every line, then all bytes in one write to one file.
+ * - copy: this very build again, loaded from a copy of `dist/` (its own module instances, as a
+ *   `--compare` build has). Its ratio is the bias of a side-by-side ratio in this scenario on
+ *   this machine, at this load: a build against itself. Read every other ratio against it,
+ *   a `--compare` ratio above all (a build against a copy of itself came out at 0.79 to 0.92
+ *   at 10 KB; what differs from it by less than its spread is not a measured difference).
  *
  * A pass is timed until its last byte is in the page cache (close has resolved), not queued.
  * The volume is cut into `slices` passes per contender; contenders alternate slice by slice
@@ -24,14 +29,17 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { TrajectoryLogger } from "../../dist/index.js";
 import { floorIteration, floorStart, floorWrite } from "./floor.mjs";
 import { makeWorkload } from "./workload.mjs";
 import { collect, loadAverage, mainThreadCpuNs, mainThreadCpuSource, median, nextTurn, quantile, ratioSpread, rotate, sig } from "./stats.mjs";
 
-export const CONTENDERS = ["trajlog", "pino", "naive", "floor", "limit"];
+export const CONTENDERS = ["trajlog", "pino", "naive", "floor", "limit", "copy"];
+
+/** The repository root: its `dist/` is the build measured, its `package.json` beside it. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
  * Options: `lineBytes`, `minBytes` written per contender in all, `slices`, `workDir`, and optionally
@@ -41,6 +49,8 @@ export const CONTENDERS = ["trajlog", "pino", "naive", "floor", "limit"];
 export async function run({ lineBytes, minBytes, slices, workDir, compare, sessions, iterations }) {
   const loadBefore = loadAverage();
   const contenders = [...CONTENDERS];
+  const copy = await import(pathToFileURL(path.join(copyOfBuild(workDir), "index.js")).href);
+  PASSES.copy = (rollouts, rounds, dir) => trajlogPass(copy.TrajectoryLogger, rollouts, rounds, dir);
   if (compare) {
     const other = await import(pathToFileURL(path.resolve(compare, "index.js")).href);
     PASSES.compare = (rollouts, rounds, dir) => trajlogPass(other.TrajectoryLogger, rollouts, rounds, dir);
@@ -118,6 +128,19 @@ export async function run({ lineBytes, minBytes, slices, workDir, compare, sessi
   }
   result.loadAverage = { before: loadBefore, after: loadAverage() };
   return result;
+}
+
+/**
+ * A copy of this build's `dist/` (with the `package.json` it reads its version from) under the
+ * work directory, which lies inside the repository, so that the copy finds the same
+ * `node_modules`. Returns the copy's `dist/` folder.
+ */
+function copyOfBuild(workDir) {
+  const root = path.join(workDir, `build-copy-${process.pid}`);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, "dist"), path.join(root, "dist"), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(root, "package.json"));
+  return path.join(root, "dist");
 }
 
 /** Bytes of one round's lines as `JSON.stringify` writes them: what every contender must write. */

@@ -18,7 +18,7 @@ export function rows(results) {
       const ratio = { median: t.ratios[`trajlog/${other}`], iqr: t.ratioIqr[`trajlog/${other}`] };
       out.push({
         area: "throughput",
-        what: `${label}: trajlog / ${other}`,
+        what: `${label}: trajlog / ${other}${other === "copy" ? " (the same build loaded twice: the bias of every ratio here)" : ""}`,
         measured: `${mine.MBps} MB/s`,
         against: `${other} ${t.contenders[other].MBps} MB/s`,
         ratio,
