@@ -5,8 +5,9 @@
  * RSS from just before logging starts: node's own ~45 MB and the generated workload are
  * there whether or not anything is logged.
  *
- * The stall: in this (fresh, dedicated) process `fs.write` is replaced by one that never
- * calls back, and holds on to the buffer it was given. To the writer that is exactly a
+ * The stall: in this (fresh, dedicated) process `fs.write` and `fs.writev` (the writer's
+ * gathering write) are replaced by ones that never call back, and hold on to the buffers they
+ * were given. To the writer that is exactly a
  * disk that stopped answering (a hung NFS server, a frozen or dead device): the libuv
  * request never completes and its buffer stays referenced. Files still open normally, so
  * the writer fills its descriptor slots with writes that never finish. Freezing a real
@@ -36,7 +37,7 @@ export async function run({ seconds, lineBytes, workDir, maxBufferBytes, churn =
   fs.rmSync(dir, { recursive: true, force: true });
 
   const held = [];
-  fs.write = (fd, buffer, ...rest) => {
+  fs.write = fs.writev = (fd, buffer, ...rest) => {
     held.push(buffer);
   };
 

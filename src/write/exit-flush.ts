@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { makeDirSync } from "../internal/make-dir.js";
 import type { DescriptorPool } from "./descriptor-pool.js";
 import { DONE, heldFd, type Chunk, type FileHandle } from "./file-handle.js";
-import { writeAllSync, writeLinesSync } from "./write-sync.js";
+import { writeLinesSync } from "./write-sync.js";
 
 /** @internal How many times a file name collision is retried with a fresh name. */
 export const MAX_RENAMES = 8;
@@ -59,9 +59,9 @@ function flushFileSync(file: FileHandle, context: SyncWriteContext, unwritten: C
   let pos = unwritten[0]?.pos ?? file.pos;
   try {
     for (let chunk = unwritten[0]; chunk !== undefined; chunk = unwritten[0]) {
-      writeAllSync(fd, chunk.bytes, chunk.pos);
-      pos = chunk.pos + chunk.bytes.length;
-      context.written(file, chunk.lines, chunk.bytes.length, chunk.chars);
+      writeLinesSync(fd, chunk.buffers, chunk.pos);
+      pos = chunk.pos + chunk.size;
+      context.written(file, chunk.lines, chunk.size, chunk.chars);
       unwritten.shift();
     }
     const queue = file.queue;

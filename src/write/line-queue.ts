@@ -7,7 +7,10 @@ import type { LineText } from "./serialize/line-text.js";
 
 /** @internal Lines taken from a queue to be written at once, with what they counted. */
 export interface TakenLines {
-  readonly bytes: Buffer;
+  /** Their UTF-8, in order: one Buffer per turn of the event loop they were logged in. */
+  readonly buffers: readonly Buffer[];
+  /** Bytes in all of `buffers`. */
+  readonly size: number;
   readonly lines: number;
   /** What they count against the budget until written or lost. */
   readonly chars: number;
@@ -93,12 +96,14 @@ export class LineQueue {
     this.budget.unencoded -= chars;
   }
 
-  /** Takes the whole queue as one Buffer at its exact size; it still counts until released. */
+  /**
+   * Takes the whole queue as UTF-8 Buffers, for one gathering write (`writev`): not joined
+   * into one, which would copy every byte once more and hold them twice meanwhile. What they
+   * count stays counted until released.
+   */
   take(): TakenLines {
     this.encode();
-    const items = this.#items as Buffer[];
-    const bytes = items.length === 1 ? (items[0] as Buffer) : Buffer.concat(items, this.#chars);
-    const taken = { bytes, lines: this.#lines, chars: this.#chars };
+    const taken = { buffers: this.#items as Buffer[], size: this.#chars, lines: this.#lines, chars: this.#chars };
     this.clear();
     return taken;
   }

@@ -26,7 +26,7 @@ export const LINGER_MS = 200;
 export interface SchedulerHooks {
   /** The next turn of the event loop has come for a file that logged lines. */
   drain(file: FileHandle): void;
-  /** A file's lines waited long enough: it may write now. */
+  /** The buffer is filling up: a file holding lines that are not due may write now. */
   start(file: FileHandle): void;
 }
 
@@ -77,13 +77,19 @@ export class WriteScheduler {
     for (const file of files) this.hooks.start(file);
   }
 
+  /**
+   * Files whose lines have waited long enough are handed to the next drain rather than written
+   * here: timers run just before the event loop hears back from libuv's pool, so writing
+   * hundreds of files in a timer (encoding and dispatching every one) would hold back every
+   * `finalize` whose last write is already done.
+   */
   readonly #wake = (): void => {
     this.#timer = null;
     const now = performance.now();
     for (const file of this.#lingering) {
       if (file.queue.empty || file.queue.since + LINGER_MS <= now) {
         this.#lingering.delete(file);
-        this.hooks.start(file);
+        this.schedule(file);
       }
     }
     if (this.#lingering.size > 0) {

@@ -8,7 +8,7 @@
  *   whose write is still in flight, so what waits in memory is counted at its true size; the
  *   {@link WriteScheduler} decides when each file is written.
  * - The {@link DescriptorPool} caps descriptors; idle files give theirs up to waiting ones.
- * - Writes are positional (`pwrite`), never appends, so the exit flush (`exit-flush.ts`) can
+ * - Writes are positional (`pwritev`), never appends, so the exit flush (`exit-flush.ts`) can
  *   repeat a write that may or may not have reached the disk: the same bytes at the same
  *   offset change nothing.
  * - An I/O error fails that one file: counted, reported once per error code, never thrown.
@@ -300,20 +300,21 @@ export class Writer {
   #writeTail(file: FileHandle, fd: number, flights: Flight[]): void {
     const last = flights[flights.length - 1] as Flight;
     const flight: Flight = {
-      chunk: { ...file.queue.take(), pos: last.chunk.pos + last.chunk.bytes.length },
+      chunk: { ...file.queue.take(), pos: last.chunk.pos + last.chunk.size },
       outcome: undefined,
     };
     flights.push(flight);
     this.#writeFlight(file, fd, flight, 0);
   }
 
+  /** Writes a chunk's Buffers from `offset` on, in one gathering write (`pwritev`). */
   #writeFlight(file: FileHandle, fd: number, flight: Flight, offset: number): void {
-    const buf = flight.chunk.bytes;
-    fs.write(fd, buf, offset, buf.length - offset, flight.chunk.pos + offset, (err, n) => {
+    const { buffers, size, pos } = flight.chunk;
+    fs.writev(fd, offset === 0 ? buffers : buffersFrom(buffers, offset), pos + offset, (err, n) => {
       // flushSync ran meanwhile (process exit): the file is settled.
       if (file.finished) return;
-      if (!err && offset + n < buf.length && n > 0) return this.#writeFlight(file, fd, flight, offset + n);
-      flight.outcome = err ?? (offset + n < buf.length ? noProgress() : null);
+      if (!err && offset + n < size && n > 0) return this.#writeFlight(file, fd, flight, offset + n);
+      flight.outcome = err ?? (offset + n < size ? noProgress() : null);
       this.#landed(file, fd);
     });
   }
@@ -334,8 +335,8 @@ export class Writer {
         return;
       }
       flights.shift();
-      file.pos = head.chunk.pos + head.chunk.bytes.length;
-      this.#written(file, head.chunk.lines, head.chunk.bytes.length, head.chunk.chars);
+      file.pos = head.chunk.pos + head.chunk.size;
+      this.#written(file, head.chunk.lines, head.chunk.size, head.chunk.chars);
     }
     file.state = { kind: "open", fd };
     if (this.#pool.contended && !file.ending) {
@@ -343,8 +344,13 @@ export class Writer {
       file.state = CLOSED;
       this.#pool.release(file, fd);
       if (!file.queue.empty) this.#pool.wait(file);
-    } else {
+    } else if (file.urgent || file.queue.empty) {
       this.#pump(file);
+    } else {
+      // Lines logged meanwhile are looked at in the next drain, not here: writes come back
+      // hundreds at a time, and a `finalize` whose write is among them waits for every
+      // callback before its own.
+      this.#scheduler.schedule(file);
     }
   }
 
@@ -438,6 +444,20 @@ class WriterSink implements SessionSink {
 }
 
 function noop(): void {}
+
+/** What is left of `buffers` once their first `offset` bytes are written. */
+function buffersFrom(buffers: readonly Buffer[], offset: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = offset;
+  for (const buf of buffers) {
+    if (skip >= buf.length) skip -= buf.length;
+    else {
+      rest.push(skip > 0 ? buf.subarray(skip) : buf);
+      skip = 0;
+    }
+  }
+  return rest;
+}
 
 /** A write that wrote nothing and reported no error. */
 function noProgress(): NodeJS.ErrnoException {

@@ -2,26 +2,26 @@
 import fs from "node:fs";
 import { vi, type MockInstance } from "vitest";
 
-/** Controls over the held-back `fs.write` acknowledgements. Restore with `vi.restoreAllMocks()`. */
+/** Controls over the held-back `fs.writev` acknowledgements. Restore with `vi.restoreAllMocks()`. */
 export interface HeldDisk {
   /** Acknowledgements not yet delivered, oldest first. */
   readonly held: Array<() => void>;
-  /** The spy on `fs.write`: its calls are the writes the writer issued. */
-  readonly writes: MockInstance<typeof fs.write>;
+  /** The spy on `fs.writev` (the writer's gathering write): its calls are the writes the writer issued. */
+  readonly writes: MockInstance<typeof fs.writev>;
   /** Delivers every acknowledgement held so far. */
   releaseAll(): void;
   /** Waits until at least one acknowledgement is held. */
   untilHeld(): Promise<void>;
 }
 
-/** Every `fs.write` really writes, but its callback waits until the test lets it go. */
+/** Every `fs.writev` really writes, but its callback waits until the test lets it go. */
 export function holdDisk(): HeldDisk {
   const held: Array<() => void> = [];
-  const realWrite = fs.write;
-  const writes = vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
+  const realWrite = fs.writev;
+  const writes = vi.spyOn(fs, "writev").mockImplementation(((...args: unknown[]) => {
     const callback = args.pop() as (...results: unknown[]) => void;
     (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) => held.push(() => callback(...results)));
-  }) as typeof fs.write);
+  }) as typeof fs.writev);
   return {
     held,
     writes,

@@ -86,7 +86,7 @@ describe("logIteration", () => {
   });
 
   it("writes the lines handed over in one tick with one write per file", async () => {
-    const writes = vi.spyOn(fs, "write");
+    const writes = vi.spyOn(fs, "writev");
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
     const sessions = Array.from({ length: 5 }, (_, i) => start(logger, `task-${i}`));
     for (let i = 0; i < 50; i++) for (const session of sessions) session.logIteration({ prompt: "p", response: `${i}` });
@@ -113,8 +113,8 @@ describe("logIteration", () => {
     held.shift()?.();
     await logger.flush();
     expect(writes).toHaveBeenCalledTimes(2);
-    const [, secondBuffer] = writes.mock.calls[1] as unknown as [number, Buffer];
-    expect(secondBuffer.toString("utf8").split("\n").filter(Boolean)).toHaveLength(50);
+    const [, secondBuffers] = writes.mock.calls[1] as unknown as [number, Buffer[]];
+    expect(Buffer.concat(secondBuffers).toString("utf8").split("\n").filter(Boolean)).toHaveLength(50);
     expect(readSession(session.path as string).iterations).toHaveLength(51);
     expect(logger.stats()).toMatchObject({ linesWritten: 52, bufferedBytes: 0 });
     vi.restoreAllMocks();
@@ -122,9 +122,41 @@ describe("logIteration", () => {
   });
 });
 
+describe("a write that takes only part of its bytes", () => {
+  it("goes on from where it stopped, across the lines of several turns: the file ends whole and in order", async () => {
+    const realWritev = fs.writev;
+    const calls: number[] = [];
+    // The first gathering write takes 7 bytes of its first Buffer and 5 of its second, as a
+    // short write may; every later one is real.
+    vi.spyOn(fs, "writev").mockImplementation(((fd: number, buffers: Buffer[], position: number, callback: (...r: unknown[]) => void) => {
+      calls.push(buffers.length);
+      if (calls.length > 1 || buffers.length < 2) return realWritev(fd, buffers, position, callback);
+      const first = buffers[0] as Buffer;
+      const second = buffers[1] as Buffer;
+      return realWritev(fd, [first, second.subarray(0, 5)], position, callback);
+    }) as unknown as typeof fs.writev);
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = start(logger, "a");
+    // Three turns of lines, held as one Buffer each, written together by finalize.
+    for (let turn = 0; turn < 3; turn++) {
+      for (let i = 0; i < 2; i++) session.logIteration({ prompt: "p", response: `${turn}-${i}` });
+      await tick();
+    }
+    await session.finalize({ reward: 1 });
+    expect(calls[0]).toBeGreaterThanOrEqual(2);
+    expect(calls.length).toBeGreaterThan(1);
+    // Every line whole and valid (readSession throws on anything else), in order.
+    const file = readSession(session.path as string);
+    expect(file.iterations.map((line) => line.response)).toEqual(["0-0", "0-1", "1-0", "1-1", "2-0", "2-1"]);
+    expect(file.summary).toMatchObject({ reward: 1, total_iterations: 6 });
+    expect(logger.stats()).toMatchObject({ linesWritten: 8, linesFailed: 0, bufferedBytes: 0 });
+    await logger.close();
+  });
+});
+
 describe("lines nobody waits for", () => {
   it("gather into one write per file, and reach the file without flush() or finalize()", async () => {
-    const writes = vi.spyOn(fs, "write");
+    const writes = vi.spyOn(fs, "writev");
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
     const sessions = Array.from({ length: 3 }, (_, i) => start(logger, `task-${i}`));
     // Ten turns of the loop, one line per session each: small lines gather rather than going
@@ -170,15 +202,15 @@ describe("a file someone waits for", () => {
   });
 
   it("a write failing while its tail is in flight: the file is cut back once both are back, every line counted lost", async () => {
-    const realWrite = fs.write;
+    const realWrite = fs.writev;
     // Each write really happens; its answer waits for the test: the real one, or an error instead.
     const callbacks: Array<(error?: NodeJS.ErrnoException) => void> = [];
-    vi.spyOn(fs, "write").mockImplementation(((...args: unknown[]) => {
+    vi.spyOn(fs, "writev").mockImplementation(((...args: unknown[]) => {
       const callback = args.pop() as (...results: unknown[]) => void;
       (realWrite as (...a: unknown[]) => void)(...args, (...results: unknown[]) =>
         callbacks.push((error) => (error === undefined ? callback(...results) : callback(error, 0))),
       );
-    }) as typeof fs.write);
+    }) as typeof fs.writev);
     const { logger: diagnostics, records } = captureLogger();
     const logger = new TrajectoryLogger({ logDir, sampleRate: 1, logger: diagnostics });
     const session = start(logger, "a");
