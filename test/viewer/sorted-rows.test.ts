@@ -74,7 +74,7 @@ describe("SortedRows", () => {
           // The descending array kept beside the rows, and a selection, are the walk's order too.
           if (order === "desc") expect(sorted.descending.map((r) => r.relPath)).toEqual(reference(live, "desc"));
           const keep = (r: SessionRow): boolean => r.mtimeMs % 3 !== 0;
-          expect(sorted.select(order, keep).map((r) => r.relPath)).toEqual(reference(live.filter(keep), order));
+          expect(sorted.select(order, { test: keep }).map((r) => r.relPath)).toEqual(reference(live.filter(keep), order));
         }
       }
       expect(sorted.rows.length).toBe(live.length);

@@ -57,13 +57,11 @@ export function querySessions(
   const withStatus = (row: SessionRow): SessionListItem => ({ ...row, status: row.state === "incomplete" ? statusOf(row) : row.state });
   // Without a filter the count is known: the walk stops once the page is full.
   const filtered = query.experiment !== undefined || query.step !== undefined || query.instance !== undefined || query.status !== undefined || search !== undefined;
-  const matches = (row: SessionRow): boolean =>
-    (query.experiment === undefined || row.experiment === query.experiment) &&
-    (query.step === undefined || row.trainingStep === query.step) &&
-    (query.instance === undefined || row.instanceId === query.instance) &&
-    (search === undefined || matchesSearch(row, search, needle));
+  const filter = new RowFilter(query, search, needle, undefined);
+  const matches = (row: SessionRow): boolean => filter.test(row);
   // Errored and completed are stored states: only live and unfinished change with the time.
-  const timeless = (query.status === undefined || query.status === "errored" || query.status === "completed") && key !== "status";
+  const stored = query.status === "errored" || query.status === "completed" ? query.status : undefined;
+  const timeless = (query.status === undefined || stored !== undefined) && key !== "status";
   if (timeless && !filtered) {
     const rows = order === "asc" ? sorted.rows : sorted.descending;
     return { total: rows.length, offset, limit, rows: rows.slice(offset, offset + limit).map(withStatus) };
@@ -71,12 +69,11 @@ export function querySessions(
   // A filtered answer that does not depend on the time is kept: the same filter again over
   // unchanged rows is a slice of the last answer.
   if (last !== undefined && timeless) {
-    const filter = JSON.stringify([key, order, query.experiment, query.step, query.instance, query.search, query.status]);
-    let kept = last.get(sorted.rows, filter);
+    const name = JSON.stringify([key, order, query.experiment, query.step, query.instance, query.search, query.status]);
+    let kept = last.get(sorted.rows, name);
     if (kept === undefined) {
-      const state = query.status;
-      kept = sorted.select(order, (row) => matches(row) && (state === undefined || row.state === state));
-      last.set(sorted.rows, filter, kept);
+      kept = sorted.select(order, new RowFilter(query, search, needle, stored));
+      last.set(sorted.rows, name, kept);
     }
     return { total: kept.length, offset, limit, rows: kept.slice(offset, offset + limit).map(withStatus) };
   }
@@ -145,6 +142,40 @@ export function prepareSearchText(row: SessionRow): void {
  */
 function searchNeedle(text: string): string | null {
   return ASCII.test(text) && !text.includes(FIELD_SEPARATOR) ? text.toLowerCase() : null;
+}
+
+/**
+ * The sessions table's filters as one object: every request's filter is the same class, so
+ * the pass over every row stays compiled for it, rather than meeting a new function each time.
+ */
+class RowFilter {
+  readonly #experiment: string | undefined;
+  readonly #step: number | undefined;
+  readonly #instance: string | undefined;
+  readonly #search: RegExp | undefined;
+  readonly #needle: string | null;
+  readonly #state: SessionStatus | undefined;
+
+  /** `state`, when given, is compared with the stored state: errored or completed only (live and unfinished depend on the time). */
+  constructor(query: SessionQuery, search: RegExp | undefined, needle: string | null, state: "errored" | "completed" | undefined) {
+    this.#experiment = query.experiment;
+    this.#step = query.step;
+    this.#instance = query.instance;
+    this.#search = search;
+    this.#needle = needle;
+    this.#state = state;
+  }
+
+  /** Whether `row` passes. */
+  test(row: SessionRow): boolean {
+    return (
+      (this.#experiment === undefined || row.experiment === this.#experiment) &&
+      (this.#step === undefined || row.trainingStep === this.#step) &&
+      (this.#instance === undefined || row.instanceId === this.#instance) &&
+      (this.#search === undefined || matchesSearch(row, this.#search, this.#needle)) &&
+      (this.#state === undefined || row.state === this.#state)
+    );
+  }
 }
 
 function matchesSearch(row: SessionRow, search: RegExp, needle: string | null): boolean {

@@ -111,13 +111,13 @@ export class SortedRows {
     return this.#desc;
   }
 
-  /** The rows that pass `keep`, in the order {@link walk} visits them (without `refine`): one tight pass. */
-  select(order: "asc" | "desc", keep: (row: SessionRow) => boolean): SessionRow[] {
+  /** The rows that pass `keep.test`, in the order {@link walk} visits them (without `refine`): one tight pass. */
+  select(order: "asc" | "desc", keep: { test(row: SessionRow): boolean }): SessionRow[] {
     const rows = order === "asc" ? this.#rows : this.#desc;
     const kept: SessionRow[] = [];
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as SessionRow;
-      if (keep(row)) kept.push(row);
+      if (keep.test(row)) kept.push(row);
     }
     return kept;
   }
