@@ -46,11 +46,24 @@ export function lineKeepUnits(value: unknown, maxFieldBytes: number, maxLineByte
   return CUT_CONTEXT;
 }
 
+/**
+ * What the strings of `value` count for in {@link lineKeepUnits}'s decision, with `field` the
+ * field cap less {@link MIN_KEEP}: a part of a line's sum, for a caller that keeps it.
+ */
+export function stringBound(value: unknown, field: number): number {
+  try {
+    return total(value, field, 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** The lower bound of a string of `units` in a line's text: what the line cap may cut of it counts. */
 function bound(units: number, field: number): number {
   return units > MIN_KEEP ? Math.min(units, field) : 0;
 }
 
+/** The sum of the bounds of `value`'s strings; on every call, so no array is made per object. */
 function total(value: unknown, field: number, depth: number): number {
   if (typeof value === "string") return bound(value.length, field);
   if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return 0;
@@ -61,12 +74,15 @@ function total(value: unknown, field: number, depth: number): number {
     for (let i = 0; i < value.length; i++) sum += total(value[i], field, depth + 1);
     return sum;
   }
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
     const item = (value as Record<string, unknown>)[key];
     if (written(item)) sum += bound(key.length, field) + total(item, field, depth + 1);
   }
   return sum;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 function collect(value: unknown, field: number, depth: number, out: number[]): void {
   if (typeof value === "string") {

@@ -12,12 +12,12 @@
  * content and the JSON text of its other members (`name`, `tool_calls`, ...), so messages
  * rebuilt every iteration from what chat APIs send are found as well as plain ones.
  */
-import type { PreCut } from "../policy/caps.js";
 import type { RedactReport, RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
 import type { LongString, ValueText } from "./json-text.js";
 import type { PromptMemo } from "../prompt-memo.js";
-import { lineKeepUnits } from "./line-budget.js";
+import { MIN_KEEP, type PreCut } from "../policy/caps.js";
+import { lineKeepUnits, stringBound } from "./line-budget.js";
 import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
 
 /** What a session keeps when the line cap is off, in bytes. */
@@ -32,9 +32,6 @@ const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 export function cachedIterationText(line: object, policy: PolicyTransform, counts: RedactionCounts, cache: PromptCache): LineText | null {
   const { type, prompt } = line as { type?: unknown; prompt?: unknown };
   if (policy.custom || type !== "iteration" || !Array.isArray(prompt) || prompt.length === 0) return null;
-  // A line sure to be over the line cap has its long messages cut before they are serialized,
-  // which the cache does not do: it is serialized anew, no more of it than the cut keeps.
-  if (lineKeepUnits(line, policy.maxFieldBytes, policy.maxLineBytes) < policy.keepUnits) return null;
   // The rest of the line, 0 in the prompt's place: keys keep their order. What comes before
   // the prompt holds no object or array (the line's type, number and time), so the first
   // `"prompt":0` of the text is that member: inside a string its quotes would be escaped.
@@ -46,8 +43,14 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   const v = serialized({ ...line, prompt: 0 }, policy.keepUnits);
   const at = v.text.indexOf('"prompt":0');
   if (at === -1) return null;
-  // Then the prompt: nothing is counted unless it can be taken from the cache.
-  const promptText = cache.serialize(prompt, policy, counts);
+  // Then the prompt: nothing is counted unless it can be taken from the cache. A line sure to
+  // be over the line cap has its long strings cut before they are serialized (line-budget.ts),
+  // which the cache does not do: it is serialized anew, no more of it than the cut keeps. The
+  // rest's text bounds its strings, unless it holds a long one (then the whole line is walked).
+  const rest = v.long.length === 0 ? v.text.length : Infinity;
+  const cutEarly = (promptBound: number): boolean =>
+    rest + promptBound > policy.maxLineBytes && lineKeepUnits(line, policy.maxFieldBytes, policy.maxLineBytes) < policy.keepUnits;
+  const promptText = cache.serialize(prompt, policy, counts, cutEarly);
   if (promptText === null) return null;
   let open: string;
   let close: string;
@@ -108,6 +111,8 @@ interface Entry {
   kinds: readonly string[];
   /** Strings cut in it: counted again each time it is written. */
   cuts: number;
+  /** What its strings count for in the line cap's early bound (see line-budget.ts). */
+  bound: number;
 }
 
 /** A prompt's text: its UTF-8 when the cache kept all of it. */
@@ -139,10 +144,17 @@ export class PromptCache {
 
   /**
    * The text of `messages` under `policy` but the line cap, counting into `counts`; null when
-   * a message is not an object whose first members are `role` and `content`, both strings
-   * (the caller then serializes the line the ordinary way).
+   * a message is not an object whose first members are `role` and `content`, both strings, or
+   * when `cutEarly`, asked with a bound on what the messages' strings count for in the line
+   * cap's early bound (see line-budget.ts), says so (the caller then serializes the line the
+   * ordinary way). Nothing is kept or counted then.
    */
-  serialize(messages: readonly unknown[], policy: PolicyTransform, counts: RedactionCounts): PromptText | null {
+  serialize(
+    messages: readonly unknown[],
+    policy: PolicyTransform,
+    counts: RedactionCounts,
+    cutEarly: (promptBound: number) => boolean = () => false,
+  ): PromptText | null {
     const kept = this.#kept;
     const budget = Number.isFinite(policy.maxLineBytes) ? policy.maxLineBytes : MAX_KEPT_BYTES;
     // The common case: the previous prompt with messages appended. Its bytes so far are then
@@ -152,6 +164,12 @@ export class PromptCache {
       while (start < kept.length && sameMessage(messages[start], kept[start] as Entry)) start++;
       if (start < kept.length) start = 0;
     }
+    // Kept messages' bounds are known; only new ones are walked.
+    const field = Math.max(0, policy.maxFieldBytes - MIN_KEEP);
+    let promptBound = 0;
+    for (let i = 0; i < start; i++) promptBound += (kept[i] as Entry).bound;
+    for (let i = start; i < messages.length; i++) promptBound += stringBound(messages[i], field);
+    if (cutEarly(promptBound)) return null;
     const byContent = start === 0 && kept.length > 0 ? this.#contentMap() : null;
     const entries: Entry[] = start > 0 ? kept.slice() : [];
     // Bytes are only appended past what earlier lines' views cover; a prompt that does not
@@ -174,7 +192,8 @@ export class PromptCache {
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
         const source = this.#memo?.holds(i, message) === true ? (message as object) : null;
-        entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations };
+        const bound = stringBound(message, field);
+        entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations, bound };
       }
       if (keptCount === i && to.pos + (entry.end - entry.start || (text as string).length) < budget) {
         const at = appendMessage(to, entry, text, i > 0);
