@@ -86,6 +86,12 @@ export class FileHandle {
   enqueued = 0;
   /** Lines written or lost, ever. */
   settled = 0;
+  /**
+   * What this file's next batch is scaled by, between 0.5 and 1.5 (1 on average): a new value
+   * after each write, from a low-discrepancy sequence, so that files logging in step drift
+   * apart and their writes spread over turns instead of all landing in one.
+   */
+  batchScale = nextScale();
   #waiters: Waiter[] = [];
   /** Null until the file is asked to end; then who waits for it to be complete. */
   #endWaiters: Array<() => void> | null = null;
@@ -133,6 +139,11 @@ export class FileHandle {
     for (const resolve of waiters) resolve();
   }
 
+  /** Its lines are taken for a write: the batch after them gets a scale of its own. */
+  nextBatch(): void {
+    this.batchScale = nextScale();
+  }
+
   /** Resolves once every line queued so far is settled; null when they all are. */
   whenSettled(): Promise<void> | null {
     if (this.settled >= this.enqueued) return null;
@@ -151,4 +162,15 @@ export class FileHandle {
     }
     this.#waiters = still;
   }
+}
+
+/** Position in the sequence {@link nextScale} walks, shared by all files. */
+let scaleStep = 0;
+/** The golden ratio's fractional part: its multiples modulo 1 spread evenly over [0, 1). */
+const GOLDEN = 0.6180339887498949;
+
+/** The next batch scale, in [0.5, 1.5): deterministic, and evenly spread however many are taken. */
+function nextScale(): number {
+  scaleStep = (scaleStep + GOLDEN) % 1;
+  return 0.5 + scaleStep;
 }

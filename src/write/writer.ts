@@ -90,7 +90,7 @@ export class Writer {
     };
   }
 
-  /** Registers a new file; nothing touches the disk until its first line is written. */
+  /** Registers a new file; nothing touches the disk before the turn after its first line is logged. */
   createFile(filePath: string, rename: () => string): SessionSink {
     const file = new FileHandle(filePath, rename, this.#budget);
     this.#files.add(file);
@@ -218,20 +218,29 @@ export class Writer {
       if (file.ending) this.#finish(file);
       return;
     }
-    if (!this.#due(file)) this.#scheduler.linger(file);
-    else if (state.kind === "closed") this.#open(file);
+    if (!this.#due(file)) {
+      // Opened while its lines gather, when a descriptor is free: a thousand sessions started
+      // together otherwise open their files only once their first batch is due, hundreds of
+      // ms of libuv's pool during which nothing is written, and then all write at once.
+      if (state.kind === "closed" && this.#pool.hasRoom) this.#open(file);
+      this.#scheduler.linger(file);
+    } else if (state.kind === "closed") this.#open(file);
     else this.#write(file, state.fd);
   }
 
   /**
    * True when the file's lines should be written now rather than gather more (see
    * `scheduler.ts`). A batch is what a file may hold while half the cap is shared by all files,
-   * between {@link MIN_BATCH_BYTES} and {@link MAX_BATCH_BYTES}.
+   * between {@link MIN_BATCH_BYTES} and {@link MAX_BATCH_BYTES}, scaled by the file's
+   * {@link FileHandle.batchScale}: files that log in step (a loop logging every session each
+   * turn) would otherwise all reach their batch in the same turn and be written together,
+   * hundreds of writes ahead of a `finalize`'s in libuv's first-in first-out pool.
    */
   #due(file: FileHandle): boolean {
     if (file.urgent || this.#budget.pressed) return true;
     const queue = file.queue;
-    const batch = Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, this.#budget.max / (2 * this.#files.size)));
+    const share = (this.#budget.max / (2 * this.#files.size)) * file.batchScale;
+    const batch = Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, share));
     return queue.chars >= batch || performance.now() >= queue.since + LINGER_MS;
   }
 
@@ -290,6 +299,7 @@ export class Writer {
   }
 
   #write(file: FileHandle, fd: number): void {
+    file.nextBatch();
     const flight: Flight = { chunk: { ...file.queue.take(), pos: file.pos }, outcome: undefined };
     file.state = { kind: "writing", fd, flights: [flight] };
     this.#pool.touch(file);

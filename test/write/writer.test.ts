@@ -175,6 +175,30 @@ describe("lines nobody waits for", () => {
     expect(writes.mock.calls.length).toBeLessThan(3 * 10);
     await logger.close();
   });
+
+  it("have their file opened while they gather, before any is due, and then go out in one write", async () => {
+    const opens = vi.spyOn(fs, "open");
+    const writes = vi.spyOn(fs, "writev");
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = start(logger, "a");
+    session.logIteration({ prompt: "p", response: "r" });
+    await tick();
+    // The next turn asked for a descriptor (the directory first), although nothing is due.
+    expect(logger.stats()).toMatchObject({ openFiles: 1, linesWritten: 0 });
+    const deadline = Date.now() + 10_000;
+    while (opens.mock.calls.length === 0 && Date.now() < deadline) await tick();
+    // Opened, not written: the lines still wait for their batch or their time.
+    for (let i = 0; i < 5; i++) await tick();
+    expect({ opens: opens.mock.calls.length, writes: writes.mock.calls.length, written: logger.stats().linesWritten }).toEqual({
+      opens: 1,
+      writes: 0,
+      written: 0,
+    });
+    await session.finalize({ reward: 1 });
+    expect(readSession(session.path as string).iterations).toHaveLength(1);
+    expect({ opens: opens.mock.calls.length, writes: writes.mock.calls.length }).toEqual({ opens: 1, writes: 1 });
+    await logger.close();
+  });
 });
 
 describe("a file someone waits for", () => {
