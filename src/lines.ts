@@ -263,22 +263,23 @@ function buildPrompt(prompt: PromptInput | undefined, memo: PromptMemo | undefin
   if (prompt === undefined || prompt === null) return [];
   if (typeof prompt === "string") return [{ role: "user", content: prompt }];
   if (!Array.isArray(prompt)) return [{ role: "user", content: asText(prompt) }];
+  // A copy of the whole prompt once a message differs (one array of the right size), whose
+  // built messages then take their places.
   let out: PromptMessage[] | null = null;
   for (let i = 0; i < prompt.length; i++) {
     const message = prompt[i] as unknown;
     const kept = memo?.unchanged(i, message);
     if (kept !== undefined) {
-      out ??= prompt.slice(0, i) as PromptMessage[];
-      out.push(kept as PromptMessage);
+      out ??= prompt.slice() as PromptMessage[];
+      out[i] = kept as PromptMessage;
       continue;
     }
     if (isFormatMessage(message)) {
       memo?.skip(i);
-      if (out !== null) out.push(message);
       continue;
     }
-    out ??= prompt.slice(0, i) as PromptMessage[];
-    out.push(memo === undefined ? buildMessage(message) : memo.message(i, message, buildMessage, unreadableCount));
+    out ??= prompt.slice() as PromptMessage[];
+    out[i] = memo === undefined ? buildMessage(message) : memo.message(i, message, buildMessage, unreadableCount);
   }
   memo?.trim(prompt.length);
   return out ?? (prompt as PromptMessage[]);
@@ -298,13 +299,17 @@ function isFormatMessage(message: unknown): message is PromptMessage {
   return n === 2 && typeof m.role === "string" && typeof m.content === "string";
 }
 
-function buildMessage(input: unknown): PromptMessage {
+/**
+ * The message in the format's shape. `plain`: the prompt memo traced it as plain data (plain
+ * objects and arrays, no `toJSON`, within bounds), so its parts' JSON is written directly.
+ */
+function buildMessage(input: unknown, plain = false): PromptMessage {
   const message = input as PromptMessageInput | string | null | undefined;
   if (typeof message !== "object" || message === null) return { role: "user", content: asText(message) };
   const built: PromptMessage & Record<string, unknown> = {
     role: typeof message.role === "string" ? message.role : asText(message.role),
     // A string, which is what the format and the RLM visualizer require.
-    content: flattenContent(message.content),
+    content: plain ? flattenContent(message.content, plainText) : flattenContent(message.content),
   };
   for (const key of Object.keys(message)) {
     if (key !== "role" && key !== "content" && message[key] !== undefined) {
@@ -313,6 +318,20 @@ function buildMessage(input: unknown): PromptMessage {
     }
   }
   return built;
+}
+
+/**
+ * `asText(part)` for a part of plain data: its JSON-safe form differs from it only where
+ * `JSON.stringify` writes the same either way (a non-finite number, an `undefined` in an
+ * array: `null`), so it is not made. Should a read throw after all (a getter), `asText` does it.
+ */
+function plainText(part: unknown): string {
+  if (typeof part !== "object" || part === null) return asText(part);
+  try {
+    return JSON.stringify(part) ?? asText(part);
+  } catch {
+    return asText(part);
+  }
 }
 
 function buildCodeBlock(input: CodeBlockInput, report: InputReport | undefined, prefix: string): CodeBlock {

@@ -24,17 +24,24 @@ export function normalizePrompt(line: { prompt?: unknown }): void {
   }
 }
 
-/** Content parts joined as text: each part's `text` when it has one, else its JSON. */
-export function flattenContent(content: unknown): string {
+/**
+ * Content parts joined as text: each part's `text` when it has one, else its JSON, as
+ * `partText` writes it (by default {@link asText}; a caller that knows the parts are plain data
+ * may pass a cheaper function giving the same text).
+ */
+export function flattenContent(content: unknown, partText: (part: unknown) => string = asText): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return asText(content);
-  return content
-    .map((part: unknown) => {
-      if (typeof part === "string") return part;
-      if (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string") {
-        return (part as { text: string }).text;
-      }
-      return asText(part);
-    })
-    .join("\n");
+  // One part (the usual `[{ type: "text", text }]`): its very text, not a copy of it, since
+  // what is built from a prompt is kept for the next iterations.
+  if (content.length === 1) return partAsText(content[0], partText);
+  return content.map((part: unknown) => partAsText(part, partText)).join("\n");
+}
+
+function partAsText(part: unknown, partText: (part: unknown) => string): string {
+  if (typeof part === "string") return part;
+  if (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string") {
+    return (part as { text: string }).text;
+  }
+  return partText(part);
 }

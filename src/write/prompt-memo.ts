@@ -41,18 +41,20 @@ export class PromptMemo {
    * `build` may throw; nothing is then kept for `index`. `unreadable` says how many values
    * could not be read so far: a message whose building met one is not kept (it is read, and
    * reported, again next time, as without the memo).
+   *
+   * The message is traced before it is built, and `build` is told whether it was: a traced
+   * message is plain data (see the module's comment), which `JSON.stringify` renders exactly
+   * as it renders the message's JSON-safe form, so `build` need not make that form first.
    */
-  message<T>(index: number, input: unknown, build: (input: unknown) => T, unreadable: () => number): T {
+  message<T>(index: number, input: unknown, build: (input: unknown, plain: boolean) => T, unreadable: () => number): T {
     const previous = this.unchanged(index, input);
     if (previous !== undefined) return previous as T;
     this.#slots[index] = undefined;
+    const trace = typeof input === "object" && input !== null ? traceOf(input) : UNTRACEABLE;
     const before = unreadable();
-    const built = build(input);
-    if (typeof input === "object" && input !== null && unreadable() === before) {
-      const trace = traceOf(input);
-      if (trace !== UNTRACEABLE && typeof built === "object" && built !== null) {
-        this.#slots[index] = { input, trace, built };
-      }
+    const built = build(input, trace !== UNTRACEABLE);
+    if (trace !== UNTRACEABLE && unreadable() === before && typeof built === "object" && built !== null) {
+      this.#slots[index] = { input: input as object, trace, built };
     }
     return built;
   }
@@ -92,9 +94,32 @@ export class PromptMemo {
   }
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Where traces are recorded before being copied out: kept traces are exactly their length,
+ * with none of the room a growing array leaves (they live as long as their message is in the
+ * prompt, and most of what a memo keeps is traces).
+ */
+const scratch: unknown[] = [];
+/** True while `scratch` is in use: a getter read while tracing may log, and trace, again. */
+let tracing = false;
+
 /** The trace of `value` (see the module's comment), or null when it is not plain data within bounds. */
 function traceOf(value: object): unknown[] | null {
-  const out: unknown[] = [];
+  if (tracing) return traceInto(value, []);
+  tracing = true;
+  try {
+    const trace = traceInto(value, scratch);
+    return trace === UNTRACEABLE ? UNTRACEABLE : trace.slice();
+  } finally {
+    // Nothing of the message is held on to.
+    scratch.length = 0;
+    tracing = false;
+  }
+}
+
+function traceInto(value: object, out: unknown[]): unknown[] | null {
   try {
     return record(value, out, 0) ? out : UNTRACEABLE;
   } catch {
@@ -131,12 +156,18 @@ function record(value: unknown, out: unknown[], depth: number): boolean {
   if (proto !== Object.prototype && proto !== null) return false;
   // A `toJSON` (even one added to Object.prototype) decides the text from outside the tree.
   if ((value as { toJSON?: unknown }).toJSON !== undefined) return false;
-  const keys = Object.keys(value);
-  out.push(value, keys.length);
-  for (const key of keys) {
+  // The own enumerable keys, in `Object.keys` order, without making that array: for-in gives
+  // them first; an inherited one is not plain data (and `same` would never match it).
+  const at = out.length;
+  out.push(value, 0);
+  let n = 0;
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) return false;
     out.push(key);
     if (!record((value as Record<string, unknown>)[key], out, depth + 1)) return false;
+    n++;
   }
+  out[at + 1] = n;
   return true;
 }
 
@@ -148,8 +179,6 @@ function matches(value: unknown, trace: unknown[]): boolean {
     return false;
   }
 }
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * Where the trace goes on after `value`, walked from `i`; -1 when they differ. This runs for

@@ -4,6 +4,7 @@ import { TrajectoryLogger } from "../../src/index.js";
 import { buildIterationLine, type IterationInput } from "../../src/lines.js";
 import { unreadableCount } from "../../src/internal/json-safe.js";
 import { PromptMemo } from "../../src/write/prompt-memo.js";
+import { flattenContent } from "../../src/internal/normalize-prompt.js";
 import { makeTempDir, removeTempDir } from "../helpers/processes.js";
 import { readLines } from "../helpers/session-files.js";
 
@@ -41,6 +42,11 @@ function openAiTurn(i: number): Record<string, unknown>[] {
     { role: "tool", tool_call_id: `c${i}`, content: `out ${i}` },
     { role: "assistant", content: `answer ${i}` },
   ];
+}
+
+/** `memo.message` at index 0 with a counting build. */
+function memo2(memo: PromptMemo, message: unknown, spy: ReturnType<typeof counting>): unknown {
+  return memo.message(0, message, spy.build, unreadableCount);
 }
 
 describe("PromptMemo", () => {
@@ -128,6 +134,120 @@ describe("PromptMemo", () => {
       }).not.toThrow();
       expect(spy.calls).toBe(2);
     }
+  });
+
+  it("builds the parts of plain data as asText does: non-finite numbers, undefined, null prototypes, getters", () => {
+    let reads = 0;
+    const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { type: "image", n: Number.NaN });
+    const parts: unknown[] = [
+      { type: "tool_use", id: "t", input: { code: "print('é')\n", n: Infinity, list: [undefined, -Infinity, 1.5, null] } },
+      nullProto,
+      { type: "tool_result", content: [{ type: "text", text: "out\ud800" }], gone: undefined },
+      {
+        type: "counter",
+        get n(): number {
+          return reads++;
+        },
+      },
+      [1, [Number.NaN]],
+      "text",
+      7,
+      null,
+      undefined,
+    ];
+    const memo = new PromptMemo();
+    const spy = { calls: 0, plain: [] as boolean[] };
+    const message = { role: "user", content: parts, name: "n" };
+    const built = memo.message(0, message, (m, plain) => {
+      spy.calls++;
+      spy.plain.push(plain);
+      return buildIterationLine({ prompt: [m as never], response: "" }, 1, AT).prompt[0];
+    }, unreadableCount);
+    expect(spy.plain).toEqual([true]);
+    // With the memo (traced: plain data) and without (asText on every part): the same text.
+    const [withMemo, anew] = both(new PromptMemo(), { prompt: [message], response: "" } as unknown as IterationInput);
+    expect(withMemo.replace(/\\"n\\":\d+/, "N")).toBe(anew.replace(/\\"n\\":\d+/, "N"));
+    expect(built).toBeDefined();
+    // A part whose getter throws from its second read on: marked as unreadable, as without the memo.
+    const fickle = (): IterationInput => {
+      let reads = 0;
+      const part = {
+        type: "x",
+        get v(): number {
+          if (reads++ > 0) throw new Error("gone");
+          return 1;
+        },
+      };
+      return { prompt: [{ role: "user", content: [part, "a"] }], response: "" } as unknown as IterationInput;
+    };
+    const line = JSON.stringify(buildIterationLine(fickle(), 1, AT, undefined, new PromptMemo()));
+    expect(line).toBe(JSON.stringify(buildIterationLine(fickle(), 1, AT)));
+    expect(line).toContain("[Unreadable: gone]");
+  });
+
+  it("a single text part is the message's content itself, not a copy", () => {
+    const text = `long ${"é".repeat(100)}`;
+    const message = { role: "user", content: [{ type: "text", text }], name: "n" };
+    for (const memo of [undefined, new PromptMemo()]) {
+      const line = buildIterationLine({ prompt: [message], response: "" } as unknown as IterationInput, 1, AT, undefined, memo);
+      expect(line.prompt[0]).toEqual({ role: "user", content: text, name: "n" });
+    }
+    expect(flattenContent([{ type: "text", text }])).toBe(text);
+    expect(flattenContent([{ type: "text", text }, "b", { type: "image", url: "u" }])).toBe(`${text}\nb\n{"type":"image","url":"u"}`);
+    expect(flattenContent([])).toBe("");
+    expect(flattenContent([undefined])).toBe("");
+  });
+
+  it("a message read while another is traced (a getter that logs) is traced apart, and both stay right", () => {
+    const outer = new PromptMemo();
+    const inner = new PromptMemo();
+    const innerMessage = { role: "tool", content: [{ type: "text", text: "inner" }], name: "i", extra: { deep: [1, 2, { x: "y" }] } };
+    let innerBuilt: unknown;
+    const message = {
+      role: "user",
+      content: [{ type: "text", text: "outer" }],
+      get name(): string {
+        innerBuilt ??= buildIterationLine({ prompt: [innerMessage], response: "" } as unknown as IterationInput, 1, AT, undefined, inner).prompt[0];
+        return "o";
+      },
+      tail: { a: ["b", "c"] },
+    };
+    const spy = counting();
+    const first = memo2(outer, message, spy);
+    expect(innerBuilt).toEqual({ role: "tool", content: "inner", name: "i", extra: { deep: [1, 2, { x: "y" }] } });
+    // Both traces are whole: each message is kept, and an edit deep in either is seen.
+    expect(memo2(outer, message, spy)).toBe(first);
+    expect(spy.calls).toBe(1);
+    const innerAgain = buildIterationLine({ prompt: [innerMessage], response: "" } as unknown as IterationInput, 1, AT, undefined, inner).prompt[0];
+    expect(innerAgain).toBe(innerBuilt);
+    (innerMessage.extra.deep[2] as { x: string }).x = "z";
+    expect(buildIterationLine({ prompt: [innerMessage], response: "" } as unknown as IterationInput, 1, AT, undefined, inner).prompt[0]).toEqual({
+      role: "tool",
+      content: "inner",
+      name: "i",
+      extra: { deep: [1, 2, { x: "z" }] },
+    });
+    message.tail.a[1] = "d";
+    expect(memo2(outer, message, spy)).toEqual({ built: JSON.stringify(message) });
+    expect(spy.calls).toBe(2);
+  });
+
+  it("a message with a key inherited from Object.prototype is built every time", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const memo = new PromptMemo();
+    const spy = counting();
+    const message = { role: "user", content: [{ type: "text", text: "t" }] };
+    try {
+      proto.inherited = "x";
+      memo.message(0, message, spy.build, unreadableCount);
+      memo.message(0, message, spy.build, unreadableCount);
+      expect(spy.calls).toBe(2);
+    } finally {
+      delete proto.inherited;
+    }
+    memo.message(0, message, spy.build, unreadableCount);
+    memo.message(0, message, spy.build, unreadableCount);
+    expect(spy.calls).toBe(3);
   });
 
   it("a session's file holds, line by line, the prompt as built anew, over seeded in-place edits (seed printed)", async () => {

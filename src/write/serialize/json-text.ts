@@ -42,12 +42,14 @@ const MAX_DEPTH = 256;
  * over `keepUnits` UTF-16 units cut to that many before serializing (`Infinity`: none cut),
  * and, with `keepText`, serializing a string stops once its literal's text is that long (a
  * string of escapes writes up to 6 units of text per unit). Throws what `JSON.stringify`
- * throws (the caller falls back to a plain copy).
+ * throws (the caller falls back to a plain copy). `json`, when given, makes what
+ * `JSON.stringify(value)` returns, for a caller that has its parts' text already (or gives
+ * undefined, and it is serialized).
  */
-export function valueText(value: object, keepUnits: number, keepText = Infinity): ValueText {
+export function valueText(value: object, keepUnits: number, keepText = Infinity, json?: () => string | undefined): ValueText {
   const longAt = Math.min(LONG, keepUnits);
   if (!hasLong(value, longAt, 0)) {
-    const text = JSON.stringify(value) ?? "null";
+    const text = json?.() ?? JSON.stringify(value) ?? "null";
     return { text, long: [], shortLongest: Math.min(longAt, text.length) };
   }
   const holders: Holders = { set: new Set(), longKey: false };

@@ -50,15 +50,23 @@ export function lineText(line: object, policy: PolicyTransform, counts: Redactio
  * strings, serialization (long strings cut to what the field cap, or the line cap, may keep
  * first: see line-budget.ts), built-in redaction, the field cap, and the line cap (leaving
  * `reserve` bytes of it for what the line holds besides; `null`: no line cap, for a part of a
- * line).
+ * line). `json`: see {@link valueText}; used only when no caller pattern changed the value.
  */
-export function policyText(value: object, policy: PolicyTransform, counts: RedactionCounts, reserve: number | null = 0): string {
+export function policyText(
+  value: object,
+  policy: PolicyTransform,
+  counts: RedactionCounts,
+  reserve: number | null = 0,
+  json?: () => string | undefined,
+): string {
   const mapped = policy.mapCustom(value, counts) as object;
   const lineKeep = reserve === null ? Infinity : lineKeepUnits(mapped, policy.maxFieldBytes, Math.max(1, policy.maxLineBytes - reserve));
   const forLine = lineKeep < policy.keepUnits;
   // Cut for the line cap, a string's text need not be longer than the units it may keep: the
   // line cap measures what it keeps on the text, a byte per unit at least.
-  const v = forLine ? serialized(mapped, lineKeep, lineKeep) : serialized(mapped, policy.keepUnits);
+  const v = forLine
+    ? serialized(mapped, lineKeep, lineKeep)
+    : serialized(mapped, policy.keepUnits, Infinity, mapped === value ? json : undefined);
   const report: RedactReport = { marks: v.long.map((l) => l.at), grew: false };
   const redacted = policy.redactText(v.text, counts, report);
   const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes, line: forLine }));
@@ -68,9 +76,9 @@ export function policyText(value: object, policy: PolicyTransform, counts: Redac
 }
 
 /** `valueText`, or, when reading the value threw, the text of a plain copy of it. */
-export function serialized(value: object, keepUnits: number, keepText = Infinity): ValueText {
+export function serialized(value: object, keepUnits: number, keepText = Infinity, json?: () => string | undefined): ValueText {
   try {
-    return valueText(value, keepUnits, keepText);
+    return valueText(value, keepUnits, keepText, json);
   } catch {
     // A getter or proxy answered differently on the second read: serialize a plain copy.
     return valueText(toJsonSafeCopy(value) as object, keepUnits, keepText);

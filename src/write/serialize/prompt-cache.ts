@@ -188,7 +188,8 @@ export class PromptCache {
       let text: string | null = null;
       if (entry === undefined || entry.role !== role || entry.extras !== more) {
         const own: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
-        text = policyText(message as object, policy, own, null);
+        // Its members past `role` and `content` are serialized already: not a second time.
+        text = policyText(message as object, policy, own, null, () => messageJson(message as object, role, content, more));
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
         const source = this.#memo?.holds(i, message) === true ? (message as object) : null;
@@ -285,6 +286,25 @@ function extrasOf(message: unknown): string | null {
     n++;
   }
   return n >= 2 ? out : null;
+}
+
+/**
+ * What `JSON.stringify(message)` returns, from its `role`, `content` and `extras` (see
+ * {@link extrasOf}), for a message with extras; undefined for one without (serializing it
+ * whole costs less than joining pieces), and when a `toJSON` would make them differ:
+ * `JSON.stringify` calls a member's `toJSON` with the member's key, where `extrasOf` passes "".
+ */
+function messageJson(message: object, role: string, content: string, extras: string): string | undefined {
+  if (extras === "" || typeof (message as { toJSON?: unknown }).toJSON === "function") return undefined;
+  let n = 0;
+  for (const key in message) {
+    if (!hasOwn.call(message, key) || n++ < 2) continue;
+    const value = (message as Record<string, unknown>)[key];
+    if (((typeof value === "object" && value !== null) || typeof value === "bigint") && typeof (value as { toJSON?: unknown }).toJSON === "function") {
+      return undefined;
+    }
+  }
+  return `{"role":${JSON.stringify(role)},"content":${JSON.stringify(content)}${extras}}`;
 }
 
 /**

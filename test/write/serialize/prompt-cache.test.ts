@@ -1,3 +1,4 @@
+import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import { PromptCache, type PromptText } from "../../../src/write/serialize/prompt-cache.js";
 import { createContentPolicy, defaultContentPolicy, policyTransform } from "../../../src/write/policy/content-policy.js";
@@ -116,6 +117,92 @@ describe("PromptCache", () => {
     check();
     delete messages[0]!.name;
     check();
+  });
+
+  it("writes messages with members past role and content as JSON.stringify does, toJSON and getters included", () => {
+    const cache = new PromptCache();
+    let reads = 0;
+    const messages: Array<Record<string, unknown>> = [
+      // toJSON is called with the member's key by JSON.stringify: the message is serialized whole.
+      { role: "assistant", content: "a", tool_calls: [{ id: "1" }], when: { toJSON: (key: string) => `at ${key}` } },
+      { role: "user", content: "b", toJSON: () => ({ role: "user", content: `replaced ${SECRET_VALUES.ghp}` }) },
+      { role: "tool", content: "c", name: "n", n: Number.NaN, gone: undefined, f: () => 1, list: [undefined, Infinity, "é\ud800"] },
+      {
+        role: "user",
+        content: "d",
+        get name(): string {
+          return `read ${reads++} ${SECRET_VALUES.awsId}`;
+        },
+      },
+      { role: "assistant", content: "e", tool_calls: [{ id: "2", function: { name: "run", arguments: '{"cmd":"ls"}' } }] },
+    ];
+    for (let turn = 0; turn < 3; turn++) {
+      const c = counts();
+      const text = textOf(cache.serialize(messages, redact, c)) as string;
+      // The getter is read again by JSON.stringify: its message is compared with the read the cache made.
+      const expected = counts();
+      const stringified = JSON.stringify(messages).replace(/read \d+/, (/read \d+/.exec(text) as RegExpExecArray)[0]);
+      expect(text).toBe(redactor.redact(stringified, expected));
+      expect(c).toEqual(expected);
+      messages.push({ role: "assistant", content: `t${turn}`, name: `x${turn}` });
+    }
+    const big = Object.prototype as Record<string, unknown>;
+    const bigint = BigInt.prototype as unknown as Record<string, unknown>;
+    try {
+      bigint.toJSON = function (this: bigint, key: string) {
+        return `${this.toString()}:${key}`;
+      };
+      const withBigInt = [{ role: "user", content: "x", count: 12n }];
+      expect(textOf(new PromptCache().serialize(withBigInt, redact, counts()))).toBe(JSON.stringify(withBigInt));
+      big.toJSON = function (this: object, key: string) {
+        return { key };
+      };
+      // Each message is serialized on its own, so its toJSON is called with "" (as it always was).
+      const polluted = [{ role: "user", content: "x", name: "n" }];
+      const text = textOf(new PromptCache().serialize(polluted, redact, counts()));
+      const alone = JSON.stringify(polluted[0]);
+      delete big.toJSON;
+      expect(text).toBe(`[${alone}]`);
+      expect(alone).toBe('{"key":""}');
+    } finally {
+      delete big.toJSON;
+      delete bigint.toJSON;
+    }
+  });
+
+  it("writes seeded conversations with members past role and content exactly as serializing them anew (seed printed)", () => {
+    const seed = `prompt-cache-extras-${Date.now()}`;
+    const rng = seedrandom(seed);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T;
+    const value = (depth: number): unknown => {
+      const r = rng();
+      if (depth > 2 || r < 0.3) return pick(["", "é—\n\"q\"", SECRET_VALUES.ghp, `{"code":"print(1)\\n"}`, 0, -1.5, Number.NaN, true, null, undefined, "\ud83d"]);
+      if (r < 0.6) return Array.from({ length: Math.floor(rng() * 3) }, () => value(depth + 1));
+      const o: Record<string, unknown> = {};
+      for (let k = Math.floor(rng() * 4); k > 0; k--) o[pick(["id", "type", "function", "arguments", "name", "10", "input"])] = value(depth + 1);
+      return o;
+    };
+    const message = (turn: number): Record<string, unknown> => {
+      const m: Record<string, unknown> = { role: pick(["user", "assistant", "tool"]), content: `turn ${turn} ${pick(["", SECRET_VALUES.awsId])}` };
+      for (let k = Math.floor(rng() * 3); k > 0; k--) m[pick(["name", "tool_calls", "tool_call_id", "meta"])] = value(0);
+      return m;
+    };
+    const cache = new PromptCache();
+    const messages: Array<Record<string, unknown>> = [];
+    for (let turn = 0; turn < 80; turn++) {
+      messages.push(message(turn));
+      const r = rng();
+      const m = pick(messages);
+      if (r < 0.2) m.name = `edited ${turn}`;
+      else if (r < 0.3) delete m.tool_calls;
+      else if (r < 0.4) messages[Math.floor(rng() * messages.length)] = structuredClone(m);
+      else if (r < 0.45) messages.splice(0, Math.floor(rng() * messages.length));
+      const c = counts();
+      const expected = counts();
+      const text = textOf(cache.serialize(messages, redact, c));
+      expect({ seed, turn, text }).toEqual({ seed, turn, text: redactor.redact(JSON.stringify(messages), expected) });
+      expect({ seed, turn, c }).toEqual({ seed, turn, c: expected });
+    }
   });
 
   it("never changes the bytes of an earlier prompt, which lines waiting to be written still hold", () => {
