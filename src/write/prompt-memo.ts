@@ -97,26 +97,14 @@ export class PromptMemo {
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * Where traces are recorded before being copied out: kept traces are exactly their length,
- * with none of the room a growing array leaves (they live as long as their message is in the
- * prompt, and most of what a memo keeps is traces).
+ * The trace of `value` (see the module's comment), or null when it is not plain data within
+ * bounds. Kept traces are copied to exactly their length, without the room a growing array
+ * leaves: they live as long as their message is in the prompt, and most of what a memo keeps
+ * is traces.
  */
-const scratch: unknown[] = [];
-/** True while `scratch` is in use: a getter read while tracing may log, and trace, again. */
-let tracing = false;
-
-/** The trace of `value` (see the module's comment), or null when it is not plain data within bounds. */
 function traceOf(value: object): unknown[] | null {
-  if (tracing) return traceInto(value, []);
-  tracing = true;
-  try {
-    const trace = traceInto(value, scratch);
-    return trace === UNTRACEABLE ? UNTRACEABLE : trace.slice();
-  } finally {
-    // Nothing of the message is held on to.
-    scratch.length = 0;
-    tracing = false;
-  }
+  const trace = traceInto(value, []);
+  return trace === UNTRACEABLE ? UNTRACEABLE : trace.slice();
 }
 
 function traceInto(value: object, out: unknown[]): unknown[] | null {
