@@ -4,9 +4,12 @@
  * locals), each timed beside a warm `JSON.stringify` of the same record, interleaved.
  *
  *   npm run build && node bench/worst-call.mjs [--json] [--smoke] [--reps N] [--dist OTHER_DIST]
+ *     [--layout PREFIX] [--mib N]
  *
  * `--dist` times another build (e.g. a copy of main's dist/, with a package.json and
- * node_modules beside it) instead of this one, for before/after figures.
+ * node_modules beside it) instead of this one, for before/after figures. `--layout` keeps the
+ * layouts whose name starts with PREFIX, `--mib` one input size: one case timed on its own,
+ * without the garbage the other layouts leave behind.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,7 +24,10 @@ const { TrajectoryLogger } = await import(pathToFileURL(path.join(dist, "index.j
 const { buildIterationLine } = await import(pathToFileURL(path.join(dist, "lines.js")).href);
 const args = scriptArgs();
 const MiB = 1024 * 1024;
-const sizes = args.smoke ? [1 * MiB] : [8 * MiB, 24 * MiB, 64 * MiB];
+const mib = args.flag("mib", 0);
+const sizes = mib > 0 ? [mib * MiB] : args.smoke ? [1 * MiB] : [8 * MiB, 24 * MiB, 64 * MiB];
+const layoutArg = process.argv.indexOf("--layout");
+const layoutPrefix = layoutArg === -1 ? "" : (process.argv[layoutArg + 1] ?? "");
 const reps = args.flag("reps", args.smoke ? 1 : 3);
 
 const words = "the a of to and in is it for that with as on this be are from at by not or have an value error test file".split(" ");
@@ -46,7 +52,7 @@ const logger = new TrajectoryLogger({ logDir: dir, experimentName: "bench", samp
 const rows = [];
 const loadBefore = loadAverage();
 try {
-  for (const [layout, make] of Object.entries(LAYOUTS)) {
+  for (const [layout, make] of Object.entries(LAYOUTS).filter(([name]) => name.startsWith(layoutPrefix))) {
     for (const bytes of sizes) {
       const input = make(bytes);
       const record = buildIterationLine(input, 1, new Date(0));
