@@ -100,18 +100,32 @@ export function capFields(
  * others, and in any case ends with a marker counting every byte left out of it, within
  * `maxField` bytes.
  */
-export function capLine(text: string, maxLine: number, counts: RedactionCounts, pending: readonly PreCut[] = [], maxField = Infinity): string {
+export function capLine(
+  text: string,
+  maxLine: number,
+  counts: RedactionCounts,
+  pending: readonly PreCut[] = [],
+  maxField = Infinity,
+  textBytes = -1,
+): string {
   if (pending.length === 0 && text.length * 3 <= maxLine) return text;
-  let bytes = Buffer.byteLength(text);
+  // `textBytes`, when the caller knows it (≥ 0), is the text's UTF-8 size: not measured again.
+  const cut: Cut = { text, bytes: textBytes >= 0 ? textBytes : Buffer.byteLength(text) };
   // Escapes can make a cut string a little longer than planned: then cut again.
-  for (let attempt = 0; attempt < 3 && (bytes > maxLine || (attempt === 0 && pending.length > 0)); attempt++) {
-    const cut = cutLargestStrings(text, bytes - maxLine, counts, attempt === 0 ? pending : [], maxField);
-    if (cut === text) break;
-    text = cut;
-    bytes = Buffer.byteLength(text);
+  for (let attempt = 0; attempt < 3 && (cut.bytes > maxLine || (attempt === 0 && pending.length > 0)); attempt++) {
+    if (!cutLargestStrings(cut, cut.bytes - maxLine, counts, attempt === 0 ? pending : [], maxField)) break;
   }
-  if (bytes > maxLine) text = collapseFreeForm(text, bytes - maxLine, counts);
-  return text;
+  if (cut.bytes > maxLine) return collapseFreeForm(cut.text, cut.bytes - maxLine, counts);
+  return cut.text;
+}
+
+/**
+ * A line's text and its UTF-8 size, kept in step as its strings are cut: what a cut leaves
+ * out is known from the sizes it worked with, so the text is never measured again.
+ */
+interface Cut {
+  text: string;
+  bytes: number;
 }
 
 interface Token {
@@ -128,7 +142,9 @@ function pendingLimit(t: Token, target: number, maxField: number): number {
   return Math.min(maxField, t.size > target ? target : t.size + truncationMarker(t.size + t.cutBefore).length);
 }
 
-function cutLargestStrings(text: string, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number): string {
+/** Cuts the largest strings of `cut.text` to a common length saving `excess` bytes; false when nothing is cut. */
+function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number): boolean {
+  const text = cut.text;
   const tokens: Token[] = [];
   let k = 0;
   forEachString(text, (start, end) => {
@@ -139,7 +155,7 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
     const size = Buffer.byteLength(text.slice(start + 1, end));
     if (size > MIN_KEEP || cutBefore >= 0) tokens.push({ start, end, size, cutBefore });
   });
-  if (tokens.length === 0) return text;
+  if (tokens.length === 0) return false;
   // Largest `target` such that cutting every longer string down to it saves enough.
   const saved = (target: number): number => {
     let sum = 0;
@@ -160,19 +176,30 @@ function cutLargestStrings(text: string, excess: number, counts: RedactionCounts
   const target = lo;
   const parts: string[] = [];
   let last = 0;
+  let bytes = cut.bytes;
   const escapes = new Escapes(text);
+  const literal: Literal = { text: "", size: 0 };
   for (const t of tokens) {
-    let literal: string;
-    if (t.cutBefore >= 0) literal = cutLiteral(text, t, pendingLimit(t, target, maxField), escapes);
-    else if (t.size > target) literal = cutLiteral(text, t, target, escapes);
+    if (t.cutBefore >= 0) cutLiteral(text, t, pendingLimit(t, target, maxField), escapes, literal);
+    else if (t.size > target) cutLiteral(text, t, target, escapes, literal);
     else continue;
-    parts.push(text.slice(last, t.start), literal);
+    parts.push(text.slice(last, t.start), literal.text);
+    // Both literals' quotes are ASCII, so the text's size changes by what is between them.
+    bytes += literal.size - t.size;
     last = t.end + 1;
     counts.truncations++;
   }
-  if (parts.length === 0) return text;
+  if (parts.length === 0) return false;
   parts.push(text.slice(last));
-  return parts.join("");
+  cut.text = parts.join("");
+  cut.bytes = bytes;
+  return true;
+}
+
+/** A literal as cut by {@link cutLiteral}, and the UTF-8 size of what is between its quotes. */
+interface Literal {
+  text: string;
+  size: number;
 }
 
 /**
@@ -236,11 +263,11 @@ function charAt(text: string, p: number): [number, number] {
 
 /**
  * The literal `t` cut, on its text, to a prefix plus marker of at most `limit` bytes between
- * the quotes: no parsing, encoding or escaping again, whatever the literal's size. The prefix
- * never ends inside an escape or between the two halves of a pair; the marker counts the raw
- * bytes cut.
+ * the quotes, into `out`: no parsing, encoding or escaping again, whatever the literal's size.
+ * The prefix never ends inside an escape or between the two halves of a pair; the marker
+ * counts the raw bytes cut.
  */
-function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes): string {
+function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes, out: Literal): void {
   const found = escapes.scan(t.start, t.end);
   const rawBytes = t.size - found.total + Math.max(0, t.cutBefore);
   const room = Math.max(0, limit - truncationMarker(rawBytes).length);
@@ -261,7 +288,10 @@ function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes): st
   if (q > from && isHighSurrogate(text.charCodeAt(q - 1))) q--;
   if (q < p) back(q);
   const keptRaw = bytes - found.before(p);
-  return `"${text.slice(from, p)}${truncationMarker(rawBytes - keptRaw)}"`;
+  const marker = truncationMarker(rawBytes - keptRaw);
+  out.text = `"${text.slice(from, p)}${marker}"`;
+  // `bytes` is the prefix's UTF-8 size (see above); the marker is ASCII.
+  out.size = bytes + marker.length;
 }
 
 /** `stop`, or the start of an escape that `stop` would cut (`\X` or `\uXXXX`), in the literal text from `from`. */
@@ -299,7 +329,9 @@ interface EscapesOf {
 /**
  * Raw sizes of a text's string literals from their escaped sizes, without parsing them: an
  * escape is 2 or 6 bytes of text for 1 to 3 bytes of value. The backslashes are found with
- * one forward search, remembered, so literals asked for in order cost one pass in all.
+ * forward searches (the last one remembered). What the escapes before an offset add is
+ * counted from the offset asked before, so a cut that moves its end back and forth near one
+ * place reads the literal's text about once, and keeps no list of its escapes.
  */
 class Escapes {
   readonly #text: string;
@@ -315,24 +347,27 @@ class Escapes {
    * in bytes), and what those starting before an offset add (`before`).
    */
   scan(start: number, end: number): EscapesOf {
-    const text = this.#text;
-    const at: number[] = [];
-    const sums: number[] = [];
-    let overhead = 0;
-    for (let i = this.#next(start + 1); i < end; i = this.#next(i)) {
-      at.push(i);
-      if (text.charCodeAt(i + 1) === 117) {
-        // JSON.stringify writes \u only for control characters (1 byte) and lone surrogates (3).
-        const code = parseInt(text.slice(i + 2, i + 6), 16);
-        overhead += 6 - (code < 0x80 ? 1 : code < 0x800 ? 2 : 3);
-        i += 6;
-      } else {
-        overhead += 1;
-        i += 2;
-      }
-      sums.push(overhead);
-    }
+    const from = start + 1;
+    const total = this.#overhead(from, end);
+    /** The last offset asked for (never inside an escape), and what the escapes before it add. */
+    let pos = from;
+    let sum = 0;
+    let at: number[] | null = null;
+    let sums: number[] | null = null;
     const before = (offset: number): number => {
+      if (offset >= end) return total;
+      if (offset <= from) return 0;
+      if (at === null && escapeBoundary(this.#text, from, offset) === offset) {
+        sum += offset >= pos ? this.#overhead(pos, offset) : -this.#overhead(offset, pos);
+        pos = offset;
+        return sum;
+      }
+      // Inside an escape: counting cannot start there. Every escape, listed once.
+      if (at === null || sums === null) {
+        at = [];
+        sums = [];
+        this.#overhead(from, end, at, sums);
+      }
       let lo = 0;
       let hi = at.length;
       while (lo < hi) {
@@ -342,7 +377,30 @@ class Escapes {
       }
       return lo === 0 ? 0 : (sums[lo - 1] as number);
     };
-    return { total: overhead, before };
+    return { total, before };
+  }
+
+  /**
+   * What the escapes starting in `from`..`stop` (literal text, `from` not inside an escape)
+   * add to it, in bytes; with `at` and `sums`, each one's offset and the running total after it.
+   */
+  #overhead(from: number, stop: number, at?: number[], sums?: number[]): number {
+    const text = this.#text;
+    let overhead = 0;
+    for (let i = this.#next(from); i < stop; i = this.#next(i)) {
+      at?.push(i);
+      if (text.charCodeAt(i + 1) === 117) {
+        // JSON.stringify writes \u only for control characters (1 byte) and lone surrogates (3).
+        const code = parseInt(text.slice(i + 2, i + 6), 16);
+        overhead += 6 - (code < 0x80 ? 1 : code < 0x800 ? 2 : 3);
+        i += 6;
+      } else {
+        overhead += 1;
+        i += 2;
+      }
+      sums?.push(overhead);
+    }
+    return overhead;
   }
 
   /** The first backslash at or after `from` (the text's length when none). */

@@ -101,10 +101,11 @@ export class PolicyTransform {
   /**
    * A line's JSON text (redacted, under the field cap already) under the line cap. `reserve`
    * is what the line will hold besides this text, in bytes; `pending`, its strings cut short
-   * for the line cap before serializing (see `capFields`).
+   * for the line cap before serializing (see `capFields`); `textBytes`, the text's UTF-8 size
+   * when the caller knows it (-1: measured here).
    */
-  capLine(text: string, counts: RedactionCounts, reserve = 0, pending: readonly PreCut[] = []): string {
+  capLine(text: string, counts: RedactionCounts, reserve = 0, pending: readonly PreCut[] = [], textBytes = -1): string {
     if (this.maxLineBytes === Infinity) return text;
-    return capLine(text, Math.max(1, this.maxLineBytes - reserve), counts, pending, this.maxFieldBytes);
+    return capLine(text, Math.max(1, this.maxLineBytes - reserve), counts, pending, this.maxFieldBytes, textBytes);
   }
 }

@@ -32,6 +32,8 @@ export interface ValueText {
 const LONG = 128 * 1024;
 /** A long string is serialized in pieces of this many units. */
 const PIECE = 512 * 1024;
+/** A whole string this long (UTF-16 units) is still serialized in one piece (its cost per byte is flat up to there). */
+const WHOLE = 2 * 1024 * 1024;
 /** Smallest piece when the text serialized is bounded. */
 const MIN_PIECE = 16 * 1024;
 /** Deeper than this, a value is left to `JSON.stringify` (which reports cycles by throwing). */
@@ -151,6 +153,13 @@ function emitLong(value: string, out: ValueText, keep: Keep): void {
   // Pieces small enough that stopping after one overshoots the text's bound by little.
   const piece = keep.text === Infinity ? PIECE : Math.min(PIECE, Math.max(MIN_PIECE, Math.ceil(keep.text / 8)));
   const at = out.text.length;
+  if (end === value.length && (end <= piece || (keep.text === Infinity && end <= WHOLE))) {
+    // Whole, in one piece: its literal as it is, not rebuilt from a piece without its quotes
+    // (one copy of its text less).
+    out.long.push({ at, cutBytes: 0 });
+    out.text += JSON.stringify(value);
+    return;
+  }
   let text = '"';
   let i = 0;
   while (i < end && text.length <= keep.text) {

@@ -66,14 +66,19 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
     [open, close] = withLongStrings(v, at, policy, counts);
   }
   const bytes = promptText.bytes;
+  /** The line's UTF-8 size without its `\n`, when known. */
+  let lineBytes = -1;
   if (bytes !== null) {
     const max = policy.maxLineBytes;
     // `]`, `\n`, and the text at most 3 bytes per UTF-16 unit, exactly when that is not enough.
     let size = (open.length + close.length) * 3 + bytes.length + 2;
     if (size > max) size = Buffer.byteLength(open) + Buffer.byteLength(close) + bytes.length + 2;
     if (size <= max) return [open, bytes, `]${close}\n`] as LinePieces;
+    lineBytes = size - 1;
+  } else {
+    lineBytes = Buffer.byteLength(open) + promptText.textBytes() + Buffer.byteLength(close);
   }
-  return `${policy.capLine(`${open}${promptText.text()}${close}`, counts)}\n`;
+  return `${policy.capLine(`${open}${promptText.text()}${close}`, counts, 0, [], lineBytes)}\n`;
 }
 
 /** `open` and `close` of a line whose rest holds long strings (see json-text.ts). */
@@ -125,6 +130,8 @@ export interface PromptText {
   bytes: Buffer | null;
   /** The prompt's JSON text (made on demand: the line is then over the line cap, or too large to keep). */
   text(): string;
+  /** The UTF-8 size of {@link text}, without making it. */
+  textBytes(): number;
 }
 
 /** Serializes prompt arrays, reusing the text of messages seen in the previous prompt. */
@@ -177,6 +184,10 @@ export class PromptCache {
     const to = start > 0 ? { buf: this.#buf, pos: this.#keptBytes } : { buf: Buffer.allocUnsafe(4096), pos: 1 };
     if (start === 0) to.buf[0] = 0x5b; // [
     let keptCount = entries.length;
+    /** Where the kept messages' bytes end: new ones are written from there. */
+    const head = to.pos;
+    /** The text of each new message written to the buffer (null: its bytes were copied). */
+    const fresh: (string | null)[] = [];
     /** The texts of the messages past the budget, `,` before each. */
     let over = "";
     for (let i = start; i < messages.length; i++) {
@@ -200,6 +211,7 @@ export class PromptCache {
         const at = appendMessage(to, entry, text, i > 0);
         if (text !== null || entry.buf !== to.buf) entry = { ...entry, buf: to.buf, start: at, end: to.pos };
         keptCount = i + 1;
+        fresh.push(text);
       } else {
         over += `${i > 0 ? "," : ""}${text ?? entry.buf.toString("utf8", entry.start, entry.end)}`;
       }
@@ -234,8 +246,11 @@ export class PromptCache {
     this.#keptBytes = to.pos;
     this.#byContent = null;
     const bytes = to.buf.subarray(0, to.pos);
-    if (over === "") return { bytes, text: () => `${bytes.toString("utf8")}]` };
-    return { bytes: null, text: () => `${bytes.toString("utf8")}${over}]` };
+    // The text is asked for when the line is over the line cap: the messages just serialized
+    // are taken as they are, only those taken from earlier lines are decoded.
+    const text = (): string => `${keptText(bytes, head, entries, start, fresh)}${over}]`;
+    const textBytes = (): number => bytes.length + Buffer.byteLength(over) + 1;
+    return { bytes: over === "" ? bytes : null, text, textBytes };
   }
 
   /** With `memo`, the memo that builds the prompts of the lines this cache serializes. */
@@ -250,6 +265,21 @@ export class PromptCache {
     }
     return this.#byContent;
   }
+}
+
+/**
+ * The text of a prompt's kept messages, `[` first: what `bytes` holds, decoded up to `head`
+ * (the messages kept from the previous prompt), then the messages from `first` on, each
+ * decoded only when its text is not in `fresh`.
+ */
+function keptText(bytes: Buffer, head: number, entries: readonly Entry[], first: number, fresh: readonly (string | null)[]): string {
+  let out = bytes.toString("utf8", 0, head);
+  for (let k = 0; k < fresh.length; k++) {
+    const i = first + k;
+    const entry = entries[i] as Entry;
+    out += `${i > 0 ? "," : ""}${fresh[k] ?? entry.buf.toString("utf8", entry.start, entry.end)}`;
+  }
+  return out;
 }
 
 /** True when `message` is a message whose text is `entry`'s. */

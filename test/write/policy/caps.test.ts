@@ -133,6 +133,39 @@ describe("markers", () => {
   });
 });
 
+describe("cuts of long literals dense with escapes", () => {
+  // Long enough that a cut's end moves back and forth over many escapes before it settles.
+  const dense = fc.string({ unit: fc.constantFrom("a", "é", "🎉", "\n", "\u0001", '"', "\\", "\ud800"), minLength: 200, maxLength: 4000 });
+
+  it("count exactly the bytes cut (field cap)", () => {
+    fc.assert(
+      fc.property(fc.array(dense, { minLength: 1, maxLength: 4 }), fc.integer({ min: 64, max: 3000 }), (texts, cap) => {
+        const out = JSON.parse(capFields(JSON.stringify({ t: texts }), cap, counts())) as { t: string[] };
+        out.t.forEach((value, i) => {
+          const original = texts[i] as string;
+          const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value);
+          if (match === null) return expect(value).toBe(original);
+          expect(Buffer.byteLength(value)).toBeLessThanOrEqual(cap);
+          expect(Buffer.byteLength(match[1] as string) + Number(match[2])).toBe(Buffer.byteLength(original));
+        });
+      }),
+      { numRuns: 200, seed: 20261202 },
+    );
+  });
+
+  it("give the same line whether capLine is told the text's size or measures it, under the cap", () => {
+    fc.assert(
+      fc.property(fc.array(dense, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1024, max: 12000 }), (texts, cap) => {
+        const text = JSON.stringify({ type: "iteration", t: texts });
+        const told = capLine(text, cap, counts(), [], Infinity, Buffer.byteLength(text));
+        expect(told).toBe(capLine(text, cap, counts()));
+        if (Buffer.byteLength(text) > cap) expect(Buffer.byteLength(told)).toBeLessThanOrEqual(cap);
+      }),
+      { numRuns: 200, seed: 20261202 },
+    );
+  });
+});
+
 describe("truncationMarker", () => {
   it("names the bytes cut, with no quote or backslash", () => {
     expect(truncationMarker(1234)).toBe("[TRUNCATED:1234 bytes]");
