@@ -4,7 +4,7 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TrajectoryLogger } from "../../src/index.js";
-import { ADVERSARIAL_INPUTS, benignText } from "../../bench/lib/adversarial-text.mjs";
+import { ADVERSARIAL_INPUTS } from "../../bench/lib/adversarial-text.mjs";
 import { TraceRecordSchema } from "../../src/export/opentraces-schema.js";
 import { jsonLines, runCli } from "./run-cli.js";
 
@@ -79,24 +79,29 @@ describe("trajlog export --redact", () => {
   });
 
   test("takes linear time on text built to make redaction slow", { timeout: 120_000 }, async () => {
-    // Written unredacted: 1 MiB outputs that made each pattern scan again at every step.
+    // Written unredacted: outputs that made each pattern scan again at every step. Linear time
+    // is what is asserted, so the same texts are exported at two sizes: twice the text must
+    // cost about twice the CPU time (a scan that reads text again per match: four times). A
+    // ratio to ordinary text would also move whenever ordinary text gets cheaper.
     const names = ['"password="', '"token="', '"aws_secret_access_key="', '"apikey="', `"'password'="`];
-    const adversarial = names.map((name) => ADVERSARIAL_INPUTS.find((input) => input.name === name)?.build(1024 * 1024) as string);
-    const dirs = { benign: path.join(work, "benign"), adversarial: path.join(work, "adversarial") };
-    for (const [which, dir] of Object.entries(dirs)) {
+    // Both under the 1 MiB field cap, which would otherwise cut them to the same size.
+    const sizes = { single: 384 * 1024, double: 768 * 1024 };
+    const dirs = { single: path.join(work, "single"), double: path.join(work, "double") };
+    for (const [which, dir] of Object.entries(dirs) as Array<[keyof typeof sizes, string]>) {
       const logger = new TrajectoryLogger({ logDir: dir, experimentName: which, sampleRate: 1, redact: false });
       const session = logger.startSession({ instanceId: which, trainingStep: 1, modelName: "m" });
-      for (const text of adversarial) {
-        session.logIteration({ prompt: "print the environment", response: "ok", code: "print(env)", result: { stdout: which === "benign" ? benignText(text.length) : text } });
+      for (const name of names) {
+        const text = ADVERSARIAL_INPUTS.find((input) => input.name === name)?.build(sizes[which]) as string;
+        session.logIteration({ prompt: "print the environment", response: "ok", code: "print(env)", result: { stdout: text } });
       }
       await session.finalize({ reward: 0 });
       await logger.close();
     }
     // Interleaved, best of two each: the ratio of CPU times (this file has its process to
     // itself), so that a busy machine preempting one side does not decide the ratio.
-    const times = { benign: Infinity, adversarial: Infinity };
+    const times = { single: Infinity, double: Infinity };
     for (let round = 0; round < 2; round++) {
-      for (const which of ["benign", "adversarial"] as const) {
+      for (const which of ["single", "double"] as const) {
         const started = process.cpuUsage();
         const run = await runCli(["export", dirs[which], "--all", "--redact", "--format", "messages", "-q"]);
         const spent = process.cpuUsage(started);
@@ -105,6 +110,6 @@ describe("trajlog export --redact", () => {
         expect(run.stdout).not.toContain("policy_error");
       }
     }
-    expect(times.adversarial / times.benign, `adversarial ${times.adversarial.toFixed(0)} ms, benign ${times.benign.toFixed(0)} ms`).toBeLessThan(5);
+    expect(times.double / times.single, `768 KiB each ${times.double.toFixed(0)} ms, 384 KiB each ${times.single.toFixed(0)} ms`).toBeLessThan(3);
   });
 });
