@@ -13,7 +13,8 @@ export class SortedRows {
   readonly #value: (row: SessionRow) => SortValue;
   readonly #tie: (a: SessionRow, b: SessionRow) => number;
   #rows: SessionRow[] = [];
-  #desc: SessionRow[] = [];
+  /** The descending order, built on first use after each change (null until then). */
+  #desc: SessionRow[] | null = [];
 
   constructor(value: (row: SessionRow) => SortValue, tie: (a: SessionRow, b: SessionRow) => number) {
     this.#value = value;
@@ -54,18 +55,25 @@ export class SortedRows {
   }
 
   /**
-   * Takes `rows` (ascending) as the rows, and builds the descending order from them: runs of
-   * equal values in reverse, each run in scan order, rows without a value last in scan order.
+   * Takes `rows` (ascending) as the rows. The descending order is built when first asked for,
+   * not here: while a tree is indexed the rows change every batch, and a descending copy of
+   * every sort order per batch was arrays of 100,000 rows made only to be dropped (the peak
+   * memory of indexing a large tree), where a request asks for one order now and then.
    */
   #replace(rows: SessionRow[]): void {
+    this.#rows = rows;
+    this.#desc = null;
+  }
+
+  /**
+   * The descending order of the rows: runs of equal values in reverse, each run in scan order,
+   * rows without a value last in scan order.
+   */
+  #buildDescending(rows: readonly SessionRow[]): SessionRow[] {
     let valued = rows.length;
     while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
-    this.#rows = rows;
     // Without values (the scan order itself) both directions are the same array.
-    if (valued === 0) {
-      this.#desc = rows;
-      return;
-    }
+    if (valued === 0) return rows as SessionRow[];
     const desc = new Array<SessionRow>(rows.length);
     let k = 0;
     for (let end = valued; end > 0; ) {
@@ -74,7 +82,7 @@ export class SortedRows {
       end = start;
     }
     for (let i = valued; i < rows.length; i++) desc[k++] = rows[i] as SessionRow;
-    this.#desc = desc;
+    return desc;
   }
 
   /**
@@ -104,16 +112,17 @@ export class SortedRows {
   }
 
   /**
-   * Every row as {@link walk} visits them descending (without `refine`): kept beside the
-   * ascending array, and replaced with it, so that a descending page is a slice too.
+   * Every row as {@link walk} visits them descending (without `refine`): built once after each
+   * change and kept until the next, so that a descending page is a slice too.
    */
   get descending(): readonly SessionRow[] {
+    this.#desc ??= this.#buildDescending(this.#rows);
     return this.#desc;
   }
 
   /** The rows that pass `keep.test`, in the order {@link walk} visits them (without `refine`): one tight pass. */
   select(order: "asc" | "desc", keep: { test(row: SessionRow): boolean }): SessionRow[] {
-    const rows = order === "asc" ? this.#rows : this.#desc;
+    const rows = order === "asc" ? this.#rows : this.descending;
     const kept: SessionRow[] = [];
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as SessionRow;
