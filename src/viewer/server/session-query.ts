@@ -70,10 +70,10 @@ export function querySessions(
   // unchanged rows is a slice of the last answer.
   if (last !== undefined && timeless) {
     const name = JSON.stringify([key, order, query.experiment, query.step, query.instance, query.search, query.status]);
-    let kept = last.get(sorted.rows, name);
+    let kept = last.get(sorted, name);
     if (kept === undefined) {
       kept = sorted.select(order, new RowFilter(query, search, needle, stored));
-      last.set(sorted.rows, name, kept);
+      last.set(sorted, name, kept);
     }
     return { total: kept.length, offset, limit, rows: kept.slice(offset, offset + limit).map(withStatus) };
   }
