@@ -79,15 +79,15 @@ export class SortedRows {
    * The descending order of the rows: runs of equal values in reverse, each run in scan order,
    * rows without a value last in scan order.
    */
-  #buildDescending(rows: readonly SessionRow[]): SessionRow[] {
-    let valued = rows.length;
-    while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
+  #buildDescending(): SessionRow[] {
+    const rows = this.#rows;
+    const valued = this.#valued();
     // Without values (the scan order itself) both directions are the same array.
-    if (valued === 0) return rows as SessionRow[];
+    if (valued === 0) return rows;
     const desc = new Array<SessionRow>(rows.length);
     let k = 0;
     for (let end = valued; end > 0; ) {
-      const start = this.#runStartIn(rows, end);
+      const start = this.#runStart(end);
       for (let i = start; i < end; i++) desc[k++] = rows[i] as SessionRow;
       end = start;
     }
@@ -103,8 +103,7 @@ export class SortedRows {
    */
   walk(order: "asc" | "desc", visit: (row: SessionRow) => boolean | void, refine?: (row: SessionRow) => number): void {
     const rows = this.#rows;
-    let valued = rows.length;
-    while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
+    const valued = this.#valued();
     if (order === "asc") {
       for (let start = 0; start < valued; ) {
         const end = this.#runEnd(start, valued);
@@ -126,7 +125,7 @@ export class SortedRows {
    * change and kept until the next, so that a descending page is a slice too.
    */
   get descending(): readonly SessionRow[] {
-    this.#desc ??= this.#buildDescending(this.#rows);
+    this.#desc ??= this.#buildDescending();
     return this.#desc;
   }
 
@@ -158,14 +157,19 @@ export class SortedRows {
   }
 
   #runStart(end: number): number {
-    return this.#runStartIn(this.#rows, end);
-  }
-
-  #runStartIn(rows: readonly SessionRow[], end: number): number {
+    const rows = this.#rows;
     const value = this.#value(rows[end - 1] as SessionRow);
     let start = end - 1;
     while (start > 0 && this.#value(rows[start - 1] as SessionRow) === value) start--;
     return start;
+  }
+
+  /** How many rows have a value: they come first, the rows without one after them. */
+  #valued(): number {
+    const rows = this.#rows;
+    let valued = rows.length;
+    while (valued > 0 && this.#value(rows[valued - 1] as SessionRow) === null) valued--;
+    return valued;
   }
 
   /** Visits rows [start, end); false once `visit` asked to stop. */
