@@ -54,11 +54,11 @@ export function querySessions(
   const order = query.order ?? "asc";
   const offset = query.offset ?? 0;
   const limit = query.limit ?? 50;
-  const withStatus = (row: SessionRow): SessionListItem => ({ ...row, status: row.state === "incomplete" ? statusOf(row) : row.state });
+  // A finished session's status does not depend on the time: only incomplete ones are asked.
+  const statusNow = (row: SessionRow): SessionStatus => (row.state === "incomplete" ? statusOf(row) : row.state);
+  const withStatus = (row: SessionRow): SessionListItem => ({ ...row, status: statusNow(row) });
   // Without a filter the count is known: the walk stops once the page is full.
   const filtered = query.experiment !== undefined || query.step !== undefined || query.instance !== undefined || query.status !== undefined || search !== undefined;
-  const filter = new RowFilter(query, search, needle, undefined);
-  const matches = (row: SessionRow): boolean => filter.test(row);
   // Errored and completed are stored states: only live and unfinished change with the time.
   const stored = query.status === "errored" || query.status === "completed" ? query.status : undefined;
   const timeless = (query.status === undefined || stored !== undefined) && key !== "status";
@@ -77,15 +77,15 @@ export function querySessions(
     }
     return { total: kept.length, offset, limit, rows: kept.slice(offset, offset + limit).map(withStatus) };
   }
+  const filter = new RowFilter(query, search, needle, undefined);
   const page: SessionListItem[] = [];
   let total = 0;
   sorted.walk(
     order,
     (row) => {
       if (!filtered && total >= offset + limit) return false;
-      if (!matches(row)) return;
-      // A finished session's status does not depend on the time: only incomplete ones are asked.
-      const status = row.state === "incomplete" ? statusOf(row) : row.state;
+      if (!filter.test(row)) return;
+      const status = statusNow(row);
       if (query.status !== undefined && status !== query.status) return;
       if (total >= offset && total < offset + limit) page.push({ ...row, status });
       total++;
