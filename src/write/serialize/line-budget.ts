@@ -27,8 +27,8 @@ export function lineKeepUnits(value: unknown, maxFieldBytes: number, maxLineByte
   const field = Math.max(0, maxFieldBytes - MIN_KEEP);
   const sizes: number[] = [];
   try {
-    if (total(value, field, 0) <= maxLineBytes) return Infinity;
-    collect(value, field, 0, sizes);
+    if (bounds(value, field, 0, null) <= maxLineBytes) return Infinity;
+    bounds(value, field, 0, sizes);
   } catch {
     // A value that throws when read: the serializer copies it; nothing is cut early.
     return Infinity;
@@ -52,7 +52,7 @@ export function lineKeepUnits(value: unknown, maxFieldBytes: number, maxLineByte
  */
 export function stringBound(value: unknown, field: number): number {
   try {
-    return total(value, field, 0);
+    return bounds(value, field, 0, null);
   } catch {
     return 0;
   }
@@ -63,46 +63,35 @@ function bound(units: number, field: number): number {
   return units > MIN_KEEP ? Math.min(units, field) : 0;
 }
 
-/** The sum of the bounds of `value`'s strings; on every call, so no array is made per object. */
-function total(value: unknown, field: number, depth: number): number {
-  if (typeof value === "string") return bound(value.length, field);
+/**
+ * The sum of the bounds of `value`'s strings (keys included), each non-zero one also pushed to
+ * `out` when given. One walk for both, so that the sum and the list always agree on what
+ * counts; without `out` it makes no array at all (it runs on every line).
+ */
+function bounds(value: unknown, field: number, depth: number, out: number[] | null): number {
+  if (typeof value === "string") return counted(bound(value.length, field), out);
   if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return 0;
   // A `toJSON` decides the text from outside the value: it counts for nothing here.
   if (typeof (value as { toJSON?: unknown }).toJSON === "function") return 0;
   let sum = 0;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) sum += total(value[i], field, depth + 1);
+    for (let i = 0; i < value.length; i++) sum += bounds(value[i], field, depth + 1, out);
     return sum;
   }
   for (const key in value) {
     if (!hasOwn.call(value, key)) continue;
     const item = (value as Record<string, unknown>)[key];
-    if (written(item)) sum += bound(key.length, field) + total(item, field, depth + 1);
+    if (written(item)) sum += counted(bound(key.length, field), out) + bounds(item, field, depth + 1, out);
   }
   return sum;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function collect(value: unknown, field: number, depth: number, out: number[]): void {
-  if (typeof value === "string") {
-    const size = bound(value.length, field);
-    if (size > 0) out.push(size);
-    return;
-  }
-  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return;
-  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) collect(value[i], field, depth + 1, out);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    const item = (value as Record<string, unknown>)[key];
-    if (!written(item)) continue;
-    const size = bound(key.length, field);
-    if (size > 0) out.push(size);
-    collect(item, field, depth + 1, out);
-  }
+/** `size`, pushed to `out` first when it counts. */
+function counted(size: number, out: number[] | null): number {
+  if (out !== null && size > 0) out.push(size);
+  return size;
 }
 
 /** Whether `JSON.stringify` writes a member holding `item` (its key included). */
