@@ -177,12 +177,24 @@ function matches(value: unknown, trace: unknown[]): boolean {
  */
 function same(value: unknown, trace: unknown[], i: number): number {
   if (trace[i++] !== value) return -1;
-  if (typeof value !== "object" || value === null) return i;
+  return typeof value === "object" && value !== null ? sameInside(value, trace, i) : i;
+}
+
+/**
+ * {@link same} for an object or array already found at its place in the trace, `i` just past
+ * it. Most nodes are strings and numbers: each is compared in the loop that reaches it, and
+ * only objects and arrays are walked by a call of their own.
+ */
+function sameInside(value: object, trace: unknown[], i: number): number {
   // The same object: checked again as when it was traced, in case its prototype was swapped.
   const proto: unknown = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
     if (proto !== Array.prototype || trace[i++] !== value.length) return -1;
-    for (let k = 0; k < value.length && i !== -1; k++) i = same(value[k], trace, i);
+    for (let k = 0; k < value.length; k++) {
+      const item: unknown = value[k];
+      if (trace[i++] !== item) return -1;
+      if (typeof item === "object" && item !== null && (i = sameInside(item, trace, i)) === -1) return -1;
+    }
     return i;
   }
   if ((proto !== Object.prototype && proto !== null) || (value as { toJSON?: unknown }).toJSON !== undefined) return -1;
@@ -192,8 +204,9 @@ function same(value: unknown, trace: unknown[], i: number): number {
     // Past the traced count, the trace holds what follows the object, not its keys.
     if (n === count || trace[i++] !== key || !hasOwn.call(value, key)) return -1;
     n++;
-    i = same((value as Record<string, unknown>)[key], trace, i);
-    if (i === -1) return -1;
+    const item = (value as Record<string, unknown>)[key];
+    if (trace[i++] !== item) return -1;
+    if (typeof item === "object" && item !== null && (i = sameInside(item, trace, i)) === -1) return -1;
   }
   return n === count ? i : -1;
 }

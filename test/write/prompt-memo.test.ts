@@ -89,6 +89,36 @@ describe("PromptMemo", () => {
     expect(spy.calls).toBe(edits.length + 2);
   });
 
+  it("an edit of any leaf, in arrays and objects at any depth, is an edit; an unedited message is built once", () => {
+    type Message = { role: string; content: string; tags: unknown[]; grid: unknown[][]; meta: { a: { b: unknown[] } } };
+    const make = (): Message => ({ role: "user", content: "hi", tags: ["a", 1, null, true], grid: [[1, 2], ["x"]], meta: { a: { b: [0, "z"] } } });
+    const edits: ((m: Message) => void)[] = [
+      (m) => (m.tags[0] = "b"),
+      (m) => (m.tags[1] = 2),
+      (m) => (m.tags[2] = undefined),
+      (m) => (m.tags[3] = false),
+      (m) => (m.tags.length = 3),
+      (m) => ((m.grid[0] as unknown[])[1] = 3),
+      (m) => ((m.grid[1] as unknown[])[0] = "y"),
+      (m) => (m.grid[1] as unknown[]).push("w"),
+      (m) => (m.meta.a.b[1] = "q"),
+      (m) => (m.meta.a.b[0] = { deep: true }),
+      (m) => ((m.meta.a as Record<string, unknown>).c = 1),
+      (m) => (m.content = "ho"),
+    ];
+    for (const [k, edit] of edits.entries()) {
+      const memo = new PromptMemo();
+      const spy = counting();
+      const message = make();
+      memo.message(0, message, spy.build, unreadableCount);
+      memo.message(0, message, spy.build, unreadableCount);
+      expect({ edit: k, calls: spy.calls }).toEqual({ edit: k, calls: 1 });
+      edit(message);
+      expect({ edit: k, built: memo.message(0, message, spy.build, unreadableCount) }).toEqual({ edit: k, built: { built: JSON.stringify(message) } });
+      expect({ edit: k, calls: spy.calls }).toEqual({ edit: k, calls: 2 });
+    }
+  });
+
   it("a key deleted while Object.prototype holds an enumerable one of the same name and value is an edit", () => {
     const memo = new PromptMemo();
     const spy = counting();

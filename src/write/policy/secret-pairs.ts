@@ -71,6 +71,19 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
+const AUTHORIZATION = "authorization";
+
+/**
+ * Whether `authorization`, in any case, ends right before `end`. Read in place: every JSON key
+ * ending in `on` (`iteration`, `function`) asks, so no slice of the text is made for it.
+ */
+function endsWithAuthorization(text: string, end: number): boolean {
+  const from = end - AUTHORIZATION.length;
+  if (from < 0) return false;
+  for (let i = 0; i < AUTHORIZATION.length; i++) if (lower(text.charCodeAt(from + i)) !== AUTHORIZATION.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Whether `[from, to)` is an environment variable's name: `[A-Z][A-Z0-9_]*`. */
 function isEnvName(text: string, from: number, to: number): boolean {
   const first = text.charCodeAt(from);
@@ -349,7 +362,7 @@ export class PairFinder {
           edits.push(edit);
           at = edit.end - 1;
         }
-      } else if (this.#header && sep === ":" && a === 111 && b === 110 && text.slice(Math.max(0, j - 12), j + 1).toLowerCase() === "authorization") {
+      } else if (this.#header && sep === ":" && a === 111 && b === 110 && endsWithAuthorization(text, j + 1)) {
         const edit = this.#authorization(text, at, quote);
         if (edit !== null) {
           edits.push(edit);
@@ -480,7 +493,8 @@ export class PairFinder {
    */
   #flags(text: string, edits: Edit[]): void {
     let reader: ValueReader | null = null;
-    const curl = new CurlLine(text);
+    /** Made at the first flag that asks (most texts have none). */
+    let curl: CurlLine | null = null;
     for (let at = text.indexOf("-"); at !== -1; at = text.indexOf("-", at + 1)) {
       if (!leftBoundary(text, at)) continue;
       const next = text.charCodeAt(at + 1);
@@ -490,12 +504,12 @@ export class PairFinder {
         reader ??= new ValueReader(text);
         if (nameEnd - at === 6 && text.startsWith("user", at + 2)) {
           const sep = text.charCodeAt(nameEnd);
-          if ((sep === 32 || sep === 61) && curl.onLine(at)) edit = this.#curlPassword(text, reader, nameEnd + 1);
+          if ((sep === 32 || sep === 61) && (curl ??= new CurlLine(text)).onLine(at)) edit = this.#curlPassword(text, reader, nameEnd + 1);
         } else if (text.charCodeAt(nameEnd) === 32) {
           edit = this.#flag(text, reader, at + 2, nameEnd);
         }
         at = Math.max(at, nameEnd - 1);
-      } else if (next === 117 && text.charCodeAt(at + 2) === 32 && curl.onLine(at)) {
+      } else if (next === 117 && text.charCodeAt(at + 2) === 32 && (curl ??= new CurlLine(text)).onLine(at)) {
         reader ??= new ValueReader(text);
         edit = this.#curlPassword(text, reader, at + 2);
       }

@@ -171,11 +171,16 @@ export class PromptCache {
       while (start < kept.length && sameMessage(messages[start], kept[start] as Entry)) start++;
       if (start < kept.length) start = 0;
     }
-    // Kept messages' bounds are known; only new ones are walked.
+    // Kept messages' bounds are known; only new ones are walked, once: a new entry keeps its own.
     const field = Math.max(0, policy.maxFieldBytes - MIN_KEEP);
     let promptBound = 0;
     for (let i = 0; i < start; i++) promptBound += (kept[i] as Entry).bound;
-    for (let i = start; i < messages.length; i++) promptBound += stringBound(messages[i], field);
+    const bounds: number[] = [];
+    for (let i = start; i < messages.length; i++) {
+      const bound = stringBound(messages[i], field);
+      bounds.push(bound);
+      promptBound += bound;
+    }
     if (cutEarly(promptBound)) return null;
     const byContent = start === 0 && kept.length > 0 ? this.#contentMap() : null;
     const entries: Entry[] = start > 0 ? kept.slice() : [];
@@ -204,7 +209,7 @@ export class PromptCache {
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
         const source = this.#memo?.holds(i, message) === true ? (message as object) : null;
-        const bound = stringBound(message, field);
+        const bound = bounds[i - start] as number;
         entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations, bound };
       }
       if (keptCount === i && to.pos + (entry.end - entry.start || (text as string).length) < budget) {

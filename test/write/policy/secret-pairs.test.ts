@@ -126,6 +126,34 @@ describe("Authorization headers in any case", () => {
     expect(redactionsByKind).toEqual({ bearer_token: 1, basic_auth: 1 });
   });
 
+  it("takes the header's name as it ends right before the separator, in any case, and nothing shorter", () => {
+    expectEach([
+      // At the very start of the text, and with letters before it: the name is read back in place.
+      // (Basic credentials are found only after the header's name; bearer tokens are found anywhere.)
+      [`Authorization: Basic ${BASIC}`, "Authorization: Basic [REDACTED:basic_auth]"],
+      [`xauthorization: basic ${BASIC}`, "xauthorization: basic [REDACTED:basic_auth]"],
+      [`AuThOrIzAtIoN: basic ${BASIC}`, "AuThOrIzAtIoN: basic [REDACTED:basic_auth]"],
+      [`authorization : basic ${BASIC}`, "authorization : basic [REDACTED:basic_auth]"],
+      // One letter short or off, or another name ending in `on`: not the header.
+      [`uthorization: basic ${BASIC}`, `uthorization: basic ${BASIC}`],
+      [`authorizatian: basic ${BASIC}`, `authorizatian: basic ${BASIC}`],
+      [`authorisation: basic ${BASIC}`, `authorisation: basic ${BASIC}`],
+      [`iteration: basic ${BASIC}`, `iteration: basic ${BASIC}`],
+    ]);
+    // As JSON keys, beside the format's own members that end in `on` (`iteration`).
+    const { line, redactionsByKind } = applyContentPolicy({
+      type: "iteration",
+      iteration: 3,
+      locals: { authorization: `basic ${BASIC}`, Authorizatio: `basic ${BASIC}`, version: `basic ${BASIC}` },
+    });
+    expect(line).toEqual({
+      type: "iteration",
+      iteration: 3,
+      locals: { authorization: "basic [REDACTED:basic_auth]", Authorizatio: `basic ${BASIC}`, version: `basic ${BASIC}` },
+    });
+    expect(redactionsByKind).toEqual({ basic_auth: 1 });
+  });
+
   it("leaves prose and placeholders alone", () => {
     expectEach([
       ["The bearer of this note; basic arithmetic", "The bearer of this note; basic arithmetic"],

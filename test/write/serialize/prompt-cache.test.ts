@@ -4,6 +4,8 @@ import { PromptCache, type PromptText } from "../../../src/write/serialize/promp
 import { createContentPolicy, defaultContentPolicy, policyTransform } from "../../../src/write/policy/content-policy.js";
 import { BUILTIN_SECRET_KINDS, BuiltinRedactor, type RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
+import { MIN_KEEP } from "../../../src/write/policy/caps.js";
+import { stringBound } from "../../../src/write/serialize/line-budget.js";
 
 const redactor = new BuiltinRedactor(BUILTIN_SECRET_KINDS);
 const redact = policyTransform(defaultContentPolicy());
@@ -85,6 +87,34 @@ describe("PromptCache", () => {
     expect(textOf(cache.serialize([{ role: "assistant", content: "same" }], redact, counts()))).toBe(
       '[{"role":"assistant","content":"same"}]',
     );
+  });
+
+  it("asks the early cut with the bound of every message's strings, kept ones' included, line after line", () => {
+    const cache = new PromptCache();
+    const policy = policyTransform(defaultContentPolicy());
+    const field = policy.maxFieldBytes - MIN_KEEP;
+    const messages: Array<Record<string, unknown>> = [];
+    const asked: number[] = [];
+    const expected: number[] = [];
+    const message = (turn: number, length: number): Record<string, unknown> =>
+      turn % 3 === 2
+        ? { role: "assistant", content: "x".repeat(length), tool_calls: [{ id: "y".repeat(length * 2), type: "function" }] }
+        : { role: turn % 2 === 0 ? "user" : "assistant", content: "x".repeat(length) };
+    // Lengths around MIN_KEEP (shorter strings count for nothing), members past content, and
+    // several new messages in one prompt, each of which keeps its own bound for later lines.
+    const turns = [[10, 65], [300], [64, 1000, 70], [5000], [2, 80]];
+    let n = 0;
+    for (const lengths of turns) {
+      for (const length of lengths) messages.push(message(n++, length));
+      cache.serialize(messages, policy, counts(), (bound) => {
+        asked.push(bound);
+        return false;
+      });
+      expected.push(messages.reduce((sum: number, m) => sum + stringBound(m, field), 0));
+    }
+    expect(asked).toEqual(expected);
+    // Strings of 64 units or fewer count for nothing; a tool call's id is twice its content.
+    expect(asked).toEqual([65, 965, 2175, 7175, 7415]);
   });
 
   it("writes a growing or edited conversation exactly as serializing it anew would", () => {
