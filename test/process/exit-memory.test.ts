@@ -57,19 +57,25 @@ function memoryCgroupRoot(): string | null {
 
 const cgroups = memoryCgroupRoot();
 
-function run(logDir: string, mode: string, cgroup?: string): Promise<ChildResult> {
-  const child = [process.execPath, path.join(FIXTURES, "exit-memory-child.mjs"), logDir, mode].map((a) => `'${a}'`).join(" ");
+function run(logDir: string, mode: string, cgroup?: string, cap?: number): Promise<ChildResult> {
+  const args = [logDir, mode, ...(cap === undefined ? [] : [String(cap)])];
+  const child = [process.execPath, path.join(FIXTURES, "exit-memory-child.mjs"), ...args].map((a) => `'${a}'`).join(" ");
   const enter = cgroup === undefined ? "" : `echo $$ > '${cgroup}/cgroup.procs' && `;
   return finished(spawn("bash", ["-c", `${enter}exec ${child}`], { stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** Runs the child in a fresh memory cgroup limited to `limit` bytes; the kernel's OOM kills in it. */
-async function runInCgroup(logDir: string, mode: string, limit: number): Promise<{ result: ChildResult; oomKills: string | undefined }> {
+async function runInCgroup(
+  logDir: string,
+  mode: string,
+  limit: number,
+  cap?: number,
+): Promise<{ result: ChildResult; oomKills: string | undefined }> {
   const cgroup = path.join(cgroups as string, `trajlog-test-${process.pid}-${mode}`);
   fs.mkdirSync(cgroup);
   try {
     fs.writeFileSync(path.join(cgroup, "memory.limit_in_bytes"), String(limit));
-    const result = await run(logDir, mode, cgroup);
+    const result = await run(logDir, mode, cgroup, cap);
     const oomKills = /^oom_kill (\d+)$/m.exec(fs.readFileSync(path.join(cgroup, "memory.oom_control"), "utf8"))?.[1];
     return { result, oomKills };
   } finally {
@@ -103,5 +109,42 @@ describe.concurrent(`process.exit() with the 64 MiB buffer full, ${where}`, () =
     expect(out.linesDropped).toBe(0);
     expect(out.peak - out.rssBefore).toBeLessThan(16 * MiB);
     expectAllOnDisk(logDir, out);
+  });
+});
+
+describe(`process.exit() right after three lines of nearly 8 MiB in one turn (24 MiB buffer), ${where}`, () => {
+  it("writes each whole and in order, with no copy of them at exit; not killed", async () => {
+    const logDir = path.join(root, "long-lines");
+    const cap = 24 * MiB;
+    const { result, oomKills } =
+      cgroups === null ? { result: await run(logDir, "long-lines", undefined, cap), oomKills: "0" } : await runInCgroup(logDir, "long-lines", 112 * MiB, cap);
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr, oomKills }).toEqual({
+      code: 0,
+      signal: null,
+      stderr: "",
+      oomKills: "0",
+    });
+    const out = lastJson<Measured & { longLine: number }>(result.stdout);
+    expect({ lines: out.lines, linesDropped: out.linesDropped }).toEqual({ lines: 3, linesDropped: 0 });
+    expect(out.bufferedBytes).toBeGreaterThan(cap - MiB);
+    expect(out.peak - out.rssBefore).toBeLessThan(16 * MiB);
+    const files = listSessionFiles(logDir);
+    expect(files).toHaveLength(SESSIONS);
+    const withLines = files.map((file) => parseFile(file)).filter((parsed) => parsed.lines.length > 1);
+    expect(withLines).toHaveLength(1);
+    const { lines, tail } = withLines[0] as ReturnType<typeof parseFile>;
+    // Each response is its seed, a colon, then the seed's letter up to the line's length.
+    expect({
+      tail,
+      types: lines.map((line) => line.type),
+      responses: lines.slice(1).map((line) => {
+        const response = String(line.response);
+        return { head: response.slice(0, 3), length: response.length, same: new Set(response.slice(2)).size };
+      }),
+    }).toEqual({
+      tail: "",
+      types: ["metadata", "iteration", "iteration", "iteration"],
+      responses: [0, 1, 2].map((seed) => ({ head: `${seed}:${String.fromCharCode(97 + seed)}`, length: out.longLine, same: 1 })),
+    });
   });
 });
