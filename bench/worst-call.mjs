@@ -1,7 +1,8 @@
 /**
  * The longest single `logIteration` call: inputs from 8 to 64 MiB of different layouts (one
  * huge string, ASCII or not; many strings of 1 MiB in the prompt; a huge tool output in
- * locals), each timed beside a warm `JSON.stringify` of the same record, interleaved.
+ * locals; hundreds of thousands of small locals, short messages or small code blocks), each
+ * timed beside a warm `JSON.stringify` of the same record, interleaved.
  *
  *   npm run build && node bench/worst-call.mjs [--json] [--smoke] [--reps N] [--dist OTHER_DIST]
  *     [--layout PREFIX] [--mib N]
@@ -45,6 +46,22 @@ const LAYOUTS = {
     response: "ok",
   }),
   "tool output in locals": (bytes) => ({ prompt: [{ role: "user", content: "go" }], response: "ok", codeBlocks: [{ code: "x", result: { locals: { out: text(bytes), n: 1 } } }] }),
+  // Over the line cap with no long string: nothing can be cut before serializing, and the
+  // cut falls to collapsing free values (locals) or to the structure itself.
+  "many small locals": (bytes) => {
+    const locals = {};
+    for (let i = 0, n = Math.round(bytes / 38); i < n; i++) locals[`v${i}`] = `value number ${i} of many`;
+    return { prompt: [{ role: "user", content: "go" }], response: "ok", codeBlocks: [{ code: "x", result: { locals } }] };
+  },
+  "many short messages": (bytes) => {
+    const content = (i) => `message number ${i} with some words in it, more words here to fill it up to ~300 bytes `.repeat(3);
+    return { prompt: Array.from({ length: Math.round(bytes / 300) }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: content(i) })), response: "ok" };
+  },
+  "many small code blocks": (bytes) => ({
+    prompt: [{ role: "user", content: "go" }],
+    response: "ok",
+    codeBlocks: Array.from({ length: Math.round(bytes / 130) }, (_, i) => ({ code: `print(${i})`, result: { stdout: `out ${i}` } })),
+  }),
 };
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "trajlog-worst-call-"));

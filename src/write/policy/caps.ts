@@ -5,16 +5,15 @@
  * size, which is at most 3 bytes per UTF-16 unit of the text. So a line whose text is short
  * enough is passed through after one comparison, and only oversized lines are ever scanned.
  */
-import { LINE_SCHEMAS } from "../../format.js";
+import { collapseFreeForm } from "./free-form.js";
+import { closingQuote, isEscaped } from "./json-scan.js";
 import type { RedactionCounts } from "./secret-patterns.js";
+import { truncationMarker, truncationMarkerLength } from "./truncation-marker.js";
+
+export { closingQuote, truncationMarker };
 
 /** Strings this short (escaped bytes) are never cut by the line cap: they are the structure. */
 export const MIN_KEEP = 64;
-
-/** The marker that ends a string cut by a cap. */
-export function truncationMarker(bytesCut: number): string {
-  return `[TRUNCATED:${bytesCut} bytes]`;
-}
 
 /**
  * UTF-16 units of a string kept past the field cap when it is cut before being serialized
@@ -115,7 +114,8 @@ export function capLine(
   for (let attempt = 0; attempt < 3 && (cut.bytes > maxLine || (attempt === 0 && pending.length > 0)); attempt++) {
     if (!cutLargestStrings(cut, cut.bytes - maxLine, counts, attempt === 0 ? pending : [], maxField)) break;
   }
-  if (cut.bytes > maxLine) return collapseFreeForm(cut.text, cut.bytes - maxLine, counts);
+  // As many bytes as UTF-16 units: the text is ASCII, and the free values are sized by their lengths.
+  if (cut.bytes > maxLine) return collapseFreeForm(cut.text, cut.bytes - maxLine, counts, cut.bytes === cut.text.length);
   return cut.text;
 }
 
@@ -145,16 +145,24 @@ function pendingLimit(t: Token, target: number, maxField: number): number {
 /** Cuts the largest strings of `cut.text` to a common length saving `excess` bytes; false when nothing is cut. */
 function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number): boolean {
   const text = cut.text;
+  // As many bytes as UTF-16 units: the text is ASCII, and a literal's size is its length.
+  const ascii = cut.bytes === text.length;
   const tokens: Token[] = [];
   let k = 0;
-  forEachString(text, (start, end) => {
+  // Every literal, in a loop of its own rather than a call per literal: a line over the cap
+  // may hold millions of short ones, each looked at only to be passed over.
+  for (let start = text.indexOf('"'); start !== -1; ) {
+    const end = closingQuote(text, start);
+    if (end === -1) break;
     let cutBefore = -1;
     while (k < pending.length && (pending[k] as PreCut).at < start) k++;
     if (k < pending.length && (pending[k] as PreCut).at === start) cutBefore = (pending[k++] as PreCut).cutBytes;
-    if (cutBefore < 0 && end - start - 1 <= MIN_KEEP) return;
-    const size = Buffer.byteLength(text.slice(start + 1, end));
-    if (size > MIN_KEEP || cutBefore >= 0) tokens.push({ start, end, size, cutBefore });
-  });
+    if (cutBefore >= 0 || end - start - 1 > MIN_KEEP) {
+      const size = ascii ? end - start - 1 : Buffer.byteLength(text.slice(start + 1, end));
+      if (size > MIN_KEEP || cutBefore >= 0) tokens.push({ start, end, size, cutBefore });
+    }
+    start = text.indexOf('"', end + 1);
+  }
   if (tokens.length === 0) return false;
   // Largest `target` such that cutting every longer string down to it saves enough.
   const saved = (target: number): number => {
@@ -180,8 +188,8 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   const escapes = new Escapes(text);
   const literal: Literal = { text: "", size: 0 };
   for (const t of tokens) {
-    if (t.cutBefore >= 0) cutLiteral(text, t, pendingLimit(t, target, maxField), escapes, literal);
-    else if (t.size > target) cutLiteral(text, t, target, escapes, literal);
+    if (t.cutBefore >= 0) cutLiteral(text, t, pendingLimit(t, target, maxField), escapes, literal, ascii);
+    else if (t.size > target) cutLiteral(text, t, target, escapes, literal, ascii);
     else continue;
     parts.push(text.slice(last, t.start), literal.text);
     // Both literals' quotes are ASCII, so the text's size changes by what is between them.
@@ -267,7 +275,17 @@ function charAt(text: string, p: number): [number, number] {
  * The prefix never ends inside an escape or between the two halves of a pair; the marker
  * counts the raw bytes cut.
  */
-function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes, out: Literal): void {
+function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes, out: Literal, ascii: boolean): void {
+  if (ascii && !escapes.within(t.start, t.end)) {
+    // ASCII without escapes (most literals): a unit is a byte of value, the prefix is `room` units.
+    const rawBytes = t.size + Math.max(0, t.cutBefore);
+    const from = t.start + 1;
+    const p = Math.min(t.end, from + Math.max(0, limit - truncationMarkerLength(rawBytes)));
+    const marker = truncationMarker(rawBytes - (p - from));
+    out.text = `"${text.slice(from, p)}${marker}"`;
+    out.size = p - from + marker.length;
+    return;
+  }
   const found = escapes.scan(t.start, t.end);
   const rawBytes = t.size - found.total + Math.max(0, t.cutBefore);
   const room = Math.max(0, limit - truncationMarker(rawBytes).length);
@@ -403,6 +421,11 @@ class Escapes {
     return overhead;
   }
 
+  /** Whether the literal whose quotes are at `start` and `end` holds an escape. */
+  within(start: number, end: number): boolean {
+    return this.#next(start + 1) < end;
+  }
+
   /** The first backslash at or after `from` (the text's length when none). */
   #next(from: number): number {
     if (from >= this.#from && from <= this.#at) return this.#at;
@@ -411,13 +434,6 @@ class Escapes {
     this.#at = at === -1 ? this.#text.length : at;
     return this.#at;
   }
-}
-
-/** The index of the quote that closes the string literal opened at `open`. */
-export function closingQuote(text: string, open: number): number {
-  let end = text.indexOf('"', open + 1);
-  while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
-  return end;
 }
 
 /** Calls `visit(start, end)` with the indexes of the quotes around every string in `text`. */
@@ -430,97 +446,4 @@ function forEachString(text: string, visit: (start: number, end: number) => void
     visit(i, end);
     i = text.indexOf('"', end + 1);
   }
-}
-
-function isEscaped(text: string, quote: number): boolean {
-  let n = 0;
-  for (let j = quote - 1; text.charCodeAt(j) === 92; j--) n++;
-  return n % 2 === 1;
-}
-
-/** Where a free-form value sits, and what may replace it without breaking the schema. */
-interface Slot {
-  holder: Record<string, unknown> | unknown[];
-  key: string | number;
-  /** The format requires an object here (locals, kwargs): the marker goes inside one. */
-  object: boolean;
-}
-
-/**
- * Last resort for lines whose structure alone is too big (thousands of small locals...):
- * replaces the largest values the format leaves free with a marker, so the line still matches
- * its schema: first values inside free objects (a local, a kwarg, an extra key), then, if
- * that is not enough, whole free objects (all the locals) with `{ "truncated": marker }`.
- * What is left over the cap after that is the format's own structure (e.g. a prompt of ten
- * thousand messages): it is written as it is.
- */
-function collapseFreeForm(text: string, excess: number, counts: RedactionCounts): string {
-  let line: unknown;
-  try {
-    line = JSON.parse(text);
-  } catch {
-    return text;
-  }
-  if (typeof line !== "object" || line === null || Array.isArray(line)) return text;
-  const record = line as Record<string, unknown>;
-  const inner: Slot[] = [];
-  const whole: Slot[] = [];
-  const free = (holder: Record<string, unknown> | unknown[], key: string | number): void => {
-    inner.push({ holder, key, object: false });
-  };
-  const freeObject = (holder: Record<string, unknown>, key: string): void => {
-    const value = holder[key];
-    if (typeof value !== "object" || value === null) return;
-    whole.push({ holder, key, object: !Array.isArray(value) });
-    if (Array.isArray(value)) value.forEach((_, i) => free(value, i));
-    else for (const k of Object.keys(value)) free(value as Record<string, unknown>, k);
-  };
-  const schema = LINE_SCHEMAS[record.type as keyof typeof LINE_SCHEMAS];
-  const known = new Set(schema === undefined ? [] : Object.keys(schema.properties));
-  for (const key of Object.keys(record)) if (!known.has(key)) free(record, key);
-  if (record.type === "metadata") {
-    freeObject(record, "backend_kwargs");
-    freeObject(record, "environment_kwargs");
-    freeObject(record, "other_backends");
-  } else if (record.type === "summary") {
-    if ("error" in record) free(record, "error");
-  } else if (record.type === "iteration") {
-    for (const message of asArray(record.prompt)) {
-      if (typeof message !== "object" || message === null) continue;
-      for (const key of Object.keys(message)) if (key !== "role" && key !== "content") free(message as Record<string, unknown>, key);
-    }
-    for (const block of asArray(record.code_blocks)) {
-      const result = (block as { result?: Record<string, unknown> } | null)?.result;
-      if (typeof result !== "object" || result === null) continue;
-      freeObject(result, "locals");
-      for (const call of asArray(result.rlm_calls)) {
-        if (typeof call === "object" && call !== null) free(call as Record<string, unknown>, "prompt");
-      }
-    }
-  }
-  let remaining = excess;
-  for (const slots of [inner, whole]) {
-    if (remaining <= 0) break;
-    const sized = slots.map((slot) => ({ slot, size: sizeOf((slot.holder as Record<string | number, unknown>)[slot.key]) }));
-    sized.sort((a, b) => b.size - a.size);
-    for (const { slot, size } of sized) {
-      if (remaining <= 0) break;
-      const marker = truncationMarker(size);
-      const replacement = slot.object ? { truncated: marker } : marker;
-      const saved = size - sizeOf(replacement);
-      if (saved <= 0) continue;
-      (slot.holder as Record<string | number, unknown>)[slot.key] = replacement;
-      remaining -= saved;
-      counts.truncations++;
-    }
-  }
-  return remaining < excess ? JSON.stringify(line) : text;
-}
-
-function sizeOf(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? "");
-}
-
-function asArray(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
 }

@@ -133,6 +133,34 @@ describe("markers", () => {
   });
 });
 
+describe("cuts of ASCII lines (sized by their lengths)", () => {
+  const ascii = fc.string({ unit: fc.constantFrom("a", "b", " ", '"', "\\", "\n", "\u0001", "x"), maxLength: 600 });
+
+  it("count exactly the bytes cut, and give the line the cap asks for", () => {
+    fc.assert(
+      fc.property(fc.array(ascii, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1024, max: 3000 }), (texts, cap) => {
+        const text = JSON.stringify({ type: "iteration", t: texts });
+        const out = capLine(text, cap, counts());
+        checkAsciiCounts(texts, (JSON.parse(out) as { t: string[] }).t);
+        const floor = Buffer.byteLength(JSON.stringify({ type: "iteration", t: texts.map(() => "x".repeat(90)) }));
+        if (floor <= cap) expect(Buffer.byteLength(out)).toBeLessThanOrEqual(cap);
+        if (text.length <= cap) expect(out).toBe(text);
+      }),
+      { numRuns: 300, seed: 20261202 },
+    );
+  });
+
+  function checkAsciiCounts(originals: string[], out: string[]): void {
+    originals.forEach((original, i) => {
+      const value = out[i] as string;
+      const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value);
+      if (match === null) return expect(value).toBe(original);
+      expect(original.startsWith(match[1] as string)).toBe(true);
+      expect((match[1] as string).length + Number(match[2])).toBe(original.length);
+    });
+  }
+});
+
 describe("cuts of long literals dense with escapes", () => {
   // Long enough that a cut's end moves back and forth over many escapes before it settles.
   const dense = fc.string({ unit: fc.constantFrom("a", "é", "🎉", "\n", "\u0001", '"', "\\", "\ud800"), minLength: 200, maxLength: 4000 });

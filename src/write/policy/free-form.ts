@@ -1,0 +1,347 @@
+/**
+ * The line cap's last resort: the values the format leaves free (a local, a kwarg, an extra
+ * key, ...) collapsed into markers, when cutting strings cannot bring a line under the cap
+ * (thousands of small locals).
+ *
+ * It works on the line's text, as the other cuts do. Parsing a line of megabytes, writing
+ * each free value again to size it, and the whole line again once collapsed, made a line of
+ * 300,000 small locals cost seven times its serializing. Here the free values are found on the
+ * text (json-scan.ts), sized from the text between their ends, and the line is the text with
+ * the chosen values' places replaced: what is kept is the very text that was there.
+ */
+import { LINE_SCHEMAS } from "../../format.js";
+import { eachElement, eachMember, keyAt, keyIs, valueEnd } from "./json-scan.js";
+import type { RedactionCounts } from "./secret-patterns.js";
+import { truncationMarker, truncationMarkerLength } from "./truncation-marker.js";
+
+/** Text of a free object collapsed whole, around its marker: `{"truncated":"…"}`. */
+const OBJECT_OPEN = '{"truncated":"';
+const OBJECT_CLOSE = '"}';
+/** What an object collapsed whole adds to its marker's length: the braces, the key and the quotes. */
+const OBJECT_EXTRA = OBJECT_OPEN.length + OBJECT_CLOSE.length;
+
+/**
+ * The free values of one line's text, in the order they are considered when sizes tie: the
+ * line's extra members first, then, by line type, those in its structure. `inner` are single
+ * values (replaced by a marker string); `whole` are free containers (locals, kwargs, ...),
+ * each holding the inner values from `first` to `last` (exclusive).
+ */
+interface FreeValues {
+  innerStart: number[];
+  innerEnd: number[];
+  /** The whole value holding it, or -1. */
+  innerOwner: number[];
+  wholeStart: number[];
+  wholeEnd: number[];
+  /** True when the format requires an object there (locals, kwargs): the marker goes inside one. */
+  wholeObject: boolean[];
+  wholeFirst: number[];
+  wholeLast: number[];
+}
+
+/**
+ * Replaces the largest values the format leaves free with a marker, until `excess` bytes are
+ * saved, so the line still matches its schema: first values inside free objects (a local, a
+ * kwarg, an extra key), then, if that is not enough, whole free objects (all the locals) with
+ * `{ "truncated": marker }`. Each marker counts the UTF-8 bytes of the value's text it stands
+ * for (the value as it would have been written: redacted, its strings cut). What is left over
+ * the cap after that is the format's own structure (a prompt of ten thousand messages): the
+ * line is written as it is. `ascii`: the text is known to be ASCII (its UTF-8 size is its length).
+ *
+ * The values chosen are those the same greedy choice on sizes always chose: the largest
+ * first, ties in the order above. A free object collapsed whole after some of its values were
+ * replaced one by one counts the bytes of its text before any was replaced, and only its own
+ * marker is counted as a cut: the line holds one marker for it. (Collapsing the parsed line
+ * counted the bytes left after those replacements, less than were left out, and each value
+ * replaced as a cut of its own, though the line held none of their markers.)
+ */
+export function collapseFreeForm(text: string, excess: number, counts: RedactionCounts, ascii = false): string {
+  const free = findFreeValues(text);
+  if (free === null) return text;
+  const bytes = (start: number, end: number): number => (ascii ? end - start : Buffer.byteLength(text.slice(start, end)));
+  const nWhole = free.wholeStart.length;
+  const nInner = free.innerStart.length;
+  const wholeSize = new Array<number>(nWhole);
+  const innerSize = new Array<number>(nInner);
+  for (let w = 0; w < nWhole; w++) {
+    const start = free.wholeStart[w] as number;
+    const end = free.wholeEnd[w] as number;
+    const size = bytes(start, end);
+    wholeSize[w] = size;
+    // A container as many bytes as units is ASCII: its values are sized by their lengths.
+    const plain = ascii || size === end - start;
+    for (let i = free.wholeFirst[w] as number; i < (free.wholeLast[w] as number); i++) {
+      const s = free.innerStart[i] as number;
+      const e = free.innerEnd[i] as number;
+      innerSize[i] = plain ? e - s : Buffer.byteLength(text.slice(s, e));
+    }
+  }
+  for (let i = 0; i < nInner; i++) {
+    if (innerSize[i] === undefined) innerSize[i] = bytes(free.innerStart[i] as number, free.innerEnd[i] as number);
+  }
+
+  let remaining = excess;
+  // Inner values, largest first, each replaced by a marker string while that saves bytes.
+  const innerSaved = new Array<number>(nInner);
+  const worth: number[] = [];
+  let total = 0;
+  for (let i = 0; i < nInner; i++) {
+    const size = innerSize[i] as number;
+    const saved = size - truncationMarkerLength(size) - 2;
+    innerSaved[i] = saved;
+    if (saved > 0) {
+      worth.push(i);
+      total += saved;
+    }
+  }
+  const innerReplaced = new Uint8Array(nInner);
+  if (remaining > 0 && worth.length > 0) {
+    // When all of them together are not more than enough, all are replaced whatever the order.
+    const chosen = total <= remaining ? worth : largestFirst(worth, innerSize);
+    for (const i of chosen) {
+      if (remaining <= 0) break;
+      innerReplaced[i] = 1;
+      remaining -= innerSaved[i] as number;
+    }
+  }
+  // Then whole free objects, largest (as they are now) first.
+  const wholeReplaced = new Uint8Array(nWhole);
+  if (remaining > 0 && nWhole > 0) {
+    const current = new Array<number>(nWhole);
+    const all: number[] = [];
+    for (let w = 0; w < nWhole; w++) {
+      let size = wholeSize[w] as number;
+      for (let i = free.wholeFirst[w] as number; i < (free.wholeLast[w] as number); i++) {
+        if (innerReplaced[i] === 1) size -= innerSaved[i] as number;
+      }
+      current[w] = size;
+      all.push(w);
+    }
+    for (const w of largestFirst(all, current)) {
+      if (remaining <= 0) break;
+      const marker = truncationMarkerLength(wholeSize[w] as number);
+      const saved = (current[w] as number) - (free.wholeObject[w] === true ? marker + OBJECT_EXTRA : marker + 2);
+      if (saved <= 0) continue;
+      wholeReplaced[w] = 1;
+      remaining -= saved;
+    }
+  }
+  if (remaining === excess) return text;
+
+  // The line: the text, each chosen value's place replaced, in the order of the text.
+  const at: number[] = [];
+  const replacement: string[] = [];
+  for (let w = 0; w < nWhole; w++) {
+    if (wholeReplaced[w] !== 1) continue;
+    const marker = truncationMarker(wholeSize[w] as number);
+    at.push(w);
+    replacement.push(free.wholeObject[w] === true ? `${OBJECT_OPEN}${marker}${OBJECT_CLOSE}` : `"${marker}"`);
+  }
+  const cuts: Array<{ start: number; end: number; text: string }> = [];
+  for (let k = 0; k < at.length; k++) {
+    const w = at[k] as number;
+    cuts.push({ start: free.wholeStart[w] as number, end: free.wholeEnd[w] as number, text: replacement[k] as string });
+  }
+  for (let i = 0; i < nInner; i++) {
+    if (innerReplaced[i] !== 1) continue;
+    const owner = free.innerOwner[i] as number;
+    if (owner >= 0 && wholeReplaced[owner] === 1) continue;
+    cuts.push({ start: free.innerStart[i] as number, end: free.innerEnd[i] as number, text: `"${truncationMarker(innerSize[i] as number)}"` });
+  }
+  cuts.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let last = 0;
+  for (const cut of cuts) {
+    parts.push(text.slice(last, cut.start), cut.text);
+    last = cut.end;
+  }
+  parts.push(text.slice(last));
+  counts.truncations += cuts.length;
+  return parts.join("");
+}
+
+/** `indexes` ordered by `sizes` from the largest, ties in the order given (a stable sort). */
+function largestFirst(indexes: readonly number[], sizes: readonly number[]): number[] {
+  const n = indexes.length;
+  let max = 0;
+  for (const i of indexes) max = Math.max(max, sizes[i] as number);
+  // One number per index, sorted as numbers (far cheaper than a comparator on hundreds of
+  // thousands): the size from the largest, then the position. Exact below 2^53.
+  if ((max + 1) * n < Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let k = 0; k < n; k++) keys[k] = (max - (sizes[indexes[k] as number] as number)) * n + k;
+    keys.sort();
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = indexes[(keys[k] as number) % n] as number;
+    return out;
+  }
+  const order = indexes.map((_, k) => k);
+  order.sort((a, b) => (sizes[indexes[b] as number] as number) - (sizes[indexes[a] as number] as number) || a - b);
+  return order.map((k) => indexes[k] as number);
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The members of the line type's schema, by type. */
+const SCHEMA_KEYS = new Map<string, ReadonlySet<string>>(
+  Object.entries(LINE_SCHEMAS).map(([type, schema]) => [type, new Set(Object.keys(schema.properties))]),
+);
+
+/**
+ * Whether a value of `units` UTF-16 units of text may take more bytes than its replacement
+ * (a marker and `extra` bytes around it): a unit is at most 3 bytes, a marker at least
+ * {@link truncationMarkerLength}(0). Values that cannot are never replaced, and not listed.
+ */
+function mayPay(units: number, extra: number): boolean {
+  return units * 3 > truncationMarkerLength(0) + extra;
+}
+
+const INNER = 0;
+const OPEN = 1;
+const CLOSE = 2;
+
+/**
+ * Free values in the order they were found in the text, as triples: `INNER, start, end`; a
+ * free container as `OPEN, start, 1 for an object`, its values, then `CLOSE, end, 0`.
+ */
+type Found = number[];
+
+/** A member of the line's object, as found in the text. */
+interface Member {
+  keyStart: number;
+  keyEnd: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The free values of a line's text (see {@link FreeValues}); null when the text is not one
+ * JSON object as `JSON.stringify` writes it. One pass over the text: the parts of the
+ * structure where the format leaves values free are walked into, any other value is jumped
+ * over. Each type's free values are gathered as the text comes, then put in the order of
+ * their line type once its `type` is known (it may come last).
+ *
+ * Keys are unique in a line's text (a redaction can make two keys alike only by writing the
+ * same marker for both, never a name the format uses): each member is read where it is.
+ */
+function findFreeValues(text: string): FreeValues | null {
+  const top: Member[] = [];
+  const prompt: Found = [];
+  const blocks: Found = [];
+  const calls: Found = [];
+  const kwargs = new Map<string, Found>([
+    ["backend_kwargs", []],
+    ["environment_kwargs", []],
+    ["other_backends", []],
+  ]);
+  const error: Found = [];
+
+  /** A free container's values, into `found`; any other value is jumped over. */
+  const readFree = (start: number, found: Found): number => {
+    const c = text.charCodeAt(start);
+    if (c !== 123 && c !== 91) return valueEnd(text, start);
+    const mark = found.length;
+    found.push(OPEN, start, c === 123 ? 1 : 0);
+    const value = (s: number): number => {
+      const e = valueEnd(text, s);
+      if (e !== -1 && mayPay(e - s, 2)) found.push(INNER, s, e);
+      return e;
+    };
+    const end = c === 123 ? eachMember(text, start, (_ks, _ke, s) => value(s)) : eachElement(text, start, value);
+    // A container too small to pay for its marker holds no value that does (thousands of `{}`).
+    if (found.length === mark + 3 && !mayPay(end - start, c === 123 ? OBJECT_EXTRA : 2)) found.length = mark;
+    else found.push(CLOSE, end, 0);
+    return end;
+  };
+  const messageMember = (keyStart: number, keyEnd: number, start: number): number => {
+    const end = valueEnd(text, start);
+    if (end !== -1 && mayPay(end - start, 2) && !keyIs(text, keyStart, keyEnd, "role") && !keyIs(text, keyStart, keyEnd, "content")) {
+      prompt.push(INNER, start, end);
+    }
+    return end;
+  };
+  const message = (start: number): number => (text.charCodeAt(start) === 123 ? eachMember(text, start, messageMember) : valueEnd(text, start));
+  const callMember = (keyStart: number, keyEnd: number, start: number): number => {
+    const end = valueEnd(text, start);
+    if (end !== -1 && mayPay(end - start, 2) && keyIs(text, keyStart, keyEnd, "prompt")) calls.push(INNER, start, end);
+    return end;
+  };
+  const call = (start: number): number => (text.charCodeAt(start) === 123 ? eachMember(text, start, callMember) : valueEnd(text, start));
+  const resultMember = (keyStart: number, keyEnd: number, start: number): number => {
+    if (keyIs(text, keyStart, keyEnd, "locals")) return readFree(start, blocks);
+    if (keyIs(text, keyStart, keyEnd, "rlm_calls") && text.charCodeAt(start) === 91) return eachElement(text, start, call);
+    return valueEnd(text, start);
+  };
+  const blockMember = (keyStart: number, keyEnd: number, start: number): number => {
+    if (!keyIs(text, keyStart, keyEnd, "result") || text.charCodeAt(start) !== 123) return valueEnd(text, start);
+    const end = eachMember(text, start, resultMember);
+    // A block's sub-calls come after its locals, wherever the text has them.
+    for (const n of calls) blocks.push(n);
+    calls.length = 0;
+    return end;
+  };
+  const block = (start: number): number => (text.charCodeAt(start) === 123 ? eachMember(text, start, blockMember) : valueEnd(text, start));
+
+  const end = eachMember(text, 0, (keyStart, keyEnd, start) => {
+    let end: number;
+    const free = kwargs.get(keyAt(text, keyStart, keyEnd));
+    if (keyIs(text, keyStart, keyEnd, "prompt") && text.charCodeAt(start) === 91) end = eachElement(text, start, message);
+    else if (keyIs(text, keyStart, keyEnd, "code_blocks") && text.charCodeAt(start) === 91) end = eachElement(text, start, block);
+    else if (free !== undefined) end = readFree(start, free);
+    else {
+      end = valueEnd(text, start);
+      if (end !== -1 && mayPay(end - start, 2) && keyIs(text, keyStart, keyEnd, "error")) error.push(INNER, start, end);
+    }
+    top.push({ keyStart, keyEnd, start, end });
+    return end;
+  });
+  if (end !== text.length) return null;
+
+  let type: string | null = null;
+  for (const m of top) {
+    if (keyIs(text, m.keyStart, m.keyEnd, "type")) type = text.charCodeAt(m.start) === 34 ? (JSON.parse(text.slice(m.start, m.end)) as string) : null;
+  }
+  const known = type !== null && hasOwn.call(LINE_SCHEMAS, type) ? SCHEMA_KEYS.get(type) : undefined;
+  const free: FreeValues = { innerStart: [], innerEnd: [], innerOwner: [], wholeStart: [], wholeEnd: [], wholeObject: [], wholeFirst: [], wholeLast: [] };
+  for (const m of top) {
+    if (!mayPay(m.end - m.start, 2) || (known !== undefined && known.has(keyAt(text, m.keyStart, m.keyEnd)))) continue;
+    free.innerStart.push(m.start);
+    free.innerEnd.push(m.end);
+    free.innerOwner.push(-1);
+  }
+  const lists: readonly Found[] =
+    type === "metadata"
+      ? [...kwargs.values()]
+      : type === "summary"
+        ? [error]
+        : type === "iteration"
+          ? [prompt, blocks]
+          : [];
+  for (const found of lists) addFound(free, found);
+  return free;
+}
+
+/** Adds `found` (see {@link Found}) to `free`. */
+function addFound(free: FreeValues, found: Found): void {
+  let owner = -1;
+  for (let k = 0; k < found.length; k += 3) {
+    const tag = found[k] as number;
+    const a = found[k + 1] as number;
+    const b = found[k + 2] as number;
+    if (tag === INNER) {
+      free.innerStart.push(a);
+      free.innerEnd.push(b);
+      free.innerOwner.push(owner);
+    } else if (tag === OPEN) {
+      owner = free.wholeStart.length;
+      free.wholeStart.push(a);
+      free.wholeEnd.push(-1);
+      free.wholeObject.push(b === 1);
+      free.wholeFirst.push(free.innerStart.length);
+    } else {
+      free.wholeEnd[owner] = a;
+      free.wholeLast.push(free.innerStart.length);
+      owner = -1;
+    }
+  }
+}

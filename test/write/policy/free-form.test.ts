@@ -1,0 +1,302 @@
+import seedrandom from "seedrandom";
+import { describe, expect, it } from "vitest";
+import { LINE_SCHEMAS } from "../../../src/format.js";
+import { LINE_CHECKS } from "../../../src/read/line-parser.js";
+import { applyContentPolicy } from "../../../src/write/policy/apply.js";
+import { capLine } from "../../../src/write/policy/caps.js";
+import { createContentPolicy } from "../../../src/write/policy/content-policy.js";
+import { collapseFreeForm } from "../../../src/write/policy/free-form.js";
+import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
+import { truncationMarker } from "../../../src/write/policy/truncation-marker.js";
+
+const SEED = process.env.TRAJLOG_TEST_SEED ?? "free-form";
+const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });
+const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "");
+
+/**
+ * The collapse as a parse of the line: find the free values on the parsed object, size each
+ * by writing it again, choose the largest first (inner values, then whole containers as they
+ * are once their values are replaced), write the line again. Slow, and plainly right: the
+ * text-based collapse must give the very same line and count.
+ */
+function referenceCollapse(text: string, excess: number): { text: string; truncations: number } {
+  const line = JSON.parse(text) as Record<string, unknown>;
+  type Holder = Record<string | number, unknown>;
+  interface Slot {
+    holder: Holder;
+    key: string | number;
+    object: boolean;
+    owner: number;
+  }
+  const inner: Slot[] = [];
+  const whole: Slot[] = [];
+  const isObject = (v: unknown): v is Holder => typeof v === "object" && v !== null;
+  const freeObject = (holder: Holder, key: string): void => {
+    const value = holder[key];
+    if (!isObject(value)) return;
+    const owner = whole.length;
+    whole.push({ holder, key, object: !Array.isArray(value), owner: -1 });
+    for (const k of Object.keys(value)) inner.push({ holder: value, key: Array.isArray(value) ? Number(k) : k, object: false, owner });
+  };
+  const schema = LINE_SCHEMAS[line.type as keyof typeof LINE_SCHEMAS] as { properties: object } | undefined;
+  const known = new Set(schema === undefined ? [] : Object.keys(schema.properties));
+  for (const key of Object.keys(line)) if (!known.has(key)) inner.push({ holder: line, key, object: false, owner: -1 });
+  if (line.type === "metadata") {
+    for (const key of ["backend_kwargs", "environment_kwargs", "other_backends"]) freeObject(line, key);
+  } else if (line.type === "summary") {
+    if ("error" in line) inner.push({ holder: line, key: "error", object: false, owner: -1 });
+  } else if (line.type === "iteration") {
+    for (const message of Array.isArray(line.prompt) ? line.prompt : []) {
+      if (!isObject(message) || Array.isArray(message)) continue;
+      for (const key of Object.keys(message)) if (key !== "role" && key !== "content") inner.push({ holder: message, key, object: false, owner: -1 });
+    }
+    for (const block of Array.isArray(line.code_blocks) ? line.code_blocks : []) {
+      const result = isObject(block) ? block.result : undefined;
+      if (!isObject(result) || Array.isArray(result)) continue;
+      freeObject(result, "locals");
+      for (const call of Array.isArray(result.rlm_calls) ? result.rlm_calls : []) {
+        if (isObject(call) && !Array.isArray(call) && "prompt" in call) inner.push({ holder: call, key: "prompt", object: false, owner: -1 });
+      }
+    }
+  }
+  const original = whole.map((s) => bytes(s.holder[s.key]));
+  const replacedIn = whole.map(() => 0);
+  let truncations = 0;
+  let remaining = excess;
+  const byInner = inner.map((slot) => ({ slot, size: bytes(slot.holder[slot.key]) })).sort((a, b) => b.size - a.size);
+  for (const { slot, size } of byInner) {
+    if (remaining <= 0) break;
+    const marker = truncationMarker(size);
+    const saved = size - bytes(marker);
+    if (saved <= 0) continue;
+    slot.holder[slot.key] = marker;
+    remaining -= saved;
+    truncations++;
+    if (slot.owner >= 0) replacedIn[slot.owner] = (replacedIn[slot.owner] as number) + 1;
+  }
+  const byWhole = whole.map((slot, w) => ({ slot, w, size: remaining > 0 ? bytes(slot.holder[slot.key]) : 0 })).sort((a, b) => b.size - a.size);
+  for (const { slot, w, size } of byWhole) {
+    if (remaining <= 0) break;
+    // The marker counts the container's bytes before any of its values was replaced.
+    const marker = truncationMarker(original[w] as number);
+    const replacement = slot.object ? { truncated: marker } : marker;
+    const saved = size - bytes(replacement);
+    if (saved <= 0) continue;
+    slot.holder[slot.key] = replacement;
+    remaining -= saved;
+    truncations += 1 - (replacedIn[w] as number);
+  }
+  return remaining < excess ? { text: JSON.stringify(line), truncations } : { text, truncations: 0 };
+}
+
+/** Random lines of each type, rich in free values of every kind and size, with hard strings. */
+function randomLine(rng: () => number, ascii: boolean): Record<string, unknown> {
+  const int = (n: number): number => Math.floor(rng() * n);
+  const units = ascii ? ["a", "b", " ", "x", '"', "\n"] : ["a", "é", "日", "🎉", '"', "\\", "\n", "\u0001", " ", "x", "\ud800"];
+  const str = (max: number): string => Array.from({ length: int(max) }, () => units[int(units.length)] as string).join("");
+  const value = (depth: number): unknown => {
+    const k = int(depth > 2 ? 4 : 7);
+    if (k === 0) return str(rng() < 0.2 ? 600 : rng() < 0.5 ? 80 : 20);
+    if (k === 1) return rng() < 0.5 ? int(100000) : rng() * 1e-300;
+    if (k === 2) return null;
+    if (k === 3) return rng() < 0.5;
+    if (k === 4) return Array.from({ length: int(6) }, () => value(depth + 1));
+    return object(depth + 1, 6);
+  };
+  const object = (depth: number, n: number): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (let i = int(n); i > 0; i--) out[rng() < 0.1 ? String(int(50)) : `k${str(6)}`] = value(depth);
+    return out;
+  };
+  const type = (["iteration", "iteration", "metadata", "summary"] as const)[int(4)];
+  let line: Record<string, unknown>;
+  if (type === "iteration") {
+    line = {
+      type,
+      iteration: 1,
+      timestamp: "2026-02-16T10:00:00.000Z",
+      prompt: Array.from({ length: int(5) }, () => ({ role: "user", content: str(300), ...(rng() < 0.4 ? { name: value(1) } : {}) })),
+      response: str(200),
+      code_blocks: Array.from({ length: int(4) }, () => ({
+        code: str(50),
+        result: {
+          stdout: str(100),
+          stderr: "",
+          locals: rng() < 0.8 ? object(1, rng() < 0.5 ? 300 : 60) : Array.from({ length: int(30) }, () => value(1)),
+          execution_time: 0,
+          rlm_calls: Array.from({ length: int(3) }, () => ({ root_model: "m", prompt: rng() < 0.5 ? str(300) : object(1, 10), response: "r" })),
+          final_answer: null,
+        },
+      })),
+      final_answer: null,
+      iteration_time: null,
+    };
+  } else if (type === "metadata") {
+    line = {
+      type,
+      timestamp: "2026-02-16T10:00:00.000Z",
+      root_model: "m",
+      backend_kwargs: object(1, 200),
+      environment_kwargs: rng() < 0.5 ? object(1, 40) : null,
+      other_backends: rng() < 0.5 ? Array.from({ length: int(20) }, () => value(1)) : null,
+    };
+  } else {
+    line = { type, timestamp: "2026-02-16T10:00:00.000Z", reward: 1, total_steps: 1, total_iterations: 1, ...(rng() < 0.7 ? { error: object(1, 40) } : {}) };
+  }
+  for (let e = int(4); e > 0; e--) line[`x${e}`] = value(1);
+  return line;
+}
+
+describe("collapseFreeForm", () => {
+  it(`gives the line and count of collapsing the parsed line, for every line type and excess (seed ${SEED})`, () => {
+    const rng = seedrandom(SEED);
+    let collapsed = 0;
+    let whole = 0;
+    for (let run = 0; run < 1500; run++) {
+      const ascii = run % 2 === 0;
+      const text = JSON.stringify(randomLine(rng, ascii));
+      const size = Buffer.byteLength(text);
+      const excess = Math.max(1, Math.floor(size * rng() * 0.9));
+      const expected = referenceCollapse(text, excess);
+      const c = counts();
+      const out = collapseFreeForm(text, excess, c, ascii && size === text.length);
+      expect({ run, text: out, truncations: c.truncations }).toEqual({ run, text: expected.text, truncations: expected.truncations });
+      if (out !== text) collapsed++;
+      if (out.includes('{"truncated":"[TRUNCATED:')) whole++;
+    }
+    // The runs reach both phases, not only the first.
+    expect(collapsed).toBeGreaterThan(500);
+    expect(whole).toBeGreaterThan(100);
+  });
+
+  it("collapses 300,000 small locals into one marker counting every byte of them, and counts one cut", () => {
+    const locals: Record<string, string> = {};
+    for (let i = 0; i < 300_000; i++) locals[`v${i}`] = `value number ${i} of many`;
+    const input = {
+      type: "iteration",
+      iteration: 1,
+      timestamp: "2026-02-16T10:00:00.000Z",
+      prompt: [{ role: "user", content: "go" }],
+      response: "ok",
+      code_blocks: [{ code: "x", result: { stdout: "", stderr: "", locals, execution_time: 0, rlm_calls: [], final_answer: null } }],
+      final_answer: null,
+      iteration_time: null,
+    };
+    const { line, truncations, redactions } = applyContentPolicy(input);
+    expect(line).toEqual({
+      ...input,
+      code_blocks: [{ code: "x", result: { ...input.code_blocks[0]?.result, locals: { truncated: `[TRUNCATED:${bytes(locals)} bytes]` } } }],
+    });
+    expect({ truncations, redactions }).toEqual({ truncations: 1, redactions: 0 });
+    expect(LINE_CHECKS.iteration.Check(line)).toBe(true);
+  });
+
+  it("counts the bytes of a container as written when some of its values were replaced before it was collapsed", () => {
+    // Values of ~40 bytes each save a little as markers, not enough: the locals then go whole.
+    const locals = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`v${i}`, `value number ${i} of a few more words`]));
+    const input = { type: "iteration", code_blocks: [{ code: "x", result: { stdout: "", locals } }] };
+    const { line, truncations } = applyContentPolicy(input, createContentPolicy({ maxLineBytes: 64 * 1024 }));
+    expect(line).toEqual({ type: "iteration", code_blocks: [{ code: "x", result: { stdout: "", locals: { truncated: `[TRUNCATED:${bytes(locals)} bytes]` } } }] });
+    expect(truncations).toBe(1);
+  });
+
+  it("keeps the line valid for its schema, markers for free values only, redaction applied to what is kept", () => {
+    const secret = ["sk", "ant", "api03", "Qw8vZ2mN4pL7rT1wY6bC3dF9gH0jK5sAx"].join("-");
+    const locals = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`v${i}`, i]));
+    const input = {
+      type: "iteration",
+      iteration: 2,
+      timestamp: "2026-02-16T10:00:00.000Z",
+      prompt: [
+        { role: "system", content: `key ${secret}` },
+        { role: "user", content: "hi", name: { tags: Array.from({ length: 300 }, (_, i) => `tag ${i}`) } },
+      ],
+      response: `done ${secret}`,
+      code_blocks: [
+        {
+          code: "run()",
+          result: { stdout: secret, stderr: "", locals, execution_time: 1, rlm_calls: [{ root_model: "m", prompt: "small", response: "r", prompt_tokens: 0, completion_tokens: 0, execution_time: 0 }], final_answer: null },
+        },
+      ],
+      final_answer: null,
+      iteration_time: 1,
+    };
+    const { line, truncations, redactions } = applyContentPolicy(input, createContentPolicy({ maxLineBytes: 4096 }));
+    const marked = "[REDACTED:anthropic_key]";
+    expect(line).toEqual({
+      ...input,
+      prompt: [
+        { role: "system", content: `key ${marked}` },
+        { role: "user", content: "hi", name: `[TRUNCATED:${bytes(input.prompt[1]?.name)} bytes]` },
+      ],
+      response: `done ${marked}`,
+      code_blocks: [{ ...input.code_blocks[0], result: { ...input.code_blocks[0]?.result, stdout: marked, locals: { truncated: `[TRUNCATED:${bytes(locals)} bytes]` } } }],
+    });
+    expect({ truncations, redactions }).toEqual({ truncations: 2, redactions: 3 });
+    expect(Buffer.byteLength(JSON.stringify(line))).toBeLessThanOrEqual(4096);
+    expect(LINE_CHECKS.iteration.Check(line)).toBe(true);
+  });
+
+  it("leaves a line whose free values are all too small to pay for a marker as it is", () => {
+    const input = {
+      type: "iteration",
+      code_blocks: Array.from({ length: 400 }, (_, i) => ({ code: `p(${i})`, result: { stdout: "", locals: i % 2 === 0 ? {} : { n: i } } })),
+    };
+    const text = JSON.stringify(input);
+    expect(capLine(text, 2048, counts())).toBe(text);
+    expect(collapseFreeForm(text, text.length - 2048, counts(), true)).toBe(text);
+  });
+
+  it("leaves text that is not one JSON object as it is", () => {
+    for (const text of ['{"type":"iteration","x":[1,2', '[{"type":"iteration"}]', '{"type":"iteration"} ', "null"]) {
+      expect(collapseFreeForm(text, 10, counts())).toBe(text);
+    }
+  });
+});
+
+/** Microseconds of CPU time this process has used so far (all its threads, user and kernel). */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+describe("a line over the cap made of many small strings", () => {
+  /** A line over the cap of `n` small locals, `n` short messages or `n` small code blocks. */
+  const shapes: Record<string, (n: number) => Record<string, unknown>> = {
+    locals: (n) => {
+      const locals: Record<string, string> = {};
+      for (let i = 0; i < n; i++) locals[`v${i}`] = `value number ${i} of many`;
+      return { type: "iteration", prompt: [{ role: "user", content: "go" }], code_blocks: [{ code: "x", result: { stdout: "", locals } }] };
+    },
+    messages: (n) => ({
+      type: "iteration",
+      prompt: Array.from({ length: n }, (_, i) => ({ role: "user", content: `message number ${i} with some words in it, more words to fill it up `.repeat(3) })),
+    }),
+    blocks: (n) => ({ type: "iteration", code_blocks: Array.from({ length: n }, (_, i) => ({ code: `print(${i})`, result: { stdout: `out ${i}`, locals: {} } })) }),
+  };
+  const policy = createContentPolicy({ maxLineBytes: 64 * 1024 });
+  /** CPU time of applying the policy to `line`, best of three. */
+  const cost = (line: Record<string, unknown>): number => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const started = cpuMicros();
+      applyContentPolicy(line, policy);
+      best = Math.min(best, cpuMicros() - started);
+    }
+    return best;
+  };
+
+  it.each(Object.keys(shapes))("costs linear time: twice the %s, under three times the CPU", { timeout: 60_000 }, (shape) => {
+    const make = shapes[shape] as (n: number) => Record<string, unknown>;
+    const single = make(20_000);
+    const double = make(40_000);
+    cost(single); // warm-up
+    // Interleaved, best of each: a busy moment on a shared machine (a collection of the
+    // other test's garbage) decides neither side. A ratio over the bound is measured again.
+    let times = { single: Infinity, double: Infinity };
+    for (let round = 0; round < 6 && !(times.double / times.single < 3 && round >= 2); round++) {
+      times = { single: Math.min(times.single, cost(single)), double: Math.min(times.double, cost(double)) };
+    }
+    expect(times.double / times.single, `${shape}: 40,000 ${(times.double / 1000).toFixed(0)} ms, 20,000 ${(times.single / 1000).toFixed(0)} ms`).toBeLessThan(3);
+  });
+});
