@@ -128,18 +128,21 @@ interface Cut {
   bytes: number;
 }
 
-interface Token {
-  start: number;
-  end: number;
-  /** UTF-8 bytes between the quotes. */
-  size: number;
-  /** For a string cut short before serializing: the UTF-8 bytes left out of it; else -1. */
-  cutBefore: number;
+/**
+ * The literals a cut may shorten, as parallel arrays (a line over the cap may hold hundreds of
+ * thousands: no object each): their quotes, their UTF-8 bytes between the quotes, and, for a
+ * string cut short before serializing, the UTF-8 bytes left out of it (else -1).
+ */
+interface Tokens {
+  start: number[];
+  end: number[];
+  size: number[];
+  cutBefore: number[];
 }
 
 /** Bytes a string cut short before serializing may take once cut to `target`: it gets a marker whatever its size. */
-function pendingLimit(t: Token, target: number, maxField: number): number {
-  return Math.min(maxField, t.size > target ? target : t.size + truncationMarker(t.size + t.cutBefore).length);
+function pendingLimit(size: number, cutBefore: number, target: number, maxField: number): number {
+  return Math.min(maxField, size > target ? target : size + truncationMarkerLength(size + cutBefore));
 }
 
 /** Cuts the largest strings of `cut.text` to a common length saving `excess` bytes; false when nothing is cut. */
@@ -147,8 +150,9 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   const text = cut.text;
   // As many bytes as UTF-16 units: the text is ASCII, and a literal's size is its length.
   const ascii = cut.bytes === text.length;
-  const tokens: Token[] = [];
+  const tokens: Tokens = { start: [], end: [], size: [], cutBefore: [] };
   let k = 0;
+  let largest = 0;
   // Every literal, in a loop of its own rather than a call per literal: a line over the cap
   // may hold millions of short ones, each looked at only to be passed over.
   for (let start = text.indexOf('"'); start !== -1; ) {
@@ -159,22 +163,31 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
     if (k < pending.length && (pending[k] as PreCut).at === start) cutBefore = (pending[k++] as PreCut).cutBytes;
     if (cutBefore >= 0 || end - start - 1 > MIN_KEEP) {
       const size = ascii ? end - start - 1 : Buffer.byteLength(text.slice(start + 1, end));
-      if (size > MIN_KEEP || cutBefore >= 0) tokens.push({ start, end, size, cutBefore });
+      if (size > MIN_KEEP || cutBefore >= 0) {
+        tokens.start.push(start);
+        tokens.end.push(end);
+        tokens.size.push(size);
+        tokens.cutBefore.push(cutBefore);
+        if (size > largest) largest = size;
+      }
     }
     start = text.indexOf('"', end + 1);
   }
-  if (tokens.length === 0) return false;
+  const n = tokens.start.length;
+  if (n === 0) return false;
   // Largest `target` such that cutting every longer string down to it saves enough.
   const saved = (target: number): number => {
     let sum = 0;
-    for (const t of tokens) {
-      if (t.cutBefore >= 0) sum += t.size - pendingLimit(t, target, maxField);
-      else if (t.size > target) sum += t.size - target;
+    for (let i = 0; i < n; i++) {
+      const size = tokens.size[i] as number;
+      const cutBefore = tokens.cutBefore[i] as number;
+      if (cutBefore >= 0) sum += size - pendingLimit(size, cutBefore, target, maxField);
+      else if (size > target) sum += size - target;
     }
     return sum;
   };
   let lo = MIN_KEEP;
-  let hi = tokens.reduce((max, t) => Math.max(max, t.size), 0);
+  let hi = largest;
   if (saved(lo) < excess) hi = lo;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
@@ -186,15 +199,21 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   let last = 0;
   let bytes = cut.bytes;
   const escapes = new Escapes(text);
-  const literal: Literal = { text: "", size: 0 };
-  for (const t of tokens) {
-    if (t.cutBefore >= 0) cutLiteral(text, t, pendingLimit(t, target, maxField), escapes, literal, ascii);
-    else if (t.size > target) cutLiteral(text, t, target, escapes, literal, ascii);
+  const literal: Literal = { keep: 0, tail: "", size: 0 };
+  for (let i = 0; i < n; i++) {
+    const size = tokens.size[i] as number;
+    const cutBefore = tokens.cutBefore[i] as number;
+    const start = tokens.start[i] as number;
+    const end = tokens.end[i] as number;
+    if (cutBefore >= 0) cutLiteral(text, start, end, size, cutBefore, pendingLimit(size, cutBefore, target, maxField), escapes, literal, ascii);
+    else if (size > target) cutLiteral(text, start, end, size, cutBefore, target, escapes, literal, ascii);
     else continue;
-    parts.push(text.slice(last, t.start), literal.text);
+    // The text up to the end of the prefix kept (the opening quote included), then the marker
+    // and the closing quote: the kept prefix is never copied on its own.
+    parts.push(text.slice(last, literal.keep), literal.tail);
     // Both literals' quotes are ASCII, so the text's size changes by what is between them.
-    bytes += literal.size - t.size;
-    last = t.end + 1;
+    bytes += literal.size - size;
+    last = end + 1;
     counts.truncations++;
   }
   if (parts.length === 0) return false;
@@ -204,9 +223,14 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   return true;
 }
 
-/** A literal as cut by {@link cutLiteral}, and the UTF-8 size of what is between its quotes. */
+/**
+ * A literal as cut by {@link cutLiteral}: its text is the line's text up to `keep` (from its
+ * opening quote), then `tail` (the marker and the closing quote); `size`, the UTF-8 size of
+ * what is between its quotes.
+ */
 interface Literal {
-  text: string;
+  keep: number;
+  tail: string;
   size: number;
 }
 
@@ -270,31 +294,32 @@ function charAt(text: string, p: number): [number, number] {
 }
 
 /**
- * The literal `t` cut, on its text, to a prefix plus marker of at most `limit` bytes between
- * the quotes, into `out`: no parsing, encoding or escaping again, whatever the literal's size.
- * The prefix never ends inside an escape or between the two halves of a pair; the marker
- * counts the raw bytes cut.
+ * The literal whose quotes are at `start` and `end` (`size` UTF-8 bytes between them,
+ * `cutBefore` bytes already left out of it, or -1) cut, on its text, to a prefix plus marker of
+ * at most `limit` bytes between the quotes, into `out`: no parsing, encoding or escaping again,
+ * whatever the literal's size. The prefix never ends inside an escape or between the two halves
+ * of a pair; the marker counts the raw bytes cut. `ascii`: the whole text is ASCII.
  */
-function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes, out: Literal, ascii: boolean): void {
-  if (ascii && !escapes.within(t.start, t.end)) {
+function cutLiteral(text: string, start: number, end: number, size: number, cutBefore: number, limit: number, escapes: Escapes, out: Literal, ascii: boolean): void {
+  const from = start + 1;
+  if (ascii && !escapes.within(start, end)) {
     // ASCII without escapes (most literals): a unit is a byte of value, the prefix is `room` units.
-    const rawBytes = t.size + Math.max(0, t.cutBefore);
-    const from = t.start + 1;
-    const p = Math.min(t.end, from + Math.max(0, limit - truncationMarkerLength(rawBytes)));
+    const rawBytes = size + Math.max(0, cutBefore);
+    const p = Math.min(end, from + Math.max(0, limit - truncationMarkerLength(rawBytes)));
     const marker = truncationMarker(rawBytes - (p - from));
-    out.text = `"${text.slice(from, p)}${marker}"`;
+    out.keep = p;
+    out.tail = `${marker}"`;
     out.size = p - from + marker.length;
     return;
   }
-  const found = escapes.scan(t.start, t.end);
-  const rawBytes = t.size - found.total + Math.max(0, t.cutBefore);
+  const found = escapes.scan(start, end);
+  const rawBytes = size - found.total + Math.max(0, cutBefore);
   const room = Math.max(0, limit - truncationMarker(rawBytes).length);
-  const from = t.start + 1;
   // At least one byte per unit: start from `room` units and move back until they fit. `bytes`
   // is the UTF-8 size of the text from `from` to `p`; what is given back is subtracted, never
   // measured again from the start (the prefix is read once, whatever the number of steps), and
   // is never half a pair, so the sizes add up.
-  let p = Math.min(t.end, from + room);
+  let p = Math.min(end, from + room);
   let bytes = Buffer.byteLength(text.slice(from, p));
   const back = (q: number): void => {
     if (q > from && isHighSurrogate(text.charCodeAt(q - 1)) && isLowSurrogate(text.charCodeAt(q))) q--;
@@ -307,7 +332,8 @@ function cutLiteral(text: string, t: Token, limit: number, escapes: Escapes, out
   if (q < p) back(q);
   const keptRaw = bytes - found.before(p);
   const marker = truncationMarker(rawBytes - keptRaw);
-  out.text = `"${text.slice(from, p)}${marker}"`;
+  out.keep = p;
+  out.tail = `${marker}"`;
   // `bytes` is the prefix's UTF-8 size (see above); the marker is ASCII.
   out.size = bytes + marker.length;
 }
