@@ -5,7 +5,7 @@
  * size, which is at most 3 bytes per UTF-16 unit of the text. So a line whose text is short
  * enough is passed through after one comparison, and only oversized lines are ever scanned.
  */
-import { collapseFreeForm } from "./free-form.js";
+import { collapseFreeForm, mayCollapse } from "./free-form.js";
 import { closingQuote, isEscaped } from "./json-scan.js";
 import type { RedactionCounts } from "./secret-patterns.js";
 import { truncationMarker, truncationMarkerLength } from "./truncation-marker.js";
@@ -97,7 +97,8 @@ export function capFields(
  * A line whose required structure alone is over the cap is written as it is. `pending` lists
  * strings cut short for the line cap before serializing (ascending): each is cut with the
  * others, and in any case ends with a marker counting every byte left out of it, within
- * `maxField` bytes.
+ * `maxField` bytes. `line`, when given, is the value the text was serialized from: when none
+ * of its free values can be worth a marker, they are not looked for in the text.
  */
 export function capLine(
   text: string,
@@ -106,6 +107,7 @@ export function capLine(
   pending: readonly PreCut[] = [],
   maxField = Infinity,
   textBytes = -1,
+  line?: object,
 ): string {
   if (pending.length === 0 && text.length * 3 <= maxLine) return text;
   // `textBytes`, when the caller knows it (≥ 0), is the text's UTF-8 size: not measured again.
@@ -115,7 +117,7 @@ export function capLine(
     if (!cutLargestStrings(cut, cut.bytes - maxLine, counts, attempt === 0 ? pending : [], maxField)) break;
   }
   // As many bytes as UTF-16 units: the text is ASCII, and the free values are sized by their lengths.
-  if (cut.bytes > maxLine) return collapseFreeForm(cut.text, cut.bytes - maxLine, counts, cut.bytes === cut.text.length);
+  if (cut.bytes > maxLine && (line === undefined || mayCollapse(line))) return collapseFreeForm(cut.text, cut.bytes - maxLine, counts, cut.bytes === cut.text.length);
   return cut.text;
 }
 

@@ -345,3 +345,91 @@ function addFound(free: FreeValues, found: Found): void {
     }
   }
 }
+
+/**
+ * Whether the line `value` is serialized from may hold a free value worth a marker: false only
+ * when every free value is sure to be too small (null, a boolean, a short number, an empty
+ * container). Then the line's text is not read for its free values at all: a line over the
+ * cap of 300,000 code blocks with empty locals would have its structure walked for nothing.
+ * Reads no string's characters and no free container's values; whatever it cannot judge
+ * (a `toJSON`, a getter that throws) may hold one.
+ */
+export function mayCollapse(value: unknown): boolean {
+  try {
+    return freeMayPay(value as Record<string, unknown>);
+  } catch {
+    return true;
+  }
+}
+
+/** The rules of {@link findFreeValues}, on the value. */
+function freeMayPay(line: Record<string, unknown>): boolean {
+  if (!plainObject(line)) return true;
+  const type = line.type;
+  const known = typeof type === "string" && hasOwn.call(LINE_SCHEMAS, type) ? SCHEMA_KEYS.get(type) : undefined;
+  for (const key in line) {
+    if (hasOwn.call(line, key) && (known === undefined || !known.has(key)) && valueMayPay(line[key])) return true;
+  }
+  if (type === "metadata") {
+    return containerMayPay(line.backend_kwargs) || containerMayPay(line.environment_kwargs) || containerMayPay(line.other_backends);
+  }
+  if (type === "summary") return valueMayPay(line.error);
+  if (type !== "iteration") return false;
+  const prompt = line.prompt;
+  if (Array.isArray(prompt)) {
+    for (const message of prompt) {
+      if (typeof message !== "object" || message === null) continue;
+      if (!plainObject(message)) return true;
+      for (const key in message) {
+        if (key !== "role" && key !== "content" && hasOwn.call(message, key) && valueMayPay((message as Record<string, unknown>)[key])) return true;
+      }
+    }
+  } else if (typeof prompt === "object" && prompt !== null) {
+    return true;
+  }
+  const blocks = line.code_blocks;
+  if (!Array.isArray(blocks)) return typeof blocks === "object" && blocks !== null;
+  for (const block of blocks) {
+    if (typeof block !== "object" || block === null) continue;
+    if (!plainObject(block)) return true;
+    const result = (block as { result?: unknown }).result;
+    if (typeof result !== "object" || result === null) continue;
+    if (!plainObject(result)) return true;
+    const { locals, rlm_calls: calls } = result as { locals?: unknown; rlm_calls?: unknown };
+    if (containerMayPay(locals)) return true;
+    if (!Array.isArray(calls)) {
+      if (typeof calls === "object" && calls !== null) return true;
+      continue;
+    }
+    for (const call of calls) {
+      if (typeof call !== "object" || call === null) continue;
+      if (!plainObject(call) || valueMayPay((call as { prompt?: unknown }).prompt)) return true;
+    }
+  }
+  return false;
+}
+
+/** An object or array `JSON.stringify` writes as it is (no `toJSON` of its own to ask). */
+function plainObject(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON !== "function";
+}
+
+/** Whether a free container may be worth a marker, whole or by one of its values: unless it is empty. */
+function containerMayPay(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (!plainObject(value)) return true;
+  if (Array.isArray(value)) return value.length > 0;
+  for (const key in value) if (hasOwn.call(value, key)) return true;
+  return false;
+}
+
+/**
+ * Whether one free value may be worth a marker. A string may, whatever its length: redaction
+ * can make its text longer than it is. A number's text is never changed: it may when it is long.
+ */
+function valueMayPay(value: unknown): boolean {
+  if (value === undefined || value === null || typeof value === "boolean" || typeof value === "function" || typeof value === "symbol") return false;
+  if (typeof value === "number") return mayPay(String(value).length, 2);
+  if (typeof value === "object") return containerMayPay(value);
+  return true;
+}

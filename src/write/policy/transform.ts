@@ -102,10 +102,11 @@ export class PolicyTransform {
    * A line's JSON text (redacted, under the field cap already) under the line cap. `reserve`
    * is what the line will hold besides this text, in bytes; `pending`, its strings cut short
    * for the line cap before serializing (see `capFields`); `textBytes`, the text's UTF-8 size
-   * when the caller knows it (-1: measured here).
+   * when the caller knows it (-1: measured here); `line`, the value the text was serialized
+   * from, when known (see `capLine`).
    */
-  capLine(text: string, counts: RedactionCounts, reserve = 0, pending: readonly PreCut[] = [], textBytes = -1): string {
+  capLine(text: string, counts: RedactionCounts, reserve = 0, pending: readonly PreCut[] = [], textBytes = -1, line?: object): string {
     if (this.maxLineBytes === Infinity) return text;
-    return capLine(text, Math.max(1, this.maxLineBytes - reserve), counts, pending, this.maxFieldBytes, textBytes);
+    return capLine(text, Math.max(1, this.maxLineBytes - reserve), counts, pending, this.maxFieldBytes, textBytes, line);
   }
 }

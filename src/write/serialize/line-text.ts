@@ -72,7 +72,7 @@ export function policyText(
   const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes, line: forLine }));
   const pending: PreCut[] = [];
   const text = policy.capFields(redacted, counts, long, report.grew || v.shortLongest * 3 > policy.maxFieldBytes, pending);
-  return reserve === null ? text : policy.capLine(text, counts, reserve, pending);
+  return reserve === null ? text : policy.capLine(text, counts, reserve, pending, -1, mapped);
 }
 
 /** `valueText`, or, when reading the value threw, the text of a plain copy of it. */

@@ -78,7 +78,7 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   } else {
     lineBytes = Buffer.byteLength(open) + promptText.textBytes() + Buffer.byteLength(close);
   }
-  return `${policy.capLine(`${open}${promptText.text()}${close}`, counts, 0, [], lineBytes)}\n`;
+  return `${policy.capLine(`${open}${promptText.text()}${close}`, counts, 0, [], lineBytes, line)}\n`;
 }
 
 /** `open` and `close` of a line whose rest holds long strings (see json-text.ts). */

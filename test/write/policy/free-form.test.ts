@@ -5,7 +5,7 @@ import { LINE_CHECKS } from "../../../src/read/line-parser.js";
 import { applyContentPolicy } from "../../../src/write/policy/apply.js";
 import { capLine } from "../../../src/write/policy/caps.js";
 import { createContentPolicy } from "../../../src/write/policy/content-policy.js";
-import { collapseFreeForm } from "../../../src/write/policy/free-form.js";
+import { collapseFreeForm, mayCollapse } from "../../../src/write/policy/free-form.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 import { truncationMarker } from "../../../src/write/policy/truncation-marker.js";
 
@@ -251,6 +251,54 @@ describe("collapseFreeForm", () => {
     for (const text of ['{"type":"iteration","x":[1,2', '[{"type":"iteration"}]', '{"type":"iteration"} ', "null"]) {
       expect(collapseFreeForm(text, 10, counts())).toBe(text);
     }
+  });
+});
+
+describe("mayCollapse", () => {
+  /** Lines whose free values are mostly too small to be worth a marker, now and then one that is. */
+  function smallFreeLine(rng: () => number): Record<string, unknown> {
+    const int = (n: number): number => Math.floor(rng() * n);
+    const small = (): unknown => [null, true, false, 7, -1.5, {}, [], 1234567, 12345678, 0.1 + 0.2, "", "x", "a".repeat(30), { a: 1 }, [null]][int(15)];
+    const line: Record<string, unknown> = {
+      type: (["iteration", "metadata", "summary", "other"] as const)[int(4)],
+      prompt: Array.from({ length: int(4) }, () => ({ role: "user", content: "c".repeat(int(200)), ...(rng() < 0.2 ? { name: small() } : {}) })),
+      code_blocks: Array.from({ length: int(5) }, () => ({
+        code: "x",
+        result: { stdout: "o".repeat(int(100)), locals: rng() < 0.8 ? {} : { v: small() }, rlm_calls: rng() < 0.8 ? [] : [{ prompt: small() }] },
+      })),
+    };
+    if (rng() < 0.3) line.backend_kwargs = rng() < 0.5 ? {} : { k: small() };
+    if (rng() < 0.3) line.error = small();
+    if (rng() < 0.2) line[`extra${int(3)}`] = small();
+    return line;
+  }
+
+  it(`says no only for lines whose free values no collapse replaces, whatever the excess (seed ${SEED})`, () => {
+    const rng = seedrandom(`${SEED}:may`);
+    let no = 0;
+    for (let run = 0; run < 3000; run++) {
+      const line = smallFreeLine(rng);
+      const text = JSON.stringify(line);
+      if (mayCollapse(line)) continue;
+      no++;
+      expect({ run, text: collapseFreeForm(text, text.length, counts()) }).toEqual({ run, text });
+    }
+    expect(no).toBeGreaterThan(300);
+  });
+
+  it("says yes for what it cannot judge without serializing: a toJSON, a getter that throws, a value of an unknown line type", () => {
+    const blocks = (locals: unknown): Record<string, unknown> => ({ type: "iteration", code_blocks: [{ code: "x", result: { locals } }] });
+    expect(mayCollapse(blocks({}))).toBe(false);
+    expect(mayCollapse(blocks({ toJSON: () => ({ big: "x".repeat(100) }) }))).toBe(true);
+    expect(mayCollapse({ type: "iteration", code_blocks: [{ code: "x", result: { toJSON: () => ({}) } }] })).toBe(true);
+    const throwing = Object.defineProperty({ type: "iteration" }, "code_blocks", {
+      enumerable: true,
+      get() {
+        throw new Error("no");
+      },
+    });
+    expect(mayCollapse(throwing)).toBe(true);
+    expect(mayCollapse({ type: "unknown" })).toBe(true);
   });
 });
 
