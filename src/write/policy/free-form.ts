@@ -349,7 +349,7 @@ function addFound(free: FreeValues, found: Found): void {
 /**
  * Whether the line `value` is serialized from may hold a free value worth a marker: false only
  * when every free value is sure to be too small (null, a boolean, a short number, an empty
- * container). Then the line's text is not read for its free values at all: a line over the
+ * array, the empty locals of many code blocks). Then the line's text is not read for its free values at all: a line over the
  * cap of 300,000 code blocks with empty locals would have its structure walked for nothing.
  * Reads no string's characters and no free container's values; whatever it cannot judge
  * (a `toJSON`, a getter that throws) may hold one.
@@ -371,7 +371,7 @@ function freeMayPay(line: Record<string, unknown>): boolean {
     if (hasOwn.call(line, key) && (known === undefined || !known.has(key)) && valueMayPay(line[key])) return true;
   }
   if (type === "metadata") {
-    return containerMayPay(line.backend_kwargs) || containerMayPay(line.environment_kwargs) || containerMayPay(line.other_backends);
+    return containerMayPay(line.backend_kwargs, false) || containerMayPay(line.environment_kwargs, false) || containerMayPay(line.other_backends, false);
   }
   if (type === "summary") return valueMayPay(line.error);
   if (type !== "iteration") return false;
@@ -389,6 +389,10 @@ function freeMayPay(line: Record<string, unknown>): boolean {
   }
   const blocks = line.code_blocks;
   if (!Array.isArray(blocks)) return typeof blocks === "object" && blocks !== null;
+  // Whether an object is empty is known only by listing its keys, which for an object of a
+  // million keys costs what writing it does: a few blocks' locals are taken to hold some
+  // (the text then shows what they hold); only many blocks' locals are looked into.
+  const look = blocks.length > FEW_BLOCKS;
   for (const block of blocks) {
     if (typeof block !== "object" || block === null) continue;
     if (!plainObject(block)) return true;
@@ -396,7 +400,7 @@ function freeMayPay(line: Record<string, unknown>): boolean {
     if (typeof result !== "object" || result === null) continue;
     if (!plainObject(result)) return true;
     const { locals, rlm_calls: calls } = result as { locals?: unknown; rlm_calls?: unknown };
-    if (containerMayPay(locals)) return true;
+    if (containerMayPay(locals, look)) return true;
     if (!Array.isArray(calls)) {
       if (typeof calls === "object" && calls !== null) return true;
       continue;
@@ -414,11 +418,18 @@ function plainObject(value: object): boolean {
   return typeof (value as { toJSON?: unknown }).toJSON !== "function";
 }
 
-/** Whether a free container may be worth a marker, whole or by one of its values: unless it is empty. */
-function containerMayPay(value: unknown): boolean {
+/** Code blocks up to this many have their locals taken to hold something without listing their keys. */
+const FEW_BLOCKS = 64;
+
+/**
+ * Whether a free container may be worth a marker, whole or by one of its values: unless it is
+ * empty. An object's keys are listed only when `look` (an array's length is known at once).
+ */
+function containerMayPay(value: unknown, look: boolean): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (!plainObject(value)) return true;
   if (Array.isArray(value)) return value.length > 0;
+  if (!look) return true;
   for (const key in value) if (hasOwn.call(value, key)) return true;
   return false;
 }
@@ -430,6 +441,6 @@ function containerMayPay(value: unknown): boolean {
 function valueMayPay(value: unknown): boolean {
   if (value === undefined || value === null || typeof value === "boolean" || typeof value === "function" || typeof value === "symbol") return false;
   if (typeof value === "number") return mayPay(String(value).length, 2);
-  if (typeof value === "object") return containerMayPay(value);
+  if (typeof value === "object") return containerMayPay(value, false);
   return true;
 }

@@ -255,20 +255,26 @@ describe("collapseFreeForm", () => {
 });
 
 describe("mayCollapse", () => {
-  /** Lines whose free values are mostly too small to be worth a marker, now and then one that is. */
+  /**
+   * Lines whose free values are mostly too small to be worth a marker (null, booleans, short
+   * numbers, empty arrays, many blocks' empty locals), now and then one that may be.
+   */
   function smallFreeLine(rng: () => number): Record<string, unknown> {
     const int = (n: number): number => Math.floor(rng() * n);
-    const small = (): unknown => [null, true, false, 7, -1.5, {}, [], 1234567, 12345678, 0.1 + 0.2, "", "x", "a".repeat(30), { a: 1 }, [null]][int(15)];
+    const tiny = (): unknown => [null, true, false, 7, -1.5, [], 1234567, 0.5][int(8)];
+    const any = (): unknown => [12345678, 0.1 + 0.2, "", "x", "a".repeat(30), { a: 1 }, {}, [null]][int(8)];
+    const small = (): unknown => (rng() < 0.9 ? tiny() : any());
     const line: Record<string, unknown> = {
-      type: (["iteration", "metadata", "summary", "other"] as const)[int(4)],
+      type: (["iteration", "iteration", "metadata", "summary", "other"] as const)[int(5)],
       prompt: Array.from({ length: int(4) }, () => ({ role: "user", content: "c".repeat(int(200)), ...(rng() < 0.2 ? { name: small() } : {}) })),
-      code_blocks: Array.from({ length: int(5) }, () => ({
+      // Past 64 blocks, their locals are looked into; up to there, an object is taken to hold something.
+      code_blocks: Array.from({ length: rng() < 0.2 ? int(5) : 65 + int(30) }, () => ({
         code: "x",
-        result: { stdout: "o".repeat(int(100)), locals: rng() < 0.8 ? {} : { v: small() }, rlm_calls: rng() < 0.8 ? [] : [{ prompt: small() }] },
+        result: { stdout: "o".repeat(int(100)), locals: rng() < 0.995 ? {} : { v: small() }, rlm_calls: rng() < 0.95 ? [] : [{ prompt: small() }] },
       })),
     };
-    if (rng() < 0.3) line.backend_kwargs = rng() < 0.5 ? {} : { k: small() };
-    if (rng() < 0.3) line.error = small();
+    if (rng() < 0.2) line.backend_kwargs = rng() < 0.5 ? [] : [small()];
+    if (rng() < 0.2) line.error = small();
     if (rng() < 0.2) line[`extra${int(3)}`] = small();
     return line;
   }
@@ -286,9 +292,15 @@ describe("mayCollapse", () => {
     expect(no).toBeGreaterThan(300);
   });
 
-  it("says yes for what it cannot judge without serializing: a toJSON, a getter that throws, a value of an unknown line type", () => {
-    const blocks = (locals: unknown): Record<string, unknown> => ({ type: "iteration", code_blocks: [{ code: "x", result: { locals } }] });
+  it("says yes for what it cannot judge without serializing or listing keys: a toJSON, a getter that throws, an unknown line type, a few blocks' locals", () => {
+    const blocks = (locals: unknown): Record<string, unknown> => ({
+      type: "iteration",
+      code_blocks: Array.from({ length: 100 }, (_, i) => ({ code: "x", result: { locals: i === 50 ? locals : {} } })),
+    });
     expect(mayCollapse(blocks({}))).toBe(false);
+    expect(mayCollapse(blocks({ n: 1 }))).toBe(true);
+    // A few blocks: their locals are not listed, an object may hold something.
+    expect(mayCollapse({ type: "iteration", code_blocks: [{ code: "x", result: { locals: {} } }] })).toBe(true);
     expect(mayCollapse(blocks({ toJSON: () => ({ big: "x".repeat(100) }) }))).toBe(true);
     expect(mayCollapse({ type: "iteration", code_blocks: [{ code: "x", result: { toJSON: () => ({}) } }] })).toBe(true);
     const throwing = Object.defineProperty({ type: "iteration" }, "code_blocks", {
