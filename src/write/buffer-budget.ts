@@ -10,6 +10,15 @@
  */
 const MAX_UNENCODED_UNITS = 4 * 1024 * 1024;
 
+/**
+ * Text logged in one turn before the line just logged, not yet encoded: past it, it is
+ * encoded at once too. Text still waiting is alive for every young-generation collection that
+ * runs meanwhile, which copies it: encoded soon after it is built, it dies young, and its
+ * Buffer is outside the JavaScript heap. The line just logged is left out, so that one long
+ * line on its own is still encoded on the next turn, outside the call, up to the bound above.
+ */
+const MAX_EARLIER_UNITS = 1024 * 1024;
+
 /** @internal What the writer holds in memory, as the cap counts it. Shared by every file's queue. */
 export class BufferBudget {
   /** Size of every line queued or in flight: UTF-16 units until encoded, then bytes. */
@@ -39,8 +48,8 @@ export class BufferBudget {
     return this.buffered * 2 >= this.max;
   }
 
-  /** True when so much text waits unencoded that it should be encoded now. */
-  get tooMuchUnencoded(): boolean {
-    return this.unencoded > MAX_UNENCODED_UNITS;
+  /** True when so much text waits unencoded, a line of `size` just logged included, that it should be encoded now. */
+  tooMuchUnencoded(size: number): boolean {
+    return this.unencoded > MAX_UNENCODED_UNITS || this.unencoded - size > MAX_EARLIER_UNITS;
   }
 }

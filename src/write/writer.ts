@@ -125,7 +125,7 @@ export class Writer {
     this.#scheduler.schedule(file);
     // Lines are queued as logged only until the next turn; a loop logging much more than
     // usual in one turn has them encoded now, the work the next turn would have done.
-    if (this.#budget.tooMuchUnencoded) for (const pending of this.#scheduler.pending) pending.queue.encode();
+    if (this.#budget.tooMuchUnencoded(size)) for (const pending of this.#scheduler.pending) pending.queue.encode();
     return true;
   }
 

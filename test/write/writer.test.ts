@@ -259,6 +259,40 @@ describe("a file someone waits for", () => {
   });
 });
 
+describe("a turn that logs much more than usual", () => {
+  it("has its text encoded in the turn once 1 Mi units wait, counted at its UTF-8 size, and written whole and in order", async () => {
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const sessions = [start(logger, "a"), start(logger, "b")];
+    // Two bytes of UTF-8 a unit: once encoded, a line counts about twice its length.
+    const text = (i: number) => `${i}:`.padEnd(32 * 1024, "é");
+    for (let i = 0; i < 40; i++) sessions[i % 2]?.logIteration({ prompt: "p", response: text(i) });
+    // 40 lines of 32 Ki units (1.25 Mi) in this turn: the 1 Mi that waited first (33 lines) now
+    // count their UTF-8 bytes (about 2.1 MiB), the 7 lines after them their units.
+    const { bufferedBytes, linesWritten } = logger.stats();
+    expect({ linesWritten, counted: bufferedBytes > 2.2e6 && bufferedBytes < 2.5e6 }).toEqual({ linesWritten: 0, counted: true });
+    await logger.flush();
+    const responses = sessions.map((session) => readSession(session.path as string).iterations.map((line) => line.response));
+    expect(responses).toEqual([0, 1].map((s) => Array.from({ length: 20 }, (_, k) => text(2 * k + s))));
+    expect(logger.stats()).toMatchObject({ linesWritten: 42, bufferedBytes: 0, linesDropped: 0 });
+    await logger.close();
+  });
+
+  it("leaves one long line alone for the next turn to encode, up to 4 Mi units, and encodes it with the next line logged", async () => {
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1, maxFieldBytes: 8 * 1024 * 1024 });
+    const session = start(logger, "a");
+    const long = "1:".padEnd(2 * 1024 * 1024, "é");
+    session.logIteration({ prompt: "p", response: long });
+    // Still counted in UTF-16 units (about 2 Mi), not encoded (about 4 MiB of UTF-8).
+    const alone = logger.stats().bufferedBytes;
+    session.logIteration({ prompt: "p", response: "2:short" });
+    const withNext = logger.stats().bufferedBytes;
+    expect({ alone: alone > 2.0e6 && alone < 2.3e6, withNext: withNext > 4.1e6 && withNext < 4.4e6 }).toEqual({ alone: true, withNext: true });
+    await logger.flush();
+    expect(readSession(session.path as string).iterations.map((line) => line.response)).toEqual([long, "2:short"]);
+    await logger.close();
+  });
+});
+
 describe("the buffer cap", () => {
   it("drops whole iteration lines past maxBufferBytes, counts them, warns once, keeps metadata and summary", async () => {
     const { logger: diagnostics, records } = captureLogger();
