@@ -23,14 +23,12 @@ const OBJECT_EXTRA = OBJECT_OPEN.length + OBJECT_CLOSE.length;
 /**
  * The free values of one line's text, in the order they are considered when sizes tie: the
  * line's extra members first, then, by line type, those in its structure. `inner` are single
- * values (replaced by a marker string); `whole` are free containers (locals, kwargs, ...),
- * each holding the inner values from `first` to `last` (exclusive).
+ * values (replaced by a marker string), as `[start, end)` pairs of offsets; `whole` are free
+ * containers (locals, kwargs, ...), each holding the inner values from `wholeFirst` to
+ * `wholeLast` (indexes of values, not of offsets; exclusive).
  */
 interface FreeValues {
-  innerStart: number[];
-  innerEnd: number[];
-  /** The whole value holding it, or -1. */
-  innerOwner: number[];
+  inner: number[];
   wholeStart: number[];
   wholeEnd: number[];
   /** True when the format requires an object there (locals, kwargs): the marker goes inside one. */
@@ -58,37 +56,41 @@ interface FreeValues {
 export function collapseFreeForm(text: string, excess: number, counts: RedactionCounts, ascii = false): string {
   const free = findFreeValues(text);
   if (free === null) return text;
-  const bytes = (start: number, end: number): number => (ascii ? end - start : Buffer.byteLength(text.slice(start, end)));
+  const inner = free.inner;
   const nWhole = free.wholeStart.length;
-  const nInner = free.innerStart.length;
-  const wholeSize = new Array<number>(nWhole);
-  const innerSize = new Array<number>(nInner);
+  const nInner = inner.length / 2;
+  // Sizes in UTF-8 bytes, from the text between each value's ends (0: not sized yet; no
+  // value's text is empty).
+  const wholeSize = new Float64Array(nWhole);
+  const innerSize = new Float64Array(nInner);
   for (let w = 0; w < nWhole; w++) {
     const start = free.wholeStart[w] as number;
     const end = free.wholeEnd[w] as number;
-    const size = bytes(start, end);
+    const size = ascii ? end - start : Buffer.byteLength(text.slice(start, end));
     wholeSize[w] = size;
-    // A container as many bytes as units is ASCII: its values are sized by their lengths.
-    const plain = ascii || size === end - start;
-    for (let i = free.wholeFirst[w] as number; i < (free.wholeLast[w] as number); i++) {
-      const s = free.innerStart[i] as number;
-      const e = free.innerEnd[i] as number;
-      innerSize[i] = plain ? e - s : Buffer.byteLength(text.slice(s, e));
+    // A container of as many bytes as units is ASCII: its values are sized by their lengths.
+    if (ascii || size === end - start) {
+      for (let i = free.wholeFirst[w] as number; i < (free.wholeLast[w] as number); i++) innerSize[i] = (inner[2 * i + 1] as number) - (inner[2 * i] as number);
     }
   }
   for (let i = 0; i < nInner; i++) {
-    if (innerSize[i] === undefined) innerSize[i] = bytes(free.innerStart[i] as number, free.innerEnd[i] as number);
+    if (innerSize[i] !== 0) continue;
+    const start = inner[2 * i] as number;
+    const end = inner[2 * i + 1] as number;
+    innerSize[i] = ascii ? end - start : Buffer.byteLength(text.slice(start, end));
   }
+  /** What replacing inner value `i` by a marker string saves. */
+  const savedOf = (i: number): number => {
+    const size = innerSize[i] as number;
+    return size - truncationMarkerLength(size) - 2;
+  };
 
   let remaining = excess;
   // Inner values, largest first, each replaced by a marker string while that saves bytes.
-  const innerSaved = new Array<number>(nInner);
-  const worth: number[] = [];
   let total = 0;
+  const worth: number[] = [];
   for (let i = 0; i < nInner; i++) {
-    const size = innerSize[i] as number;
-    const saved = size - truncationMarkerLength(size) - 2;
-    innerSaved[i] = saved;
+    const saved = savedOf(i);
     if (saved > 0) {
       worth.push(i);
       total += saved;
@@ -101,18 +103,18 @@ export function collapseFreeForm(text: string, excess: number, counts: Redaction
     for (const i of chosen) {
       if (remaining <= 0) break;
       innerReplaced[i] = 1;
-      remaining -= innerSaved[i] as number;
+      remaining -= savedOf(i);
     }
   }
   // Then whole free objects, largest (as they are now) first.
   const wholeReplaced = new Uint8Array(nWhole);
   if (remaining > 0 && nWhole > 0) {
-    const current = new Array<number>(nWhole);
+    const current = new Float64Array(nWhole);
     const all: number[] = [];
     for (let w = 0; w < nWhole; w++) {
       let size = wholeSize[w] as number;
       for (let i = free.wholeFirst[w] as number; i < (free.wholeLast[w] as number); i++) {
-        if (innerReplaced[i] === 1) size -= innerSaved[i] as number;
+        if (innerReplaced[i] === 1) size -= savedOf(i);
       }
       current[w] = size;
       all.push(w);
@@ -124,44 +126,59 @@ export function collapseFreeForm(text: string, excess: number, counts: Redaction
       if (saved <= 0) continue;
       wholeReplaced[w] = 1;
       remaining -= saved;
+      // Its values go with it: the line holds its marker only.
+      innerReplaced.fill(0, free.wholeFirst[w] as number, free.wholeLast[w] as number);
     }
   }
   if (remaining === excess) return text;
 
   // The line: the text, each chosen value's place replaced, in the order of the text.
-  const at: number[] = [];
-  const replacement: string[] = [];
+  const cutStart: number[] = [];
+  const cutEnd: number[] = [];
+  const cutText: string[] = [];
   for (let w = 0; w < nWhole; w++) {
     if (wholeReplaced[w] !== 1) continue;
     const marker = truncationMarker(wholeSize[w] as number);
-    at.push(w);
-    replacement.push(free.wholeObject[w] === true ? `${OBJECT_OPEN}${marker}${OBJECT_CLOSE}` : `"${marker}"`);
-  }
-  const cuts: Array<{ start: number; end: number; text: string }> = [];
-  for (let k = 0; k < at.length; k++) {
-    const w = at[k] as number;
-    cuts.push({ start: free.wholeStart[w] as number, end: free.wholeEnd[w] as number, text: replacement[k] as string });
+    cutStart.push(free.wholeStart[w] as number);
+    cutEnd.push(free.wholeEnd[w] as number);
+    cutText.push(free.wholeObject[w] === true ? `${OBJECT_OPEN}${marker}${OBJECT_CLOSE}` : `"${marker}"`);
   }
   for (let i = 0; i < nInner; i++) {
     if (innerReplaced[i] !== 1) continue;
-    const owner = free.innerOwner[i] as number;
-    if (owner >= 0 && wholeReplaced[owner] === 1) continue;
-    cuts.push({ start: free.innerStart[i] as number, end: free.innerEnd[i] as number, text: `"${truncationMarker(innerSize[i] as number)}"` });
+    cutStart.push(inner[2 * i] as number);
+    cutEnd.push(inner[2 * i + 1] as number);
+    cutText.push(`"${truncationMarker(innerSize[i] as number)}"`);
   }
-  cuts.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
   let last = 0;
-  for (const cut of cuts) {
-    parts.push(text.slice(last, cut.start), cut.text);
-    last = cut.end;
+  // Starts are distinct offsets: smallest first is the text's order.
+  for (const k of smallestFirst(cutStart)) {
+    parts.push(text.slice(last, cutStart[k]), cutText[k] as string);
+    last = cutEnd[k] as number;
   }
   parts.push(text.slice(last));
-  counts.truncations += cuts.length;
+  counts.truncations += cutStart.length;
   return parts.join("");
 }
 
+/** The indexes of `values` (distinct non-negative integers) from the smallest value. */
+function smallestFirst(values: readonly number[]): number[] {
+  const n = values.length;
+  let max = 0;
+  for (const v of values) max = Math.max(max, v);
+  if ((max + 1) * n < Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let k = 0; k < n; k++) keys[k] = (values[k] as number) * n + k;
+    keys.sort();
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = (keys[k] as number) % n;
+    return out;
+  }
+  return values.map((_, k) => k).sort((a, b) => (values[a] as number) - (values[b] as number));
+}
+
 /** `indexes` ordered by `sizes` from the largest, ties in the order given (a stable sort). */
-function largestFirst(indexes: readonly number[], sizes: readonly number[]): number[] {
+function largestFirst(indexes: readonly number[], sizes: ArrayLike<number>): number[] {
   const n = indexes.length;
   let max = 0;
   for (const i of indexes) max = Math.max(max, sizes[i] as number);
@@ -193,8 +210,11 @@ const SCHEMA_KEYS = new Map<string, ReadonlySet<string>>(
  * {@link truncationMarkerLength}(0). Values that cannot are never replaced, and not listed.
  */
 function mayPay(units: number, extra: number): boolean {
-  return units * 3 > truncationMarkerLength(0) + extra;
+  return units * 3 > SHORTEST_MARKER + extra;
 }
+
+/** The length of the shortest marker, `[TRUNCATED:0 bytes]`. */
+const SHORTEST_MARKER = truncationMarkerLength(0);
 
 const INNER = 0;
 const OPEN = 1;
@@ -302,12 +322,10 @@ function findFreeValues(text: string): FreeValues | null {
     if (keyIs(text, m.keyStart, m.keyEnd, "type")) type = text.charCodeAt(m.start) === 34 ? (JSON.parse(text.slice(m.start, m.end)) as string) : null;
   }
   const known = type !== null && hasOwn.call(LINE_SCHEMAS, type) ? SCHEMA_KEYS.get(type) : undefined;
-  const free: FreeValues = { innerStart: [], innerEnd: [], innerOwner: [], wholeStart: [], wholeEnd: [], wholeObject: [], wholeFirst: [], wholeLast: [] };
+  const free: FreeValues = { inner: [], wholeStart: [], wholeEnd: [], wholeObject: [], wholeFirst: [], wholeLast: [] };
   for (const m of top) {
     if (!mayPay(m.end - m.start, 2) || (known !== undefined && known.has(keyAt(text, m.keyStart, m.keyEnd)))) continue;
-    free.innerStart.push(m.start);
-    free.innerEnd.push(m.end);
-    free.innerOwner.push(-1);
+    free.inner.push(m.start, m.end);
   }
   const lists: readonly Found[] =
     type === "metadata"
@@ -323,25 +341,21 @@ function findFreeValues(text: string): FreeValues | null {
 
 /** Adds `found` (see {@link Found}) to `free`. */
 function addFound(free: FreeValues, found: Found): void {
-  let owner = -1;
+  const inner = free.inner;
   for (let k = 0; k < found.length; k += 3) {
     const tag = found[k] as number;
     const a = found[k + 1] as number;
     const b = found[k + 2] as number;
     if (tag === INNER) {
-      free.innerStart.push(a);
-      free.innerEnd.push(b);
-      free.innerOwner.push(owner);
+      inner.push(a, b);
     } else if (tag === OPEN) {
-      owner = free.wholeStart.length;
       free.wholeStart.push(a);
       free.wholeEnd.push(-1);
       free.wholeObject.push(b === 1);
-      free.wholeFirst.push(free.innerStart.length);
+      free.wholeFirst.push(inner.length / 2);
     } else {
-      free.wholeEnd[owner] = a;
-      free.wholeLast.push(free.innerStart.length);
-      owner = -1;
+      free.wholeEnd[free.wholeEnd.length - 1] = a;
+      free.wholeLast.push(inner.length / 2);
     }
   }
 }
