@@ -34,7 +34,7 @@ const SLOW_FIRST = [
  * import of the same modules per file); they start their own processes for anything that
  * needs one.
  */
-const OWN_PROCESS = ["test/**/content-policy-linear-time.test.ts", "test/**/export-redact.test.ts"];
+const OWN_PROCESS = ["test/**/content-policy-linear-time.test.ts", "test/**/free-form-linear-time.test.ts", "test/**/export-redact.test.ts"];
 
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
