@@ -9,7 +9,7 @@
  * text (json-scan.ts), sized from the text between their ends, and the line is the text with
  * the chosen values' places replaced: what is kept is the very text that was there.
  */
-import { LINE_SCHEMAS } from "../../format.js";
+import { DeltaIterationLineSchema, LINE_SCHEMAS } from "../../format.js";
 import { eachElement, eachMember, keyAt, keyIs, valueEnd } from "./json-scan.js";
 import type { RedactionCounts } from "./secret-patterns.js";
 import { truncationMarker, truncationMarkerLength } from "./truncation-marker.js";
@@ -199,9 +199,17 @@ function largestFirst(indexes: readonly number[], sizes: ArrayLike<number>): num
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** The members of the line type's schema, by type. */
+/**
+ * The members of the line type's schema, by type. An iteration line of a delta session holds
+ * `prompt_delta` in place of `prompt`: required structure too, never a free value (a marker
+ * there leaves the line, and every delta line after it, without a prompt to rebuild).
+ */
 const SCHEMA_KEYS = new Map<string, ReadonlySet<string>>(
-  Object.entries(LINE_SCHEMAS).map(([type, schema]) => [type, new Set(Object.keys(schema.properties))]),
+  Object.entries(LINE_SCHEMAS).map(([type, schema]) => {
+    const keys = Object.keys(schema.properties);
+    if (type === "iteration") keys.push(...Object.keys(DeltaIterationLineSchema.properties));
+    return [type, new Set(keys)];
+  }),
 );
 
 /**

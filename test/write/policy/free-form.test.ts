@@ -237,6 +237,27 @@ describe("collapseFreeForm", () => {
     expect(LINE_CHECKS.iteration.Check(line)).toBe(true);
   });
 
+  it("keeps a delta line's prompt_delta, which the format requires in place of prompt: only free values are collapsed", () => {
+    // A delta session's iteration line carries its prompt as `prompt_delta`: replaced by a
+    // marker, the line no longer rebuilds its prompt (and every later delta line with it).
+    const append = Array.from({ length: 60 }, (_, i) => ({ role: "user", content: `message ${i} of the rollout` }));
+    const notes = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${i}`, i]));
+    const input = {
+      type: "iteration",
+      iteration: 2,
+      timestamp: "2026-02-16T10:00:00.000Z",
+      prompt_delta: { keep: 3, append },
+      response: "done",
+      code_blocks: [],
+      final_answer: null,
+      iteration_time: 1,
+      notes,
+    };
+    const { line, truncations } = applyContentPolicy(input, createContentPolicy({ maxLineBytes: 2048 }));
+    expect({ line, truncations }).toEqual({ line: { ...input, notes: `[TRUNCATED:${bytes(notes)} bytes]` }, truncations: 1 });
+    expect(mayCollapse({ ...input, notes: null })).toBe(false);
+  });
+
   it("leaves a line whose free values are all too small to pay for a marker as it is", () => {
     const input = {
       type: "iteration",
