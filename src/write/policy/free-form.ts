@@ -19,6 +19,11 @@ const OBJECT_OPEN = '{"truncated":"';
 const OBJECT_CLOSE = '"}';
 /** What an object collapsed whole adds to its marker's length: the braces, the key and the quotes. */
 const OBJECT_EXTRA = OBJECT_OPEN.length + OBJECT_CLOSE.length;
+/** Text of a free list collapsed whole, around its marker: `["…"]` (a list stays a list: `other_backends` must be one). */
+const ARRAY_OPEN = '["';
+const ARRAY_CLOSE = '"]';
+/** What a list collapsed whole adds to its marker's length: the brackets and the quotes. */
+const ARRAY_EXTRA = ARRAY_OPEN.length + ARRAY_CLOSE.length;
 
 /**
  * The free values of one line's text, in the order they are considered when sizes tie: the
@@ -31,7 +36,7 @@ interface FreeValues {
   inner: number[];
   wholeStart: number[];
   wholeEnd: number[];
-  /** True when the format requires an object there (locals, kwargs): the marker goes inside one. */
+  /** True for an object (locals, kwargs): the marker goes inside one; else a list, and it goes inside a list. */
   wholeObject: boolean[];
   wholeFirst: number[];
   wholeLast: number[];
@@ -41,10 +46,11 @@ interface FreeValues {
  * Replaces the largest values the format leaves free with a marker, until `excess` bytes are
  * saved, so the line still matches its schema: first values inside free objects (a local, a
  * kwarg, an extra key), then, if that is not enough, whole free objects (all the locals) with
- * `{ "truncated": marker }`. Each marker counts the UTF-8 bytes of the value's text it stands
- * for (the value as it would have been written: redacted, its strings cut). What is left over
- * the cap after that is the format's own structure (a prompt of ten thousand messages): the
- * line is written as it is. `ascii`: the text is known to be ASCII (its UTF-8 size is its length).
+ * `{ "truncated": marker }`, whole free lists (`other_backends`) with `[marker]`. Each marker
+ * counts the UTF-8 bytes of the value's text it stands for (the value as it would have been
+ * written: redacted, its strings cut). What is left over the cap after that is the format's
+ * own structure (a prompt of ten thousand messages): the line is written as it is. `ascii`: the
+ * text is known to be ASCII (its UTF-8 size is its length).
  *
  * The values chosen are those the same greedy choice on sizes always chose: the largest
  * first, ties in the order above. A free object collapsed whole after some of its values were
@@ -122,7 +128,7 @@ export function collapseFreeForm(text: string, excess: number, counts: Redaction
     for (const w of largestFirst(all, current)) {
       if (remaining <= 0) break;
       const marker = truncationMarkerLength(wholeSize[w] as number);
-      const saved = (current[w] as number) - (free.wholeObject[w] === true ? marker + OBJECT_EXTRA : marker + 2);
+      const saved = (current[w] as number) - marker - (free.wholeObject[w] === true ? OBJECT_EXTRA : ARRAY_EXTRA);
       if (saved <= 0) continue;
       wholeReplaced[w] = 1;
       remaining -= saved;
@@ -141,7 +147,7 @@ export function collapseFreeForm(text: string, excess: number, counts: Redaction
     const marker = truncationMarker(wholeSize[w] as number);
     cutStart.push(free.wholeStart[w] as number);
     cutEnd.push(free.wholeEnd[w] as number);
-    cutText.push(free.wholeObject[w] === true ? `${OBJECT_OPEN}${marker}${OBJECT_CLOSE}` : `"${marker}"`);
+    cutText.push(free.wholeObject[w] === true ? `${OBJECT_OPEN}${marker}${OBJECT_CLOSE}` : `${ARRAY_OPEN}${marker}${ARRAY_CLOSE}`);
   }
   for (let i = 0; i < nInner; i++) {
     if (innerReplaced[i] !== 1) continue;
@@ -277,7 +283,7 @@ function findFreeValues(text: string): FreeValues | null {
     };
     const end = c === 123 ? eachMember(text, start, (_ks, _ke, s) => value(s)) : eachElement(text, start, value);
     // A container too small to pay for its marker holds no value that does (thousands of `{}`).
-    if (found.length === mark + 3 && !mayPay(end - start, c === 123 ? OBJECT_EXTRA : 2)) found.length = mark;
+    if (found.length === mark + 3 && !mayPay(end - start, c === 123 ? OBJECT_EXTRA : ARRAY_EXTRA)) found.length = mark;
     else found.push(CLOSE, end, 0);
     return end;
   };

@@ -79,7 +79,7 @@ function referenceCollapse(text: string, excess: number): { text: string; trunca
     if (remaining <= 0) break;
     // The marker counts the container's bytes before any of its values was replaced.
     const marker = truncationMarker(original[w] as number);
-    const replacement = slot.object ? { truncated: marker } : marker;
+    const replacement = slot.object ? { truncated: marker } : [marker];
     const saved = size - bytes(replacement);
     if (saved <= 0) continue;
     slot.holder[slot.key] = replacement;
@@ -256,6 +256,28 @@ describe("collapseFreeForm", () => {
     const { line, truncations } = applyContentPolicy(input, createContentPolicy({ maxLineBytes: 2048 }));
     expect({ line, truncations }).toEqual({ line: { ...input, notes: `[TRUNCATED:${bytes(notes)} bytes]` }, truncations: 1 });
     expect(mayCollapse({ ...input, notes: null })).toBe(false);
+  });
+
+  it("collapses a list the format requires (other_backends) into a list holding its marker, so the line keeps its schema", () => {
+    const other_backends = Array.from({ length: 400 }, (_, i) => ({ n: i }));
+    const input = {
+      type: "metadata",
+      timestamp: "2026-02-16T10:00:00.000Z",
+      root_model: "m",
+      max_depth: 2,
+      max_iterations: 15,
+      backend: "local",
+      backend_kwargs: null,
+      environment_type: "local_repl",
+      environment_kwargs: null,
+      other_backends,
+      instance_id: "i",
+      training_step: 0,
+      experiment_name: "e",
+    };
+    const { line, truncations } = applyContentPolicy(input, createContentPolicy({ maxLineBytes: 2048 }));
+    expect({ line, truncations }).toEqual({ line: { ...input, other_backends: [`[TRUNCATED:${bytes(other_backends)} bytes]`] }, truncations: 1 });
+    expect(LINE_CHECKS.metadata.Check(line)).toBe(true);
   });
 
   it("leaves a line whose free values are all too small to pay for a marker as it is", () => {
