@@ -27,6 +27,11 @@ const REPEATED = [
   "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: ", "-----END PRIVATE KEY-----", "eyJ", " eyJabcdefghi.",
   " eyJabcdefghi.eyJabcdefghi.", "x://a:", "x://a:b@", "a:b@", ":b@", "@", "://", "\\", "\n", "-", "_", "A", "B",
   "J", '"', "'", " ",
+  // Secrets written one into the other: a key glued to the end of another, a token running
+  // into a key's header, a key without its END line running into a bearer header.
+  `AIza${"a".repeat(35)}`, "-----BEGIN PRIVATE KEY-----\nA\n-----END PRIVATE KEY-----sk-ant-aaaaaaaaaaaaaaaaaaaa ",
+  "Bearer aaaaaaaaaaaa-----BEGIN PRIVATE KEY-----\n", "-----BEGIN RSA PRIVATE KEY-----\nBearer ",
+  "Bearer aaaaaaaaaaaa/Baaaaaaaa/aaaaaaaaaaaa",
 ];
 
 /** A prefix, then one character repeated to the wanted size. */
@@ -36,7 +41,7 @@ const RUNS = [
   ["hooks.slack.com/services/T1234567/B123456/", "a"], ["-----BEGIN PRIVATE KEY-----\n", "A"],
   ["-----BEGIN PRIVATE KEY-----", "\\"], ["PASSWORD=", "a"], ["PASSWORD=", "\\"], ['password="', "a"],
   ["password='", "a"], ["token=", "a"], ["token=", "7"], ["x://", "a"], ["x://a:", "a"], ["--password ", "a"],
-  ["curl -u a:", "a"], ["password", " "], ["a", "a"],
+  ["curl -u a:", "a"], ["password", " "], ["a", "a"], ["-----BEGIN PRIVATE KEY-----\n", "B"], ["Bearer ", "B"],
 ];
 
 /**

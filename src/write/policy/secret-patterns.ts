@@ -97,6 +97,58 @@ function inOrder(edits: readonly Edit[]): boolean {
   return true;
 }
 
+/**
+ * Edits sorted by start, made disjoint in place; returns how many are kept. Two finders may
+ * report one secret (a key found by its shape and by its name: same start) or a secret inside
+ * another (a key inside a password): the first found at the earliest start covers both, as one
+ * redaction. But a secret that starts inside another and runs past its end is a second secret
+ * written into the first (a bearer token that ran into a PEM key's `-----BEGIN`): the first is
+ * cut where the second starts, and each is replaced and counted. Either way the edits cover
+ * the same text as all of them together, so nothing of either is left.
+ */
+function disjoint(edits: Edit[]): number {
+  let kept = 0;
+  for (const edit of edits) {
+    const prev = kept > 0 ? (edits[kept - 1] as Edit) : null;
+    if (prev === null || edit.start >= prev.end) {
+      edits[kept++] = edit;
+    } else if (edit.end > prev.end) {
+      if (edit.start === prev.start) {
+        edits[kept - 1] = { start: prev.start, end: edit.end, kind: prev.kind };
+      } else {
+        edits[kept - 1] = { start: prev.start, end: edit.start, kind: prev.kind };
+        edits[kept++] = edit;
+      }
+    }
+  }
+  return kept;
+}
+
+/**
+ * The fixed-shape kind that must not continue a word and whose prefix starts at `s`, if any.
+ * Used where another secret ends: there a key glued on (`-----END … KEY-----sk-ant-…`) does not
+ * continue a word, though the character before it is a dash or a letter.
+ */
+function gluedKind(t: string, s: number): BuiltinSecretKind | null {
+  switch (t.charCodeAt(s)) {
+    case 115: // s
+      return t.startsWith("sk-ant-", s) ? "anthropic_key" : t.startsWith("sk-", s) ? "openai_key" : null;
+    case 120: // x
+      return t.startsWith("xox", s) ? "slack_token" : null;
+    case 65: // A
+      if (t.startsWith("AIza", s)) return "google_api_key";
+      return t.startsWith("KIA", s + 1) || t.startsWith("SIA", s + 1) || t.startsWith("BIA", s + 1) || t.startsWith("CCA", s + 1) ? "aws_key" : null;
+    case 103: // g
+      return t.startsWith("gh", s) ? "github_token" : null;
+    case 104: // h
+      return t.startsWith("hf_", s) ? "huggingface_token" : null;
+    case 101: // e
+      return t.startsWith("eyJ", s) ? "jwt" : null;
+    default:
+      return null;
+  }
+}
+
 /** Kinds whose match must not continue a longer word (e.g. base64 or an identifier). */
 const NEEDS_LEFT_BOUNDARY = new Set<BuiltinSecretKind>([
   "anthropic_key",
@@ -247,19 +299,15 @@ export class BuiltinRedactor {
     this.#findShapes(text, edits);
     this.#pairs?.find(text, edits);
     if (edits.length === 0) return text;
-    // Overlaps (a key found both by its shape and by its name): the earliest start names the
-    // marker, and at the same start the shape, found first (the sort is stable). The marker
-    // covers the union, so no tail of a longer overlapping match is left.
+    this.#findGlued(text, edits);
+    // At the same start the shape names the marker: it was found first, and the sort is stable.
     if (!inOrder(edits)) edits.sort((a, b) => a.start - b.start);
+    edits.length = disjoint(edits);
     const marks = report?.marks ?? [];
     let m = 0;
     let out = "";
     let last = 0;
     for (const edit of edits) {
-      if (edit.start < last) {
-        last = Math.max(last, edit.end);
-        continue;
-      }
       // Marks before this edit move by what the edits before them changed.
       for (; m < marks.length && (marks[m] as number) < edit.start; m++) marks[m] = (marks[m] as number) + out.length - last;
       const marker = MARKERS[edit.kind];
@@ -274,13 +322,32 @@ export class BuiltinRedactor {
   }
 
   /**
+   * Finds the keys glued to the end of a secret found (`-----END … KEY-----sk-ant-…`, a Google
+   * key's 39 characters right before another key). The shapes' search skips them: the
+   * character before them continues a word. Each end is looked at once, keys found here
+   * included (keys glued one after another), and a key is read from there as its finder would.
+   */
+  #findGlued(text: string, edits: Edit[]): void {
+    for (let i = 0; i < edits.length; i++) {
+      const end = (edits[i] as Edit).end;
+      if (!inClass(text.charCodeAt(end - 1), WORD)) continue;
+      const kind = gluedKind(text, end);
+      const shape = kind === null ? undefined : this.#shapes[kind];
+      if (shape === undefined) continue;
+      const keyEnd = shape.end(text, end);
+      if (keyEnd !== -1) edits.push({ start: end, end: keyEnd, kind: shape.kind });
+    }
+  }
+
+  /**
    * Finds fixed-shape secrets. Running a search for each kind over the whole line would cost
    * far more than the rest of logging, so each kind is located from one character of it that
    * is rare in ordinary text, with native `indexOf`, and at each occurrence a few neighbouring
    * characters decide whether its shape is read there. `-` checked for a preceding `sk` is much
    * cheaper than searching for `sk-`, since `s` is so frequent. The checks are written out per
    * character, without callbacks: this runs for every line, on the training loop's path.
-   * A match moves the search past its end, so no stretch of text is read twice.
+   * A match moves the search past its end, so no stretch of text is read twice (but for the
+   * `B` search, whose kinds may run into one another: see there).
    */
   #findShapes(text: string, edits: Edit[]): void {
     const f = this.#shapes;
@@ -317,17 +384,23 @@ export class BuiltinRedactor {
         else if (p1 === 98 && text.startsWith("github", at - 6)) at = found(text, at - 6, f.github_token, edits, at);
       }
     }
-    // `B`: -----BEGIN private keys, /B… Slack webhook paths, Bearer tokens.
+    // `B`: -----BEGIN private keys, /B… Slack webhook paths, Bearer tokens. Here the search
+    // goes on right after the anchor, not past the match: each of these kinds may run into
+    // another's anchor (a bearer token into a key's `-----BEGIN`, a key without its END line
+    // into a `Bearer` header below it), and skipping would hide that secret. It stays linear:
+    // none of them holds another anchor of its own kind (`Bearer ` and a PEM label hold a
+    // space, which ends a token; a key's body holds no dash), and a webhook reads only the
+    // runs next to its `/B`.
     if (f.private_key !== undefined || f.slack_webhook !== undefined || f.bearer_token !== undefined) {
       for (let at = text.indexOf("B"); at !== -1; at = text.indexOf("B", at + 1)) {
         if (text.charCodeAt(at + 1) === 69 && text.startsWith("-----BEGIN", at - 5)) {
-          at = found(text, at - 5, f.private_key, edits, at);
+          found(text, at - 5, f.private_key, edits, at);
         } else if (text.charCodeAt(at - 1) === 47) {
-          at = found(text, at, f.slack_webhook, edits, at);
+          found(text, at, f.slack_webhook, edits, at);
         } else if (text.startsWith("Bearer ", at) || text.startsWith("BEARER ", at)) {
           let token = at + 7;
           while (text.charCodeAt(token) === 32) token++;
-          at = found(text, token, f.bearer_token, edits, at);
+          found(text, token, f.bearer_token, edits, at);
         }
       }
     }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_SECRET_KINDS, BuiltinRedactor, redactionMarker, type RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
-import { SECRET_CASES } from "../../fixtures/content-corpus.js";
+import { SECRET_CASES, SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
 const redactor = new BuiltinRedactor(BUILTIN_SECRET_KINDS);
 const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });
@@ -138,5 +138,77 @@ describe("BuiltinRedactor on JSON text", () => {
       expect(marker).toBe(`[REDACTED:${kind}]`);
       expect(JSON.stringify(marker)).toBe(`"${marker}"`);
     }
+  });
+});
+
+describe("secrets written one into the other", () => {
+  const at = (kind: string): string => (SECRET_CASES.find((c) => c.kind === kind) as (typeof SECRET_CASES)[number]).secret;
+  const bearer = at("bearer_token");
+  const anthropic = SECRET_VALUES.anthropic;
+  const ghp = SECRET_VALUES.ghp;
+  const aws = SECRET_VALUES.awsId;
+  const google = SECRET_VALUES.googleKey;
+  const body = Array.from({ length: 3 }, (_, i) => `${"MIIEowIBAAKCAQEA".repeat(4)}${i}`).join("\n");
+  const pem = `-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----`;
+  const B = "[REDACTED:bearer_token]";
+  const K = "[REDACTED:private_key]";
+
+  /** Each case's whole output and its counts, side by side with what is expected. */
+  function expectEach(cases: ReadonlyArray<readonly [string, string, Record<string, number>]>): void {
+    const got = cases.map(([text]) => {
+      const { text: out, c } = redact({ v: text });
+      return [text, (JSON.parse(out) as { v: string }).v, c.byKind] as const;
+    });
+    expect(got).toEqual(cases);
+    for (const [text] of cases) {
+      const { c } = redact({ v: text });
+      expect(c.redactions).toBe(Object.values(c.byKind).reduce((a, b) => a + b, 0));
+    }
+  }
+
+  it("finds a private key whose -----BEGIN a bearer token ran into, and counts both", () => {
+    expectEach([
+      [`Authorization: Bearer ${bearer}${pem}`, `Authorization: Bearer ${B}${K}`, { bearer_token: 1, private_key: 1 }],
+      [`Bearer ${bearer}${pem}\nnext`, `Bearer ${B}${K}\nnext`, { bearer_token: 1, private_key: 1 }],
+      [`authorization: bearer ${bearer}${pem}`, `authorization: bearer ${B}${K}`, { bearer_token: 1, private_key: 1 }],
+      [`Authorization: Bearer ${pem}`, `Authorization: Bearer ${K}`, { private_key: 1 }],
+      [`Bearer ${pem}`, `Bearer ${K}`, { private_key: 1 }],
+    ]);
+  });
+
+  it("finds a bearer token whose header a private key without END line ran into", () => {
+    const cut = `-----BEGIN RSA PRIVATE KEY-----\n${body}\nBearer ${bearer}`;
+    expectEach([[cut, `${K} ${B}`, { private_key: 1, bearer_token: 1 }]]);
+  });
+
+  it("finds a key glued to the END line of a private key, or to the end of another fixed-length key", () => {
+    expectEach([
+      [`${pem}${anthropic}`, `${K}[REDACTED:anthropic_key]`, { private_key: 1, anthropic_key: 1 }],
+      [`${pem}${ghp} tail`, `${K}[REDACTED:github_token] tail`, { private_key: 1, github_token: 1 }],
+      [`${pem}${aws}`, `${K}[REDACTED:aws_key]`, { private_key: 1, aws_key: 1 }],
+      [`${google}${anthropic}`, "[REDACTED:google_api_key][REDACTED:anthropic_key]", { google_api_key: 1, anthropic_key: 1 }],
+      [`${anthropic}${pem}`, `[REDACTED:anthropic_key]${K}`, { anthropic_key: 1, private_key: 1 }],
+    ]);
+  });
+
+  it("finds a private key or a glued key after a name, a flag or a header that takes a value", () => {
+    expectEach([
+      [`password=${pem}`, `password=${K}`, { private_key: 1 }],
+      [`DB_PASSWORD=${pem}${anthropic}`, `DB_PASSWORD=${K}[REDACTED:anthropic_key]`, { private_key: 1, anthropic_key: 1 }],
+      [`DB_PASSWORD=Pr0d-${pem}`, `DB_PASSWORD=[REDACTED:password]${K}`, { password: 1, private_key: 1 }],
+      [`--token ${pem}${anthropic}`, `--token ${K}[REDACTED:anthropic_key]`, { private_key: 1, anthropic_key: 1 }],
+      [`app --api-key ${bearer}${pem}`, `app --api-key [REDACTED:secret]${K}`, { secret: 1, private_key: 1 }],
+      [`api_key: "${pem}"`, `api_key: "${K}"`, { private_key: 1 }],
+      [`X-Api-Key: ${bearer}${pem}`, `X-Api-Key: [REDACTED:secret]${K}`, { secret: 1, private_key: 1 }],
+      [`curl -u admin:${pem}`, `curl -u admin:${K}`, { private_key: 1 }],
+    ]);
+  });
+
+  it("still names one marker for one secret found twice (by its shape and by its name)", () => {
+    expectEach([
+      [`TOKEN=${anthropic}`, "TOKEN=[REDACTED:anthropic_key]", { anthropic_key: 1 }],
+      [`Authorization: Bearer ${anthropic}`, "Authorization: Bearer [REDACTED:anthropic_key]", { anthropic_key: 1 }],
+      [`DB_PASSWORD=x;${anthropic}`, "DB_PASSWORD=[REDACTED:password]", { password: 1 }],
+    ]);
   });
 });
