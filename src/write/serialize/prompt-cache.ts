@@ -17,7 +17,7 @@ import type { PolicyTransform } from "../policy/transform.js";
 import type { LongString, ValueText } from "./json-text.js";
 import type { PromptMemo } from "../prompt-memo.js";
 import { MIN_KEEP, type PreCut } from "../policy/caps.js";
-import { lineKeepUnits, stringBound } from "./line-budget.js";
+import { lineKeepUnits, literalBound, stringBound } from "./line-budget.js";
 import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
 
 /** What a session keeps when the line cap is off, in bytes. */
@@ -46,10 +46,16 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   // Then the prompt: nothing is counted unless it can be taken from the cache. A line sure to
   // be over the line cap has its long strings cut before they are serialized (line-budget.ts),
   // which the cache does not do: it is serialized anew, no more of it than the cut keeps. The
-  // rest's text bounds its strings, unless it holds a long one (then the whole line is walked).
+  // rest's text bounds its strings, unless it holds a long one (then the whole line is walked):
+  // by its length first (no cost), then by its literals' lengths (a scan of the text, a
+  // fraction of walking a rest of many small strings, e.g. 300,000 locals), then the walk.
+  const cap = policy.maxLineBytes;
   const rest = v.long.length === 0 ? v.text.length : Infinity;
-  const cutEarly = (promptBound: number): boolean =>
-    rest + promptBound > policy.maxLineBytes && lineKeepUnits(line, policy.maxFieldBytes, policy.maxLineBytes) < policy.keepUnits;
+  const cutEarly = (promptBound: number): boolean => {
+    if (rest + promptBound <= cap) return false;
+    if (rest !== Infinity && literalBound(v.text, Math.max(0, policy.maxFieldBytes - MIN_KEEP)) + promptBound <= cap) return false;
+    return lineKeepUnits(line, policy.maxFieldBytes, cap) < policy.keepUnits;
+  };
   const promptText = cache.serialize(prompt, policy, counts, cutEarly);
   if (promptText === null) return null;
   let open: string;

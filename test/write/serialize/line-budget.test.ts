@@ -4,7 +4,7 @@ import { capLine, CUT_CONTEXT } from "../../../src/write/policy/caps.js";
 import { applyContentPolicy } from "../../../src/write/policy/apply.js";
 import { createContentPolicy } from "../../../src/write/policy/content-policy.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
-import { lineKeepUnits } from "../../../src/write/serialize/line-budget.js";
+import { lineKeepUnits, literalBound, stringBound } from "../../../src/write/serialize/line-budget.js";
 import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
 const SEED = process.env.TRAJLOG_TEST_SEED ?? "line-budget";
@@ -52,6 +52,56 @@ function cut(value: string): { kept: string; cutBytes: number } | null {
 function wellFormed(s: string): string {
   return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
 }
+
+/** A value of nested objects and arrays whose strings and keys are around {@link MIN_KEEP} units, hard or plain. */
+function smallStrings(rng: () => number, depth: number): unknown {
+  const str = (): string => {
+    const units = [Math.floor(rng() * 20), 55 + Math.floor(rng() * 20), 62 + Math.floor(rng() * 5), Math.floor(rng() * 3000)][Math.floor(rng() * 4)] as number;
+    return rng() < 0.5 ? hardText(rng, units).slice(0, units) : plainText(rng, units);
+  };
+  const r = rng();
+  if (depth > 3 || r < 0.4) return str();
+  if (r < 0.5) return [1, null, true, 0.5][Math.floor(rng() * 4)];
+  if (r < 0.7) return Array.from({ length: Math.floor(rng() * 6) }, () => smallStrings(rng, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (let i = Math.floor(rng() * 6); i > 0; i--) out[`${str()}${i}`] = rng() < 0.1 ? undefined : smallStrings(rng, depth + 1);
+  return out;
+}
+
+describe("literalBound", () => {
+  it(`bounds the strings of the value its text was serialized from, and equals their bound without escapes (seed ${SEED})`, () => {
+    const rng = seedrandom(`${SEED}-literal`);
+    let equal = 0;
+    let above = 0;
+    for (let n = 0; n < 2000; n++) {
+      const value = { type: "iteration", prompt: 0, rest: smallStrings(rng, 0) };
+      const field = [0, 1, 100, 1000, 1_000_000][n % 5] as number;
+      const text = JSON.stringify(value);
+      const fromText = literalBound(text, field);
+      const fromValue = stringBound(value, field);
+      expect(fromText, `seed ${SEED}, value ${n}`).toBeGreaterThanOrEqual(fromValue);
+      // An escape lengthens a literal past its string; without one the two agree exactly.
+      if (!/\\/.test(text)) expect(fromText, `seed ${SEED}, value ${n}`).toBe(fromValue);
+      if (fromText === fromValue) equal++;
+      else above++;
+    }
+    expect(equal).toBeGreaterThan(100);
+    expect(above).toBeGreaterThan(100);
+  });
+
+  it("counts keys and strings by their length between the quotes, and only those longer than the shortest kept", () => {
+    const key = "k".repeat(70);
+    expect(literalBound(JSON.stringify({ [key]: "v".repeat(65), a: "b".repeat(64), c: ["x".repeat(5000)] }), 1000)).toBe(70 + 65 + 1000);
+    // Escapes are counted as written: `\"` twice, `\n` twice, a lone surrogate six times.
+    expect(literalBound(JSON.stringify({ a: `${'"'.repeat(30)}\n\ud800${"z".repeat(10)}` }), 1000)).toBe(60 + 2 + 6 + 10);
+    expect(literalBound("{}", 1000)).toBe(0);
+  });
+
+  it("is Infinity for text with a literal left open: nothing bounds what it would hold", () => {
+    expect(literalBound('{"a":"b', 1000)).toBe(Infinity);
+    expect(literalBound('{"a":"b\\"}', 1000)).toBe(Infinity);
+  });
+});
 
 describe("lineKeepUnits", () => {
   it("cuts nothing early when the strings' lengths fit the cap, or there is no line cap", () => {

@@ -1,6 +1,8 @@
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
-import { PromptCache, type PromptText } from "../../../src/write/serialize/prompt-cache.js";
+import { cachedIterationText, PromptCache, type PromptText } from "../../../src/write/serialize/prompt-cache.js";
+import { buildIterationLine } from "../../../src/lines.js";
+import { lineText } from "../../../src/write/serialize/line-text.js";
 import { createContentPolicy, defaultContentPolicy, policyTransform } from "../../../src/write/policy/content-policy.js";
 import { BUILTIN_SECRET_KINDS, BuiltinRedactor, type RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
@@ -115,6 +117,28 @@ describe("PromptCache", () => {
     expect(asked).toEqual(expected);
     // Strings of 64 units or fewer count for nothing; a tool call's id is twice its content.
     expect(asked).toEqual([65, 965, 2175, 7175, 7415]);
+  });
+
+  it("decides a line over the line cap made of short strings from their text, without walking the line again", () => {
+    const locals: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) locals[`v${i}`] = `value number ${i} of many`;
+    /** The line's text through the cache under `policy`, and how often its code block's `code` was read meanwhile. */
+    const run = (maxLineBytes: number): { text: string; reads: number; counts: RedactionCounts } => {
+      const line = buildIterationLine({ prompt: [{ role: "user", content: "go" }], response: "ok", codeBlocks: [{ code: "x", result: { locals } }] }, 1, new Date(0));
+      let reads = 0;
+      const block = line.code_blocks[0] as { code: string };
+      Object.defineProperty(block, "code", { enumerable: true, get: () => (reads++, "x") });
+      const c = counts();
+      const text = cachedIterationText(line, policyTransform(createContentPolicy({ maxLineBytes })), c, new PromptCache());
+      return { text: text === null ? "" : typeof text === "string" ? text : text.map(String).join(""), reads, counts: c };
+    };
+    const capped = run(4096);
+    // Read as often as with no line cap at all, where nothing asks for the early cut's walk.
+    expect(capped.reads).toBe(run(Infinity).reads);
+    const line = buildIterationLine({ prompt: [{ role: "user", content: "go" }], response: "ok", codeBlocks: [{ code: "x", result: { locals } }] }, 1, new Date(0));
+    const c = counts();
+    expect(capped).toEqual({ text: lineText(line, policyTransform(createContentPolicy({ maxLineBytes: 4096 })), c), reads: capped.reads, counts: c });
+    expect(capped.counts.truncations).toBe(1);
   });
 
   it("writes a growing or edited conversation exactly as serializing it anew would", () => {
