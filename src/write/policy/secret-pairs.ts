@@ -357,11 +357,12 @@ export class PairFinder {
         const keyword = keywordBefore(text, j + 1);
         if (keyword === null) continue;
         reader ??= new ValueReader(text);
+        // The search goes on at the next separator, inside this value too: a pair written
+        // into a value may run past it (`TOKEN=abc_password=x;tail`: the token stops at `;`,
+        // the password does not). Values are read once all the same (see ValueReader), and a
+        // name is read back no further than the separator before it.
         const edit = this.#pair(text, reader, at, j + 1 - keyword[0].length, j + 1, keyword[1], quote, nameEnd);
-        if (edit !== null) {
-          edits.push(edit);
-          at = edit.end - 1;
-        }
+        if (edit !== null) edits.push(edit);
       } else if (this.#header && sep === ":" && a === 111 && b === 110 && endsWithAuthorization(text, j + 1)) {
         const edit = this.#authorization(text, at, quote);
         if (edit !== null) {

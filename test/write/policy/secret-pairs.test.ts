@@ -162,3 +162,16 @@ describe("Authorization headers in any case", () => {
     ]);
   });
 });
+
+describe("a pair written into another pair's value", () => {
+  it("is found when it runs past that value, and each is counted", () => {
+    const cases = [
+      ["TOKEN=ABCDEFGH_DB_PASSWORD=Pr0d;tail more", "TOKEN=[REDACTED:token][REDACTED:password] more", { token: 1, password: 1 }],
+      [`export API_TOKEN=${TOKEN}?password=Pr0d;tail&x`, "export API_TOKEN=[REDACTED:token][REDACTED:password]&x", { token: 1, password: 1 }],
+      // Inside the other value: one secret, as before.
+      [`DB_PASSWORD=x?TOKEN=${TOKEN} rest`, "DB_PASSWORD=[REDACTED:password] rest", { password: 1 }],
+      [`token=token=token=${TOKEN}`, "token=[REDACTED:token]", { token: 1 }],
+    ] as const;
+    expect(cases.map(([text]) => [text, ...Object.values(redact(text))])).toEqual(cases);
+  });
+});
