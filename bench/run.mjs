@@ -38,7 +38,7 @@ const MB = 1024 * 1024;
 /** The line cap: the 12 MB size must be above it, the 4 MB size below it. */
 const LINE_CAP = 8 * MB;
 
-/** Sizes of a full run (about 4 minutes on a quiet 2-core machine, extra scripts included) and of a smoke run. */
+/** Sizes of a full run (about 7 minutes on a quiet 2-core machine, extra scripts included) and of a smoke run. */
 const PLANS = {
   full: {
     throughput: {
