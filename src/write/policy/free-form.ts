@@ -295,6 +295,9 @@ function findFreeValues(text: string): FreeValues | null {
     return end;
   };
   const message = (start: number): number => (text.charCodeAt(start) === 123 ? eachMember(text, start, messageMember) : valueEnd(text, start));
+  // A delta line's appended messages are messages of its prompt: their extras are as free.
+  const deltaMember = (keyStart: number, keyEnd: number, start: number): number =>
+    keyIs(text, keyStart, keyEnd, "append") && text.charCodeAt(start) === 91 ? eachElement(text, start, message) : valueEnd(text, start);
   const callMember = (keyStart: number, keyEnd: number, start: number): number => {
     const end = valueEnd(text, start);
     if (end !== -1 && mayPay(end - start, 2) && keyIs(text, keyStart, keyEnd, "prompt")) calls.push(INNER, start, end);
@@ -320,6 +323,7 @@ function findFreeValues(text: string): FreeValues | null {
     let end: number;
     const free = kwargs.get(keyAt(text, keyStart, keyEnd));
     if (keyIs(text, keyStart, keyEnd, "prompt") && text.charCodeAt(start) === 91) end = eachElement(text, start, message);
+    else if (keyIs(text, keyStart, keyEnd, "prompt_delta") && text.charCodeAt(start) === 123) end = eachMember(text, start, deltaMember);
     else if (keyIs(text, keyStart, keyEnd, "code_blocks") && text.charCodeAt(start) === 91) end = eachElement(text, start, block);
     else if (free !== undefined) end = readFree(start, free);
     else {
@@ -403,18 +407,10 @@ function freeMayPay(line: Record<string, unknown>): boolean {
   }
   if (type === "summary") return valueMayPay(line.error);
   if (type !== "iteration") return false;
-  const prompt = line.prompt;
-  if (Array.isArray(prompt)) {
-    for (const message of prompt) {
-      if (typeof message !== "object" || message === null) continue;
-      if (!plainObject(message)) return true;
-      for (const key in message) {
-        if (key !== "role" && key !== "content" && hasOwn.call(message, key) && valueMayPay((message as Record<string, unknown>)[key])) return true;
-      }
-    }
-  } else if (typeof prompt === "object" && prompt !== null) {
-    return true;
-  }
+  if (messagesMayPay(line.prompt)) return true;
+  // A delta line's appended messages, as a whole prompt's.
+  const delta = line.prompt_delta;
+  if (typeof delta === "object" && delta !== null && (!plainObject(delta) || messagesMayPay((delta as { append?: unknown }).append))) return true;
   const blocks = line.code_blocks;
   if (!Array.isArray(blocks)) return typeof blocks === "object" && blocks !== null;
   // Whether an object is empty is known only by listing its keys, which for an object of a
@@ -436,6 +432,19 @@ function freeMayPay(line: Record<string, unknown>): boolean {
     for (const call of calls) {
       if (typeof call !== "object" || call === null) continue;
       if (!plainObject(call) || valueMayPay((call as { prompt?: unknown }).prompt)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a prompt's messages (`prompt`, or a delta's `append`) may hold an extra key worth a marker. */
+function messagesMayPay(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return typeof messages === "object" && messages !== null;
+  for (const message of messages) {
+    if (typeof message !== "object" || message === null) continue;
+    if (!plainObject(message)) return true;
+    for (const key in message) {
+      if (key !== "role" && key !== "content" && hasOwn.call(message, key) && valueMayPay((message as Record<string, unknown>)[key])) return true;
     }
   }
   return false;

@@ -1,6 +1,8 @@
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
-import { LINE_SCHEMAS } from "../../../src/format.js";
+import { DeltaIterationLineSchema, LINE_SCHEMAS } from "../../../src/format.js";
+import { PromptResolver, withPromptDelta } from "../../../src/internal/prompt-delta.js";
+import { TypeCompiler } from "../../../src/internal/typebox.js";
 import { LINE_CHECKS } from "../../../src/read/line-parser.js";
 import { applyContentPolicy } from "../../../src/write/policy/apply.js";
 import { capLine } from "../../../src/write/policy/caps.js";
@@ -40,13 +42,16 @@ function referenceCollapse(text: string, excess: number): { text: string; trunca
   };
   const schema = LINE_SCHEMAS[line.type as keyof typeof LINE_SCHEMAS] as { properties: object } | undefined;
   const known = new Set(schema === undefined ? [] : Object.keys(schema.properties));
+  // A delta session's iteration line holds `prompt_delta` in place of `prompt`: required too.
+  if (line.type === "iteration") known.add("prompt_delta");
   for (const key of Object.keys(line)) if (!known.has(key)) inner.push({ holder: line, key, object: false, owner: -1 });
   if (line.type === "metadata") {
     for (const key of ["backend_kwargs", "environment_kwargs", "other_backends"]) freeObject(line, key);
   } else if (line.type === "summary") {
     if ("error" in line) inner.push({ holder: line, key: "error", object: false, owner: -1 });
   } else if (line.type === "iteration") {
-    for (const message of Array.isArray(line.prompt) ? line.prompt : []) {
+    const delta = isObject(line.prompt_delta) ? line.prompt_delta.append : undefined;
+    for (const message of [...(Array.isArray(line.prompt) ? line.prompt : []), ...(Array.isArray(delta) ? delta : [])]) {
       if (!isObject(message) || Array.isArray(message)) continue;
       for (const key of Object.keys(message)) if (key !== "role" && key !== "content") inner.push({ holder: message, key, object: false, owner: -1 });
     }
@@ -169,6 +174,35 @@ describe("collapseFreeForm", () => {
     expect(whole).toBeGreaterThan(100);
   });
 
+  it(`collapses a delta line's appended messages as the same line with a whole prompt (seed ${SEED})`, () => {
+    const rng = seedrandom(`${SEED}:delta`);
+    let collapsed = 0;
+    for (let run = 0; run < 600; run++) {
+      const ascii = run % 2 === 0;
+      const line = randomLine(rng, ascii);
+      if (line.type !== "iteration") continue;
+      const keep = Math.floor(rng() * 3);
+      const fullText = JSON.stringify(line);
+      const text = JSON.stringify(withPromptDelta(line, { keep, append: line.prompt as never }));
+      const excess = Math.max(1, Math.floor(Buffer.byteLength(text) * rng() * 0.9));
+      const expected = referenceCollapse(text, excess);
+      const c = counts();
+      const out = collapseFreeForm(text, excess, c, ascii && Buffer.byteLength(text) === text.length);
+      expect({ run, text: out, truncations: c.truncations }).toEqual({ run, text: expected.text, truncations: expected.truncations });
+      // The same choice as with the messages in `prompt`: the same values at the same excess.
+      const f = counts();
+      const fullOut = JSON.parse(collapseFreeForm(fullText, excess, f)) as Record<string, unknown>;
+      expect({ run, line: JSON.parse(out) as unknown, truncations: c.truncations }).toEqual({
+        run,
+        line: withPromptDelta(fullOut, { keep, append: fullOut.prompt as never }),
+        truncations: f.truncations,
+      });
+      if (out !== text && (line.prompt as object[]).some((m) => "name" in m) && out.includes('"name":"[TRUNCATED:')) collapsed++;
+    }
+    // Some runs collapse a message's extra key, not only locals.
+    expect(collapsed).toBeGreaterThan(10);
+  });
+
   it("collapses 300,000 small locals into one marker counting every byte of them, and counts one cut", () => {
     const locals: Record<string, string> = {};
     for (let i = 0; i < 300_000; i++) locals[`v${i}`] = `value number ${i} of many`;
@@ -256,6 +290,42 @@ describe("collapseFreeForm", () => {
     const { line, truncations } = applyContentPolicy(input, createContentPolicy({ maxLineBytes: 2048 }));
     expect({ line, truncations }).toEqual({ line: { ...input, notes: `[TRUNCATED:${bytes(notes)} bytes]` }, truncations: 1 });
     expect(mayCollapse({ ...input, notes: null })).toBe(false);
+  });
+
+  it("collapses the extras of a delta line's appended messages as it does those of the same messages in a whole prompt, and the prompt still rebuilds", () => {
+    // Each message's `tool_calls` are many small strings: no cut of strings brings the line
+    // under the cap, only their markers do, as they do when the messages are in `prompt`.
+    const previous = [
+      { role: "system", content: "you are a solver" },
+      { role: "user", content: "solve it" },
+    ];
+    const append = Array.from({ length: 10 }, (_, i) => ({
+      role: "assistant",
+      content: `step ${i}`,
+      name: "solver",
+      tool_calls: Array.from({ length: 200 }, (_, j) => ({ id: `call_${i}_${j}`, type: "function" })),
+    }));
+    const rest = { response: "done", code_blocks: [], final_answer: null, iteration_time: 1 };
+    const head = { type: "iteration", iteration: 2, timestamp: "2026-02-16T10:00:00.000Z" };
+    const input = { ...head, prompt_delta: { keep: 2, append }, ...rest };
+    const policy = createContentPolicy({ maxLineBytes: 4096 });
+    const { line, truncations } = applyContentPolicy(input, policy);
+    const collapsed = append.map((m) => ({ ...m, tool_calls: `[TRUNCATED:${bytes(m.tool_calls)} bytes]` }));
+    expect({ line, truncations }).toEqual({ line: { ...head, prompt_delta: { keep: 2, append: collapsed }, ...rest }, truncations: 10 });
+    // The same messages in a whole prompt: the same markers, the same count.
+    const full = applyContentPolicy({ ...head, prompt: append, ...rest }, policy);
+    expect({ line: full.line, truncations: full.truncations }).toEqual({ line: { ...head, prompt: collapsed, ...rest }, truncations: 10 });
+    expect(mayCollapse(input)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(line))).toBeLessThanOrEqual(4096);
+    expect(TypeCompiler.Compile(DeltaIterationLineSchema).Check(line)).toBe(true);
+    // The line rebuilds its prompt from the previous line's, as a reader rebuilds it.
+    const prompts = new PromptResolver();
+    const before = { ...head, iteration: 1, prompt: previous, ...rest };
+    expect(prompts.take(before)).toEqual({ ok: true, keep: 0 });
+    const rebuilt = structuredClone(line);
+    expect(prompts.take(rebuilt)).toEqual({ ok: true, keep: 2 });
+    expect(rebuilt).toEqual({ ...head, prompt: [...previous, ...collapsed], ...rest });
+    expect(LINE_CHECKS.iteration.Check(rebuilt)).toBe(true);
   });
 
   it("collapses a list the format requires (other_backends) into a list holding its marker, so the line keeps its schema", () => {
