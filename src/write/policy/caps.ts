@@ -6,11 +6,9 @@
  * enough is passed through after one comparison, and only oversized lines are ever scanned.
  */
 import { collapseFreeForm, mayCollapse } from "./free-form.js";
-import { closingQuote, isEscaped } from "./json-scan.js";
+import { closingQuote } from "./json-scan.js";
 import type { RedactionCounts } from "./secret-patterns.js";
 import { truncationMarker, truncationMarkerLength } from "./truncation-marker.js";
-
-export { closingQuote, truncationMarker };
 
 /** Strings this short (escaped bytes) are never cut by the line cap: they are the structure. */
 export const MIN_KEEP = 64;
@@ -244,7 +242,7 @@ interface Literal {
  * inside an escape or between the two halves of a pair; the marker counts every byte cut.
  */
 function cutToRawBytes(text: string, start: number, end: number, found: EscapesOf, rawBytes: number, limit: number, cutBefore: number): string {
-  const room = Math.max(0, limit - truncationMarker(rawBytes + cutBefore).length);
+  const room = Math.max(0, limit - truncationMarkerLength(rawBytes + cutBefore));
   const from = start + 1;
   const boundary = (q: number): number => {
     q = escapeBoundary(text, from, q);
@@ -316,7 +314,7 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
   }
   const found = escapes.scan(start, end);
   const rawBytes = size - found.total + Math.max(0, cutBefore);
-  const room = Math.max(0, limit - truncationMarker(rawBytes).length);
+  const room = Math.max(0, limit - truncationMarkerLength(rawBytes));
   // At least one byte per unit: start from `room` units and move back until they fit. `bytes`
   // is the UTF-8 size of the text from `from` to `p`; what is given back is subtracted, never
   // measured again from the start (the prefix is read once, whatever the number of steps), and
@@ -468,8 +466,7 @@ class Escapes {
 function forEachString(text: string, visit: (start: number, end: number) => void): void {
   let i = text.indexOf('"');
   while (i !== -1) {
-    let end = text.indexOf('"', i + 1);
-    while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+    const end = closingQuote(text, i);
     if (end === -1) return;
     visit(i, end);
     i = text.indexOf('"', end + 1);

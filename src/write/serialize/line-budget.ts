@@ -11,7 +11,8 @@
  * Enough is kept past the bound for redaction to see whole a secret that starts before the cut
  * (as with the field cap), and the bytes left out are counted into its marker.
  */
-import { closingQuote, CUT_CONTEXT, MIN_KEEP } from "../policy/caps.js";
+import { CUT_CONTEXT, MIN_KEEP } from "../policy/caps.js";
+import { closingQuote } from "../policy/json-scan.js";
 
 /** Deeper than this, strings are not counted (the bound stays a bound: it only grows). */
 const MAX_DEPTH = 256;

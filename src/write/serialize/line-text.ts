@@ -6,7 +6,8 @@
  * back between the other members, in its place. An iteration line's prompt may come from the
  * session's prompt cache instead (prompt-cache.ts).
  */
-import { closingQuote, type PreCut } from "../policy/caps.js";
+import type { PreCut } from "../policy/caps.js";
+import { closingQuote } from "../policy/json-scan.js";
 import { redactionMarker, type RedactReport, type RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
 import { stringifyLine } from "../../lines.js";

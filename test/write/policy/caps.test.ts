@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { capFields, capLine, truncationMarker } from "../../../src/write/policy/caps.js";
+import { capFields, capLine } from "../../../src/write/policy/caps.js";
+import { truncationMarker } from "../../../src/write/policy/truncation-marker.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 
 const counts = (): RedactionCounts => ({ redactions: 0, truncations: 0, byKind: {} });
