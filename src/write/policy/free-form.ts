@@ -157,8 +157,8 @@ export function collapseFreeForm(text: string, excess: number, counts: Redaction
   }
   const parts: string[] = [];
   let last = 0;
-  // Starts are distinct offsets: smallest first is the text's order.
-  for (const k of smallestFirst(cutStart)) {
+  // Smallest start first is the text's order.
+  for (const k of ascending(cutStart.length, text.length, (k) => cutStart[k] as number)) {
     parts.push(text.slice(last, cutStart[k]), cutText[k] as string);
     last = cutEnd[k] as number;
   }
@@ -167,40 +167,36 @@ export function collapseFreeForm(text: string, excess: number, counts: Redaction
   return parts.join("");
 }
 
-/** The indexes of `values` (distinct non-negative integers) from the smallest value. */
-function smallestFirst(values: readonly number[]): number[] {
-  const n = values.length;
-  let max = 0;
-  for (const v of values) max = Math.max(max, v);
-  if ((max + 1) * n < Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    for (let k = 0; k < n; k++) keys[k] = (values[k] as number) * n + k;
-    keys.sort();
-    const out = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = (keys[k] as number) % n;
-    return out;
-  }
-  return values.map((_, k) => k).sort((a, b) => (values[a] as number) - (values[b] as number));
-}
-
 /** `indexes` ordered by `sizes` from the largest, ties in the order given (a stable sort). */
 function largestFirst(indexes: readonly number[], sizes: ArrayLike<number>): number[] {
-  const n = indexes.length;
   let max = 0;
   for (const i of indexes) max = Math.max(max, sizes[i] as number);
-  // One number per index, sorted as numbers (far cheaper than a comparator on hundreds of
-  // thousands): the size from the largest, then the position. Exact below 2^53.
+  const order = ascending(indexes.length, max, (k) => max - (sizes[indexes[k] as number] as number));
+  for (let k = 0; k < order.length; k++) order[k] = indexes[order[k] as number] as number;
+  return order;
+}
+
+/**
+ * The positions `0..n` ordered by `keyAt(position)` (non-negative integers up to `max`) from
+ * the smallest, ties in position order (a stable sort). One number per position, sorted as
+ * numbers (far cheaper than a comparator on hundreds of thousands): the key, then the
+ * position. Exact below 2^53; a comparator past that.
+ */
+function ascending(n: number, max: number, keyAt: (position: number) => number): number[] {
+  const out = new Array<number>(n);
   if ((max + 1) * n < Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    for (let k = 0; k < n; k++) keys[k] = (max - (sizes[indexes[k] as number] as number)) * n + k;
-    keys.sort();
-    const out = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = indexes[(keys[k] as number) % n] as number;
+    const packed = new Float64Array(n);
+    for (let k = 0; k < n; k++) packed[k] = keyAt(k) * n + k;
+    packed.sort();
+    for (let k = 0; k < n; k++) out[k] = (packed[k] as number) % n;
     return out;
   }
-  const order = indexes.map((_, k) => k);
-  order.sort((a, b) => (sizes[indexes[b] as number] as number) - (sizes[indexes[a] as number] as number) || a - b);
-  return order.map((k) => indexes[k] as number);
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    keys[k] = keyAt(k);
+    out[k] = k;
+  }
+  return out.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
