@@ -103,13 +103,9 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * is traces.
  */
 function traceOf(value: object): unknown[] | null {
-  const trace = traceInto(value, []);
-  return trace === UNTRACEABLE ? UNTRACEABLE : trace.slice();
-}
-
-function traceInto(value: object, out: unknown[]): unknown[] | null {
+  const out: unknown[] = [];
   try {
-    return record(value, out, 0) ? out : UNTRACEABLE;
+    return record(value, out, 0) ? out.slice() : UNTRACEABLE;
   } catch {
     return UNTRACEABLE;
   }
