@@ -25,7 +25,7 @@ const MAX_DEPTH = 256;
 export function lineKeepUnits(value: unknown, maxFieldBytes: number, maxLineBytes: number): number {
   if (maxLineBytes === Infinity) return Infinity;
   // What a string cut by the field cap keeps at least (the cap less its marker).
-  const field = Math.max(0, maxFieldBytes - MIN_KEEP);
+  const field = fieldBound(maxFieldBytes);
   const sizes: number[] = [];
   try {
     if (bounds(value, field, 0, null) <= maxLineBytes) return Infinity;
@@ -76,6 +76,15 @@ export function literalBound(text: string, field: number): number {
     open = text.indexOf('"', close + 1);
   }
   return sum;
+}
+
+/**
+ * The most of one string the bounds here count under a field cap of `maxFieldBytes`: the cap
+ * keeps that much of it whatever else happens (the `field` of {@link stringBound} and
+ * {@link literalBound}).
+ */
+export function fieldBound(maxFieldBytes: number): number {
+  return Math.max(0, maxFieldBytes - MIN_KEEP);
 }
 
 /** The lower bound of a string of `units` in a line's text: what the line cap may cut of it counts. */

@@ -16,8 +16,8 @@ import type { RedactReport, RedactionCounts } from "../policy/secret-patterns.js
 import type { PolicyTransform } from "../policy/transform.js";
 import type { LongString, ValueText } from "./json-text.js";
 import type { PromptMemo } from "../prompt-memo.js";
-import { MIN_KEEP, type PreCut } from "../policy/caps.js";
-import { lineKeepUnits, literalBound, stringBound } from "./line-budget.js";
+import type { PreCut } from "../policy/caps.js";
+import { fieldBound, lineKeepUnits, literalBound, stringBound } from "./line-budget.js";
 import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
 
 /** What a session keeps when the line cap is off, in bytes. */
@@ -53,7 +53,7 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   const rest = v.long.length === 0 ? v.text.length : Infinity;
   const cutEarly = (promptBound: number): boolean => {
     if (rest + promptBound <= cap) return false;
-    if (rest !== Infinity && literalBound(v.text, Math.max(0, policy.maxFieldBytes - MIN_KEEP)) + promptBound <= cap) return false;
+    if (rest !== Infinity && literalBound(v.text, fieldBound(policy.maxFieldBytes)) + promptBound <= cap) return false;
     return lineKeepUnits(line, policy.maxFieldBytes, cap) < policy.keepUnits;
   };
   const promptText = cache.serialize(prompt, policy, counts, cutEarly);
@@ -178,7 +178,7 @@ export class PromptCache {
       if (start < kept.length) start = 0;
     }
     // Kept messages' bounds are known; only new ones are walked, once: a new entry keeps its own.
-    const field = Math.max(0, policy.maxFieldBytes - MIN_KEEP);
+    const field = fieldBound(policy.maxFieldBytes);
     let promptBound = 0;
     for (let i = 0; i < start; i++) promptBound += (kept[i] as Entry).bound;
     const bounds: number[] = [];
