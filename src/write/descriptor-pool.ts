@@ -11,6 +11,8 @@ import { AWAITING_DESCRIPTOR, CLOSED, type FileHandle } from "./file-handle.js";
 export class DescriptorPool {
   #max: number;
   #count = 0;
+  /** Descriptors set aside for the create lane's thread (see {@link setAside}). */
+  #aside = 0;
   /** Files holding a descriptor, least recently used first. */
   readonly #lru = new Map<FileHandle, true>();
   /** Files waiting for a descriptor that someone waits for (see `FileHandle.urgent`): served first. */
@@ -34,7 +36,26 @@ export class DescriptorPool {
 
   /** True when one more descriptor may be opened. */
   get hasRoom(): boolean {
-    return this.#count < this.#max;
+    return this.hasRoomFor(1);
+  }
+
+  /** True when `n` more descriptors may be opened. */
+  hasRoomFor(n: number): boolean {
+    return this.#count + this.#aside + n <= this.#max;
+  }
+
+  /** The cap on descriptors held at once, as it stands (see {@link backOff}). */
+  get max(): number {
+    return this.#max;
+  }
+
+  /**
+   * Counts `n` descriptors held for the writer by someone else (the create lane's thread
+   * holds a few for its event loop) within the cap; a negative `n` gives them back.
+   */
+  setAside(n: number): void {
+    this.#aside += n;
+    if (n < 0) this.serve();
   }
 
   /** True when files wait for a descriptor. */
@@ -110,7 +131,7 @@ export class DescriptorPool {
 
   /** Hands free descriptors to the files waiting, in order; frees one more if they still wait. */
   serve(): void {
-    while (this.#count < this.#max) {
+    while (this.hasRoom) {
       const file = this.#urgent.shift() ?? this.#waiting.shift();
       if (file === undefined) return;
       // A file settled meanwhile (by the exit flush, or failed) waits for nothing any more.

@@ -19,6 +19,7 @@ import type { DiagnosticsLogger } from "../diagnostics.js";
 import { OnceWarnings } from "../internal/warn-once.js";
 import { BufferBudget } from "./buffer-budget.js";
 import { DescriptorPool } from "./descriptor-pool.js";
+import { CreateLane } from "./create-lane.js";
 import { Directories } from "./directories.js";
 import { flushAllSync, MAX_RENAMES, writeNowSync, type SyncWriteContext } from "./exit-flush.js";
 import { CLOSED, DONE, FAILED, FileHandle, heldFd, OPENING, type Chunk, type Flight } from "./file-handle.js";
@@ -28,6 +29,15 @@ import { LINGER_MS, WriteScheduler } from "./scheduler.js";
 import type { SessionSink } from "./sink.js";
 import type { WriterStats } from "./writer-stats.js";
 
+/**
+ * Exclusive creates the writer keeps in libuv's pool at once (its thread count); more go to
+ * the create lane (`create-lane.ts`).
+ */
+const POOL_CREATES = 4;
+/** Descriptors the create lane's thread holds (its event loop's), counted under the cap. */
+const LANE_DESCRIPTORS = 4;
+/** Below this cap on descriptors the create lane is not used (see `#createLane`). */
+const LANE_MIN_OPEN_FILES = 32;
 /** Fewest bytes a file gathers before it is written, unless it is due for another reason. */
 const MIN_BATCH_BYTES = 16 * 1024;
 /** Most bytes a file gathers before it is written: larger writes save nothing more. */
@@ -59,6 +69,10 @@ export class Writer {
   /** Files not yet done or failed. */
   readonly #files = new Set<FileHandle>();
   #closed = false;
+  /** Exclusive creates in flight in libuv's pool (see {@link POOL_CREATES}). */
+  #creating = 0;
+  /** The create lane, once this writer has needed it (null: it cannot run here). */
+  #lane: CreateLane | null | undefined;
   readonly #stats: Omit<WriterStats, "bufferedBytes" | "openFiles"> = {
     linesWritten: 0,
     bytesWritten: 0,
@@ -192,6 +206,11 @@ export class Writer {
     this.#closed = true;
     await Promise.all(Array.from(this.#files, (file) => this.end(file)));
     await this.#pool.whenNoneOpen();
+    if (this.#lane) {
+      await this.#lane.release();
+      this.#pool.setAside(-LANE_DESCRIPTORS);
+    }
+    this.#lane = undefined;
   }
 
   /** Writes everything queued, synchronously: only for process exit (see `exit-flush.ts`). */
@@ -251,13 +270,41 @@ export class Writer {
       pool.wait(file);
       return;
     }
+    // Many files to create at once: on the create lane, so writes do not queue behind them.
+    const lane = !file.created && this.#creating >= POOL_CREATES ? this.#createLane() : null;
     file.state = OPENING;
     pool.reserve();
-    const openFile = (): void => {
-      fs.open(file.path, file.created ? "r+" : "wx", 0o644, (err, fd) => this.#opened(file, err, fd));
-    };
-    if (file.created) openFile();
-    else this.#dirs.ensure(file.dir).then(openFile, (err: NodeJS.ErrnoException) => this.#opened(file, err, -1));
+    if (file.created) {
+      fs.open(file.path, "r+", (err, fd) => this.#opened(file, err, fd));
+    } else if (lane !== null) {
+      lane.create(file.dir, file.path, file.remadeDir, (err, fd) => this.#opened(file, err, fd));
+    } else {
+      this.#creating++;
+      const opened = (err: NodeJS.ErrnoException | null, fd: number): void => {
+        this.#creating--;
+        this.#opened(file, err, fd);
+      };
+      this.#dirs.ensure(file.dir).then(
+        () => fs.open(file.path, "wx", 0o644, opened),
+        (err: NodeJS.ErrnoException) => opened(err, -1),
+      );
+    }
+  }
+
+  /**
+   * The create lane, held from the first time this writer needs it until it closes; null
+   * where it cannot run, or while its thread's descriptors would not fit under the cap
+   * beside this file's (asked again at the next create). A cap too small to spare them is
+   * never near enough creates at once to need the lane.
+   */
+  #createLane(): CreateLane | null {
+    if (this.#lane !== undefined) return this.#lane;
+    if (this.#pool.max < LANE_MIN_OPEN_FILES) this.#lane = null;
+    else if (this.#pool.hasRoomFor(LANE_DESCRIPTORS + 1)) {
+      this.#lane = CreateLane.acquire();
+      if (this.#lane !== null) this.#pool.setAside(LANE_DESCRIPTORS);
+    }
+    return this.#lane ?? null;
   }
 
   #opened(file: FileHandle, err: NodeJS.ErrnoException | null, fd: number): void {

@@ -1,0 +1,164 @@
+/**
+ * The create lane: session files created on a thread of their own.
+ *
+ * libuv's pool runs its jobs first in, first out on four threads. A thousand sessions started
+ * together queue a thousand exclusive creates there, and every write of a file already open
+ * waits behind all of them; where the disk creates files slowly (a millisecond each, as on some
+ * virtual disks), nothing is written for a second while the loop goes on logging, and the
+ * buffer fills and drops lines although the disk could take the bytes. Creates in a directory
+ * are serialized by the file system anyway, so one thread making them one after another is as
+ * fast as four, and leaves the pool to the writes.
+ *
+ * The thread is started the first time the writer has many creates in flight (one session at
+ * a time never needs it), shared by every writer of the process, and never keeps the process
+ * alive while it has nothing to do. Where it cannot run (a build without the compiled thread,
+ * or the thread failing), its jobs are done in libuv's pool as before.
+ */
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { makeDir } from "../internal/make-dir.js";
+
+/** @internal One file to create, with its directory. */
+export interface CreateJob {
+  readonly id: number;
+  readonly dir: string;
+  readonly path: string;
+  /** The directory was found gone: make it again even if the thread made it before. */
+  readonly remakeDir: boolean;
+}
+
+/** @internal What the thread answers: the new descriptor, or the error, as plain data. */
+export type CreateResult =
+  | { readonly id: number; readonly fd: number; readonly error?: undefined }
+  | { readonly id: number; readonly error: { message: string; code?: string; syscall?: string; path?: string } };
+
+/** Called once with the open descriptor, or the error. */
+export type Created = (err: NodeJS.ErrnoException | null, fd: number) => void;
+
+/** @internal The shared create thread (see the module's comment). */
+export class CreateLane {
+  /** The lane writers share: undefined while none holds it, null once it could not run. */
+  static #shared: CreateLane | null | undefined;
+
+  /**
+   * The shared lane, its thread started if none runs, for a writer that holds it until it
+   * {@link release}s it; null where the thread cannot run.
+   */
+  static acquire(): CreateLane | null {
+    if (CreateLane.#shared === undefined) CreateLane.#shared = CreateLane.open();
+    const lane = CreateLane.#shared;
+    if (lane !== null) lane.#users++;
+    return lane;
+  }
+
+  /** The shared lane when a writer holds one, without holding it: to see what it did. */
+  static current(): CreateLane | null {
+    return CreateLane.#shared ?? null;
+  }
+
+  /** A lane of its own, with its own thread (writers use {@link acquire}); null where it cannot run. */
+  static open(): CreateLane | null {
+    const url = new URL("./create-thread.js", import.meta.url);
+    // Running from the TypeScript sources (in-process tests): there is no compiled thread.
+    if (!fs.existsSync(fileURLToPath(url))) return null;
+    try {
+      // The descriptors the thread opens are the writer's: by default a worker closes every
+      // descriptor it opened when it exits, which would close them under the writer (and
+      // leave their numbers to be reused by other files) if the thread ever stopped.
+      return new CreateLane(new Worker(url, { trackUnmanagedFds: false }));
+    } catch {
+      return null;
+    }
+  }
+
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { job: CreateJob; done: Created }>();
+  #nextId = 0;
+  #answered = 0;
+  #dead = false;
+  /** Writers holding the shared lane. */
+  #users = 0;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.unref();
+    worker.on("message", (result: CreateResult) => this.#answer(result));
+    // A thread that fails hands its jobs back to libuv's pool; later jobs go there directly.
+    // A job it had done but not yet answered then finds its file there (EEXIST) and the
+    // writer picks a fresh name: the session is whole, an empty file is left where it was.
+    const fail = (): void => {
+      if (this.#dead) return;
+      this.#dead = true;
+      // A thread that failed is not started again: its creates go to libuv's pool, as before.
+      if (CreateLane.#shared === this && this.#users > 0) CreateLane.#shared = null;
+      const jobs = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const { job, done } of jobs) createInPool(job, done);
+    };
+    worker.on("error", fail);
+    worker.on("exit", fail);
+  }
+
+  /** Jobs sent and not yet answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Jobs the thread has answered, ever: how much of the creating it did. */
+  get answered(): number {
+    return this.#answered;
+  }
+
+  /**
+   * A writer is done with the shared lane (it has closed, so none of its creates is under
+   * way). The last one to let go stops the thread, and resolves once it has ended: a closed
+   * logger holds no descriptor, the thread's own included. The next writer to need the lane
+   * starts a new thread.
+   */
+  async release(): Promise<void> {
+    if (--this.#users > 0 || this.#dead) return;
+    if (CreateLane.#shared === this) CreateLane.#shared = undefined;
+    await this.terminate();
+  }
+
+  /**
+   * Stops the thread; its unanswered jobs, and every later one, are done in libuv's pool.
+   * Resolves once the thread has ended.
+   */
+  async terminate(): Promise<void> {
+    await this.#worker.terminate();
+  }
+
+  /** Makes `dir` (once per step) and creates `path` exclusively; `done` hears how it went. */
+  create(dir: string, path: string, remakeDir: boolean, done: Created): void {
+    const job: CreateJob = { id: this.#nextId++, dir, path, remakeDir };
+    if (this.#dead) {
+      createInPool(job, done);
+      return;
+    }
+    // Held in the loop only while it has work: a create under way keeps the process alive,
+    // as the same create in libuv's pool would.
+    if (this.#pending.size === 0) this.#worker.ref();
+    this.#pending.set(job.id, { job, done });
+    this.#worker.postMessage(job);
+  }
+
+  #answer(result: CreateResult): void {
+    const entry = this.#pending.get(result.id);
+    if (entry === undefined) return;
+    this.#pending.delete(result.id);
+    this.#answered++;
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (result.error === undefined) entry.done(null, result.fd);
+    else entry.done(Object.assign(new Error(result.error.message), result.error) as NodeJS.ErrnoException, -1);
+  }
+}
+
+/** A job done the way the lane replaces: `mkdir` and the exclusive create in libuv's pool. */
+function createInPool(job: CreateJob, done: Created): void {
+  makeDir(job.dir).then(
+    () => fs.open(job.path, "wx", 0o644, done),
+    (err: NodeJS.ErrnoException) => done(err, -1),
+  );
+}

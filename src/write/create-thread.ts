@@ -1,0 +1,30 @@
+/**
+ * The thread of `create-lane.ts`: makes session files' directories and creates the files
+ * (exclusive create), one after another, so that creating many files at once never holds up
+ * the writes of files already open in libuv's pool.
+ */
+import fs from "node:fs";
+import { parentPort } from "node:worker_threads";
+import { makeDirSync } from "../internal/make-dir.js";
+import type { CreateJob, CreateResult } from "./create-lane.js";
+
+/** Directories this thread has made (or found), so each costs one `mkdir` per step. */
+const made = new Set<string>();
+
+parentPort?.on("message", (job: CreateJob) => {
+  parentPort?.postMessage(create(job));
+});
+
+function create(job: CreateJob): CreateResult {
+  try {
+    if (job.remakeDir || !made.has(job.dir)) {
+      makeDirSync(job.dir);
+      made.add(job.dir);
+    }
+    return { id: job.id, fd: fs.openSync(job.path, "wx", 0o644) };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e?.code === "ENOENT") made.delete(job.dir);
+    return { id: job.id, error: { message: e instanceof Error ? e.message : String(error), code: e?.code, syscall: e?.syscall, path: e?.path } };
+  }
+}
