@@ -75,6 +75,8 @@ export class CreateLane {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { job: CreateJob; done: Created }>();
   #nextId = 0;
+  /** Jobs asked for in this turn, sent together at its end. */
+  #outbox: CreateJob[] = [];
   #answered = 0;
   #dead = false;
   /** Writers holding the shared lane. */
@@ -83,7 +85,9 @@ export class CreateLane {
   private constructor(worker: Worker) {
     this.#worker = worker;
     worker.unref();
-    worker.on("message", (result: CreateResult) => this.#answer(result));
+    worker.on("message", (results: CreateResult[]) => {
+      for (const result of results) this.#answer(result);
+    });
     // A thread that fails hands its jobs back to libuv's pool; later jobs go there directly.
     // A job it had done but not yet answered then finds its file there (EEXIST) and the
     // writer picks a fresh name: the session is whole, an empty file is left where it was.
@@ -94,6 +98,7 @@ export class CreateLane {
       if (CreateLane.#shared === this && this.#users > 0) CreateLane.#shared = null;
       const jobs = [...this.#pending.values()];
       this.#pending.clear();
+      this.#outbox = [];
       for (const { job, done } of jobs) createInPool(job, done);
     };
     worker.on("error", fail);
@@ -141,7 +146,15 @@ export class CreateLane {
     // as the same create in libuv's pool would.
     if (this.#pending.size === 0) this.#worker.ref();
     this.#pending.set(job.id, { job, done });
-    this.#worker.postMessage(job);
+    // The writer asks for its files a drain at a time: they go to the thread in one message.
+    if (this.#outbox.push(job) === 1) queueMicrotask(() => this.#send());
+  }
+
+  #send(): void {
+    const jobs = this.#outbox;
+    this.#outbox = [];
+    // A thread that failed meanwhile has handed these to libuv's pool already.
+    if (!this.#dead && jobs.length > 0) this.#worker.postMessage(jobs);
   }
 
   #answer(result: CreateResult): void {

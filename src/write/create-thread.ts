@@ -11,8 +11,25 @@ import type { CreateJob, CreateResult } from "./create-lane.js";
 /** Directories this thread has made (or found), so each costs one `mkdir` per step. */
 const made = new Set<string>();
 
-parentPort?.on("message", (job: CreateJob) => {
-  parentPort?.postMessage(create(job));
+/**
+ * Answers go back a few at a time while a long batch is under way, so the writer can start
+ * writing the first files while the thread creates the rest.
+ */
+const ANSWER_EVERY = 32;
+const ANSWER_AFTER_MS = 2;
+
+parentPort?.on("message", (jobs: CreateJob[]) => {
+  let answers: CreateResult[] = [];
+  let since = performance.now();
+  for (const job of jobs) {
+    answers.push(create(job));
+    if (answers.length >= ANSWER_EVERY || performance.now() - since >= ANSWER_AFTER_MS) {
+      parentPort?.postMessage(answers);
+      answers = [];
+      since = performance.now();
+    }
+  }
+  if (answers.length > 0) parentPort?.postMessage(answers);
 });
 
 function create(job: CreateJob): CreateResult {

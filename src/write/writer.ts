@@ -30,10 +30,13 @@ import type { SessionSink } from "./sink.js";
 import type { WriterStats } from "./writer-stats.js";
 
 /**
- * Exclusive creates the writer keeps in libuv's pool at once (its thread count); more go to
- * the create lane (`create-lane.ts`).
+ * Exclusive creates the writer keeps in libuv's pool at once; more go to the create lane
+ * (`create-lane.ts`). Writes queue behind at most this many creates, which takes a few ms
+ * even where a create takes one; and a loop of a few dozen sessions never starts the
+ * lane's thread (started anew for every logger that needs it, a cost a short-lived logger
+ * would feel).
  */
-const POOL_CREATES = 4;
+const POOL_CREATES = 64;
 /** Descriptors the create lane's thread holds (its event loop's), counted under the cap. */
 const LANE_DESCRIPTORS = 4;
 /** Below this cap on descriptors the create lane is not used (see `#createLane`). */

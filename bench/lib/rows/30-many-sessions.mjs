@@ -48,10 +48,13 @@ export function rows(results) {
     {
       area: "many sessions",
       what: `${label}: lines dropped (median of ${m.runs} runs)`,
-      measured: `${dropped} of ${t.linesWritten + dropped}; written ${t.writtenMBps} MB/s, offered ${t.offeredMBps} MB/s`,
+      // Written and dropped are the last run's (their sum is what every run offers); the
+      // dropped count of each run beside the median.
+      measured: `${dropped} of ${t.linesWritten + (t.linesDropped.at(-1) ?? 0)} (runs: ${t.linesDropped.join(", ")}); written ${t.writtenMBps} MB/s, offered ${t.offeredMBps} MB/s`,
       against: `disk ${disk.pageCacheMBps.median} MB/s (synced ${disk.syncedMBps.median})${creates}`,
       goal: "0 while the disk keeps up",
-      met: diskKeepsUp ? dropped === 0 : null,
+      // None dropped meets the goal whatever the disk; drops are judged only where it kept up.
+      met: dropped === 0 ? true : diskKeepsUp ? false : null,
       load,
     },
     {
