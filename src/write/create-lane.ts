@@ -65,8 +65,12 @@ export class CreateLane {
     try {
       // The descriptors the thread opens are the writer's: by default a worker closes every
       // descriptor it opened when it exits, which would close them under the writer (and
-      // leave their numbers to be reused by other files) if the thread ever stopped.
-      return new CreateLane(new Worker(url, { trackUnmanagedFds: false }));
+      // leave their numbers to be reused by other files) if the thread ever stopped. It
+      // takes none of the application's Node.js options (`--require`, `--import`, profilers),
+      // from the command line or NODE_OPTIONS, which a worker would otherwise read from the
+      // environment it is given: it only calls `mkdir` and `open`, and must not run the
+      // application's preloads a second time.
+      return new CreateLane(new Worker(url, { trackUnmanagedFds: false, execArgv: [], env: {} }));
     } catch {
       return null;
     }

@@ -3,9 +3,11 @@
  * (`src/write/create-lane.ts`): every line still reaches its own file, whether the loop drains
  * or the process exits while creates are under way.
  */
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastJson, makeTempDir, removeTempDir, runFixture } from "../helpers/processes.js";
+import { FIXTURES, finished, lastJson, makeTempDir, removeTempDir, runFixture, startFixture } from "../helpers/processes.js";
 import { listSessionFiles, readSession } from "../helpers/session-files.js";
 
 interface Report {
@@ -56,5 +58,21 @@ describe("files created on the create lane", () => {
     const { logDir, report } = await run("exit");
     expect(report.answered).toBeGreaterThan(0);
     expectAllOnDisk(logDir, report.handed);
+  });
+
+  it("the lane's thread runs none of the application's preloads (NODE_OPTIONS=--require)", async () => {
+    const logDir = path.join(root, "preload");
+    const env = { ...process.env, NODE_OPTIONS: `--require ${path.join(FIXTURES, "thread-preload.cjs")}` };
+    const child = startFixture("create-lane-child.mjs", [logDir, "normal", String(SESSIONS)], { env });
+    const mark = path.join(os.tmpdir(), `trajlog-preload-${child.pid}`);
+    try {
+      const result = await finished(child);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+      const report = lastJson<Report>(result.stdout);
+      expect(report.answered).toBeGreaterThan(0);
+      expect(fs.readFileSync(mark, "utf8")).toBe("main\n");
+    } finally {
+      fs.rmSync(mark, { force: true });
+    }
   });
 });
