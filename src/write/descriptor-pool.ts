@@ -75,10 +75,13 @@ export class DescriptorPool {
 
   /**
    * The process is out of descriptors: hold at most half of what we hold now, so the
-   * application gets room to open its own files again.
+   * application gets room to open its own files again. Descriptors set aside stay held
+   * whatever the cap says, so only the files' share is halved and the cap stays above them:
+   * a cap at or under what is set aside would leave no room for any file, and files waiting
+   * for a descriptor would wait for good.
    */
   backOff(): void {
-    this.#max = Math.min(this.#max, Math.max(1, Math.floor(this.#count / 2)));
+    this.#max = Math.min(this.#max, this.#aside + Math.max(1, Math.floor(this.#count / 2)));
   }
 
   /** `file` was used now: it is the last to be taken for another. Also registers a new holder. */

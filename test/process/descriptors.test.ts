@@ -108,4 +108,21 @@ describe("1,000 sessions under ulimit -n 256", () => {
     expect(listSessionFiles(logDir)).toEqual([...handed.paths].sort());
     expect(handed.paths.map((file) => readSession(file).iterations.length)).toEqual(handed.handed);
   });
+
+  it("out of descriptors after the create lane started: trajlog backs off, still opens files, loses nothing", async () => {
+    const logDir = path.join(root, "emfile-after-lane");
+    const result = await runFixtureWithFdLimit(256, "lane-emfile-child.mjs", [logDir, "8"]);
+    const files = listSessionFiles(logDir);
+    const bytes = files.reduce((sum, file) => sum + fs.statSync(file).size, 0);
+    expect({ code: result.code, stderr: result.stderr, out: lastJson(result.stdout), files: files.length }).toEqual({
+      code: 0,
+      stderr: "",
+      out: {
+        laneAnswered: true,
+        stats: statsWith({ sessionsStarted: 340, sessionsLogged: 340, linesWritten: 340 * 3, bytesWritten: bytes }),
+        leftOpen: 0,
+      },
+      files: 340,
+    });
+  });
 });
