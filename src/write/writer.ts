@@ -72,6 +72,8 @@ export class Writer {
   /** Files not yet done or failed. */
   readonly #files = new Set<FileHandle>();
   #closed = false;
+  /** The close under way or done (see {@link close}). */
+  #closing: Promise<void> | undefined;
   /** Exclusive creates in flight in libuv's pool (see {@link POOL_CREATES}). */
   #creating = 0;
   /** The create lane, once this writer has needed it (null: it cannot run here). */
@@ -203,8 +205,17 @@ export class Writer {
     await Promise.all(waits);
   }
 
-  /** Flushes, then releases every descriptor; later lines are dropped and counted. */
-  async close(): Promise<void> {
+  /**
+   * Flushes, then releases every descriptor; later lines are dropped and counted. Calls while
+   * one is under way share it: each would otherwise let go of the create lane once, and a
+   * lane shared with another logger would be stopped under that logger's creates.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     await this.flush();
     this.#closed = true;
     await Promise.all(Array.from(this.#files, (file) => this.end(file)));

@@ -13,6 +13,7 @@ import { listSessionFiles, readSession } from "../helpers/session-files.js";
 interface Report {
   handed: Array<{ path: string; instance: string; s: number; iterations: number; finalized: boolean }>;
   answered: number | null;
+  laneKept?: boolean;
 }
 
 const SESSIONS = 600;
@@ -57,6 +58,12 @@ describe("files created on the create lane", () => {
   it("process.exit() while the lane is still creating files: every handed line is on disk, in its own file", async () => {
     const { logDir, report } = await run("exit");
     expect(report.answered).toBeGreaterThan(0);
+    expectAllOnDisk(logDir, report.handed);
+  });
+
+  it("another logger closed twice at once lets go of the lane once: it goes on for the logger still using it", async () => {
+    const { logDir, report } = await run("close-twice");
+    expect({ laneKept: report.laneKept, answered: (report.answered ?? 0) > 0 }).toEqual({ laneKept: true, answered: true });
     expectAllOnDisk(logDir, report.handed);
   });
 
