@@ -12,7 +12,7 @@
  * The thread is started the first time the writer has many creates in flight (one session at
  * a time never needs it), shared by every writer of the process, and never keeps the process
  * alive while it has nothing to do. Where it cannot run (a build without the compiled thread,
- * or the thread failing), its jobs are done in libuv's pool as before.
+ * Node.js's permission model, or the thread failing), its jobs are done in libuv's pool as before.
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -62,6 +62,11 @@ export class CreateLane {
     const url = new URL("./create-thread.js", import.meta.url);
     // Running from the TypeScript sources (in-process tests): there is no compiled thread.
     if (!fs.existsSync(fileURLToPath(url))) return null;
+    // Under Node.js's permission model (`--permission`, from the command line or NODE_OPTIONS;
+    // `process.permission` is there only then), the thread would not be held to it: it takes
+    // none of the application's options (below), and a worker given none runs unrestricted, so
+    // it would create files where the process may not write. The pool's creates are checked.
+    if ((process as { permission?: unknown }).permission !== undefined) return null;
     try {
       // The descriptors the thread opens are the writer's: by default a worker closes every
       // descriptor it opened when it exits, which would close them under the writer (and

@@ -67,6 +67,21 @@ describe("files created on the create lane", () => {
     expectAllOnDisk(logDir, report.handed);
   });
 
+  it("under Node.js's permission model, a log directory the process may not write gets no file, from the lane either", async () => {
+    const logDir = path.join(root, "not-permitted");
+    const permission = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+    const allowed = path.join(root, "permitted", "*");
+    const env = { ...process.env, NODE_OPTIONS: `${permission} --allow-fs-read=* --allow-fs-write=${allowed} --allow-worker` };
+    const result = await runFixture("create-lane-child.mjs", [logDir, "normal", String(SESSIONS)], { env });
+    const report = lastJson<Report>(result.stdout);
+    expect({
+      code: result.code,
+      denied: result.stderr.includes("cannot open session file (ERR_ACCESS_DENIED)"),
+      files: fs.existsSync(logDir) ? listSessionFiles(logDir) : [],
+      answered: report.answered,
+    }).toEqual({ code: 0, denied: true, files: [], answered: null });
+  });
+
   it("the lane's thread runs none of the application's preloads (NODE_OPTIONS=--require)", async () => {
     const logDir = path.join(root, "preload");
     const env = { ...process.env, NODE_OPTIONS: `--require ${path.join(FIXTURES, "thread-preload.cjs")}` };
