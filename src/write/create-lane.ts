@@ -19,6 +19,15 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { makeDir } from "../internal/make-dir.js";
 
+/**
+ * @internal Descriptors the thread holds while it runs, its event loop's: an epoll instance,
+ * an eventfd and a pipe; and two io_uring rings where libuv is told to use io_uring, which it
+ * does only when UV_USE_IO_URING is set to a number other than 0 (libuv reads it with `atoi`,
+ * once, when the process starts; a kernel without io_uring makes the two a count too many,
+ * never too few).
+ */
+export const LANE_DESCRIPTORS = 4 + ((Number.parseInt(process.env.UV_USE_IO_URING ?? "", 10) || 0) !== 0 ? 2 : 0);
+
 /** @internal One file to create, with its directory. */
 export interface CreateJob {
   readonly id: number;

@@ -19,7 +19,7 @@ import type { DiagnosticsLogger } from "../diagnostics.js";
 import { OnceWarnings } from "../internal/warn-once.js";
 import { BufferBudget } from "./buffer-budget.js";
 import { DescriptorPool } from "./descriptor-pool.js";
-import { CreateLane } from "./create-lane.js";
+import { CreateLane, LANE_DESCRIPTORS } from "./create-lane.js";
 import { Directories } from "./directories.js";
 import { flushAllSync, MAX_RENAMES, writeNowSync, type SyncWriteContext } from "./exit-flush.js";
 import { CLOSED, DONE, FAILED, FileHandle, heldFd, OPENING, type Chunk, type Flight } from "./file-handle.js";
@@ -37,8 +37,6 @@ import type { WriterStats } from "./writer-stats.js";
  * would feel).
  */
 const POOL_CREATES = 64;
-/** Descriptors the create lane's thread holds (its event loop's), counted under the cap. */
-const LANE_DESCRIPTORS = 4;
 /** Below this cap on descriptors the create lane is not used (see `#createLane`). */
 const LANE_MIN_OPEN_FILES = 32;
 /** Fewest bytes a file gathers before it is written, unless it is due for another reason. */

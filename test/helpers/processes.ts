@@ -46,10 +46,10 @@ export function runFixture(script: string, args: string[], options: { uid?: numb
 }
 
 /** Runs a fixture under `ulimit -n <limit>` (the soft and hard descriptor limit of the child). */
-export function runFixtureWithFdLimit(limit: number, script: string, args: string[]): Promise<ChildResult> {
+export function runFixtureWithFdLimit(limit: number, script: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ChildResult> {
   const quoted = [process.execPath, path.join(FIXTURES, script), ...args].map(shellQuote).join(" ");
   return finished(
-    spawn("bash", ["-c", `ulimit -n ${limit} && exec ${quoted}`], { stdio: ["ignore", "pipe", "pipe"] }),
+    spawn("bash", ["-c", `ulimit -n ${limit} && exec ${quoted}`], { stdio: ["ignore", "pipe", "pipe"], env: options.env ?? process.env }),
   );
 }
 

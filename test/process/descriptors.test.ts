@@ -76,6 +76,17 @@ describe("1,000 sessions under ulimit -n 256", () => {
     expect(out.peak).toBeLessThanOrEqual(16);
   });
 
+  it("maxOpenFiles 100 with libuv's io_uring turned on (UV_USE_IO_URING=1): the create lane's thread, holding more, still counted within it", async () => {
+    const logDir = path.join(root, "io-uring");
+    const env = { ...process.env, UV_USE_IO_URING: "1" };
+    const result = await runFixtureWithFdLimit(256, "fd-child.mjs", [logDir, String(SESSIONS), "100", "close"], { env });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const out = lastJson<Closed>(result.stdout);
+    expectAllComplete(logDir, out);
+    expect(out.peak).toBeGreaterThan(64);
+    expect(out.peak).toBeLessThanOrEqual(100);
+  });
+
   it("maxOpenFiles 200 is lowered to half the process limit, 128", async () => {
     const logDir = path.join(root, "above");
     const result = await runFixtureWithFdLimit(256, "fd-child.mjs", [logDir, String(SESSIONS), "200", "close"]);
