@@ -28,6 +28,11 @@ import { makeDir } from "../internal/make-dir.js";
  */
 export const LANE_DESCRIPTORS = 4 + ((Number.parseInt(process.env.UV_USE_IO_URING ?? "", 10) || 0) !== 0 ? 2 : 0);
 
+/** The compiled thread; absent when running from the TypeScript sources (in-process tests). */
+const THREAD_URL = new URL("./create-thread.js", import.meta.url);
+/** Looked for once, as the module loads: never a synchronous disk read in a caller's call. */
+const THREAD_BUILT = fs.existsSync(fileURLToPath(THREAD_URL));
+
 /** @internal One file to create, with its directory. */
 export interface CreateJob {
   readonly id: number;
@@ -68,14 +73,38 @@ export class CreateLane {
 
   /** A lane of its own, with its own thread (writers use {@link acquire}); null where it cannot run. */
   static open(): CreateLane | null {
-    const url = new URL("./create-thread.js", import.meta.url);
     // Running from the TypeScript sources (in-process tests): there is no compiled thread.
-    if (!fs.existsSync(fileURLToPath(url))) return null;
+    if (!THREAD_BUILT) return null;
     // Under Node.js's permission model (`--permission`, from the command line or NODE_OPTIONS;
     // `process.permission` is there only then), the thread would not be held to it: it takes
     // none of the application's options (below), and a worker given none runs unrestricted, so
     // it would create files where the process may not write. The pool's creates are checked.
     if ((process as { permission?: unknown }).permission !== undefined) return null;
+    return new CreateLane();
+  }
+
+  /** Undefined until the thread is started, on the turn after the lane is made. */
+  #worker: Worker | undefined;
+  #starting: NodeJS.Immediate | undefined;
+  readonly #pending = new Map<number, { job: CreateJob; done: Created }>();
+  #nextId = 0;
+  /** Jobs asked for in this turn, sent together at its end (or once the thread is started). */
+  #outbox: CreateJob[] = [];
+  #answered = 0;
+  #dead = false;
+  /** Writers holding the shared lane. */
+  #users = 0;
+
+  private constructor() {
+    // Starting a worker takes the loop's thread a few ms: not inside the caller's call (a
+    // `finalize` or `logIteration` that asks for the file), but on a turn of its own. Jobs
+    // asked for meanwhile wait in the outbox.
+    this.#starting = setImmediate(() => this.#start());
+  }
+
+  #start(): void {
+    this.#starting = undefined;
+    let worker: Worker;
     try {
       // The descriptors the thread opens are the writer's: by default a worker closes every
       // descriptor it opened when it exits, which would close them under the writer (and
@@ -84,48 +113,49 @@ export class CreateLane {
       // from the command line or NODE_OPTIONS, which a worker would otherwise read from the
       // environment it is given: it only calls `mkdir` and `open`, and must not run the
       // application's preloads a second time.
-      return new CreateLane(new Worker(url, { trackUnmanagedFds: false, execArgv: [], env: {} }));
+      worker = new Worker(THREAD_URL, { trackUnmanagedFds: false, execArgv: [], env: {} });
     } catch {
-      return null;
+      this.#fail();
+      return;
     }
-  }
-
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { job: CreateJob; done: Created }>();
-  #nextId = 0;
-  /** Jobs asked for in this turn, sent together at its end. */
-  #outbox: CreateJob[] = [];
-  #answered = 0;
-  #dead = false;
-  /** Writers holding the shared lane. */
-  #users = 0;
-
-  private constructor(worker: Worker) {
     this.#worker = worker;
-    worker.unref();
+    // Held in the loop only while it has work: a create under way keeps the process alive,
+    // as the same create in libuv's pool would.
+    if (this.#pending.size === 0) worker.unref();
     worker.on("message", (results: CreateResult[]) => {
       for (const result of results) this.#answer(result);
     });
-    // A thread that fails hands its jobs back to libuv's pool; later jobs go there directly.
-    // A job it had done but not yet answered then finds its file there (EEXIST) and the
-    // writer picks a fresh name: the session is whole, an empty file is left where it was.
-    const fail = (): void => {
-      if (this.#dead) return;
-      this.#dead = true;
-      // A thread that failed is not started again: its creates go to libuv's pool, as before.
-      if (CreateLane.#shared === this && this.#users > 0) CreateLane.#shared = null;
-      const jobs = [...this.#pending.values()];
-      this.#pending.clear();
-      this.#outbox = [];
-      for (const { job, done } of jobs) createInPool(job, done);
-    };
-    worker.on("error", fail);
-    worker.on("exit", fail);
+    worker.on("error", () => this.#fail());
+    worker.on("exit", () => this.#fail());
+    this.#send();
+  }
+
+  /**
+   * The thread failed, or is stopped: its jobs go back to libuv's pool; later jobs go there
+   * directly. A job it had done but not yet answered then finds its file there (EEXIST) and
+   * the writer picks a fresh name: the session is whole, an empty file is left where it was.
+   */
+  #fail(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    if (this.#starting !== undefined) clearImmediate(this.#starting);
+    this.#starting = undefined;
+    // A thread that failed is not started again: its creates go to libuv's pool, as before.
+    if (CreateLane.#shared === this && this.#users > 0) CreateLane.#shared = null;
+    const jobs = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#outbox = [];
+    for (const { job, done } of jobs) createInPool(job, done);
   }
 
   /** Jobs sent and not yet answered. */
   get pending(): number {
     return this.#pending.size;
+  }
+
+  /** The thread has been started (it is, on the turn after the lane is made). */
+  get started(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** Jobs the thread has answered, ever: how much of the creating it did. */
@@ -146,11 +176,13 @@ export class CreateLane {
   }
 
   /**
-   * Stops the thread; its unanswered jobs, and every later one, are done in libuv's pool.
-   * Resolves once the thread has ended.
+   * Stops the thread (or its start); its unanswered jobs, and every later one, are done in
+   * libuv's pool. Resolves once the thread has ended.
    */
   async terminate(): Promise<void> {
-    await this.#worker.terminate();
+    const worker = this.#worker;
+    if (worker === undefined) this.#fail();
+    else await worker.terminate();
   }
 
   /** Makes `dir` (once per step) and creates `path` exclusively; `done` hears how it went. */
@@ -160,19 +192,19 @@ export class CreateLane {
       createInPool(job, done);
       return;
     }
-    // Held in the loop only while it has work: a create under way keeps the process alive,
-    // as the same create in libuv's pool would.
-    if (this.#pending.size === 0) this.#worker.ref();
+    if (this.#pending.size === 0) this.#worker?.ref();
     this.#pending.set(job.id, { job, done });
     // The writer asks for its files a drain at a time: they go to the thread in one message.
-    if (this.#outbox.push(job) === 1) queueMicrotask(() => this.#send());
+    if (this.#outbox.push(job) === 1 && this.#worker !== undefined) queueMicrotask(() => this.#send());
   }
 
   #send(): void {
+    const worker = this.#worker;
+    // Not started yet: the start sends them. Failed meanwhile: libuv's pool has them already.
+    if (worker === undefined || this.#dead || this.#outbox.length === 0) return;
     const jobs = this.#outbox;
     this.#outbox = [];
-    // A thread that failed meanwhile has handed these to libuv's pool already.
-    if (!this.#dead && jobs.length > 0) this.#worker.postMessage(jobs);
+    worker.postMessage(jobs);
   }
 
   #answer(result: CreateResult): void {
@@ -180,7 +212,7 @@ export class CreateLane {
     if (entry === undefined) return;
     this.#pending.delete(result.id);
     this.#answered++;
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0) this.#worker?.unref();
     if (result.error === undefined) entry.done(null, result.fd);
     else entry.done(Object.assign(new Error(result.error.message), result.error) as NodeJS.ErrnoException, -1);
   }

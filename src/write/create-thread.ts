@@ -8,8 +8,13 @@ import { parentPort } from "node:worker_threads";
 import { makeDirSync } from "../internal/make-dir.js";
 import type { CreateJob, CreateResult } from "./create-lane.js";
 
-/** Directories this thread has made (or found), so each costs one `mkdir` per step. */
+/**
+ * Directories this thread has made (or found), so each costs one `mkdir` per step. A run
+ * makes a directory per step for as long as it trains: only the latest few are remembered
+ * (forgetting one costs one `mkdir` answered EEXIST).
+ */
 const made = new Set<string>();
+const MAX_MADE = 64;
 
 /**
  * Answers go back a few at a time while a long batch is under way, so the writer can start
@@ -36,6 +41,7 @@ function create(job: CreateJob): CreateResult {
   try {
     if (job.remakeDir || !made.has(job.dir)) {
       makeDirSync(job.dir);
+      if (made.size >= MAX_MADE) made.clear();
       made.add(job.dir);
     }
     return { id: job.id, fd: fs.openSync(job.path, "wx", 0o644) };

@@ -3,7 +3,13 @@
  */
 import { makeDir } from "../internal/make-dir.js";
 
-/** @internal The directories made (or being made), by path. */
+/**
+ * Directories remembered: a run makes one per step for as long as it trains, and forgetting
+ * an old one costs at most one `mkdir` answered EEXIST.
+ */
+const REMEMBERED = 64;
+
+/** @internal The directories made (or being made), by path; the latest {@link REMEMBERED}. */
 export class Directories {
   readonly #made = new Map<string, Promise<void>>();
 
@@ -16,6 +22,7 @@ export class Directories {
       made.catch(() => {
         if (this.#made.get(dir) === made) this.#made.delete(dir);
       });
+      if (this.#made.size >= REMEMBERED) this.#made.delete(this.#made.keys().next().value as string);
       this.#made.set(dir, ready);
     }
     return ready;

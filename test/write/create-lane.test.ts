@@ -96,6 +96,33 @@ describe("the create lane", () => {
 });
 
 describe("the create lane once its thread is gone", () => {
+  it("starts its thread on the turn after it is made, never in the call that asks for a file, and sends what was asked meanwhile", async () => {
+    const own = CreateLane.open() as Lane;
+    const dir = path.join(root, "start");
+    const asked = create(own, dir, path.join(dir, "first.jsonl"));
+    expect({ started: own.started, pending: own.pending }).toEqual({ started: false, pending: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(own.started).toBe(true);
+    const first = await asked;
+    expect(first).toHaveProperty("fd");
+    fs.closeSync((first as { fd: number }).fd);
+    await own.terminate();
+  });
+
+  it("stopped before its thread started: what was asked is created in libuv's pool, and no thread starts", async () => {
+    const own = CreateLane.open() as Lane;
+    const dir = path.join(root, "never-started");
+    const files = Array.from({ length: 20 }, (_, i) => path.join(dir, `s${i}.jsonl`));
+    const asked = files.map((file) => create(own, dir, file));
+    await own.terminate();
+    const results = await Promise.all(asked);
+    expect(results.map((r) => ("fd" in r ? "fd" : r.code))).toEqual(files.map(() => "fd"));
+    for (const r of results) fs.closeSync((r as { fd: number }).fd);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect({ started: own.started, pending: own.pending, answered: own.answered }).toEqual({ started: false, pending: 0, answered: 0 });
+    expect(fs.readdirSync(dir).sort()).toEqual(files.map((f) => path.basename(f)).sort());
+  });
+
   it("leaves the descriptors it opened open, for the writer to go on writing through", async () => {
     const lane = CreateLane.open() as Lane;
     const dir = path.join(root, "kept");
