@@ -42,6 +42,9 @@ export interface CreateJob {
   readonly remakeDir: boolean;
 }
 
+/** @internal What the thread is sent: jobs, in the order asked, or the ids of jobs someone now waits for. */
+export type CreateMessage = { readonly jobs: readonly CreateJob[] } | { readonly hurry: readonly number[] };
+
 /** @internal What the thread answers: the new descriptor, or the error, as plain data. */
 export type CreateResult =
   | { readonly id: number; readonly fd: number; readonly error?: undefined }
@@ -90,6 +93,8 @@ export class CreateLane {
   #nextId = 0;
   /** Jobs asked for in this turn, sent together at its end (or once the thread is started). */
   #outbox: CreateJob[] = [];
+  /** Jobs someone started waiting for in this turn (see {@link hurry}). */
+  #hurried: number[] = [];
   #answered = 0;
   #dead = false;
   /** Writers holding the shared lane. */
@@ -145,6 +150,7 @@ export class CreateLane {
     const jobs = [...this.#pending.values()];
     this.#pending.clear();
     this.#outbox = [];
+    this.#hurried = [];
     for (const { job, done } of jobs) createInPool(job, done);
   }
 
@@ -185,26 +191,50 @@ export class CreateLane {
     else await worker.terminate();
   }
 
-  /** Makes `dir` (once per step) and creates `path` exclusively; `done` hears how it went. */
-  create(dir: string, path: string, remakeDir: boolean, done: Created): void {
+  /**
+   * Makes `dir` (once per step) and creates `path` exclusively; `done` hears how it went.
+   * Returns the job's id, for {@link hurry}.
+   */
+  create(dir: string, path: string, remakeDir: boolean, done: Created): number {
     const job: CreateJob = { id: this.#nextId++, dir, path, remakeDir };
     if (this.#dead) {
       createInPool(job, done);
-      return;
+      return job.id;
     }
     if (this.#pending.size === 0) this.#worker?.ref();
     this.#pending.set(job.id, { job, done });
     // The writer asks for its files a drain at a time: they go to the thread in one message.
-    if (this.#outbox.push(job) === 1 && this.#worker !== undefined) queueMicrotask(() => this.#send());
+    if (this.#outbox.push(job) === 1) this.#sendSoon();
+    return job.id;
+  }
+
+  /**
+   * Someone waits for the file of job `id` (its session is ending, or flushed): the thread
+   * creates it next, ahead of those asked before it. A job already done, or unknown, is left.
+   */
+  hurry(id: number): void {
+    const entry = this.#pending.get(id);
+    if (entry === undefined || this.#dead) return;
+    if (this.#hurried.push(id) === 1) this.#sendSoon();
+  }
+
+  #sendSoon(): void {
+    if (this.#worker !== undefined) queueMicrotask(() => this.#send());
   }
 
   #send(): void {
     const worker = this.#worker;
     // Not started yet: the start sends them. Failed meanwhile: libuv's pool has them already.
-    if (worker === undefined || this.#dead || this.#outbox.length === 0) return;
-    const jobs = this.#outbox;
-    this.#outbox = [];
-    worker.postMessage(jobs);
+    if (worker === undefined || this.#dead) return;
+    if (this.#outbox.length > 0) {
+      worker.postMessage({ jobs: this.#outbox } satisfies CreateMessage);
+      this.#outbox = [];
+    }
+    // After the jobs, so that the thread knows every id it is told to hurry.
+    if (this.#hurried.length > 0) {
+      worker.postMessage({ hurry: this.#hurried } satisfies CreateMessage);
+      this.#hurried = [];
+    }
   }
 
   #answer(result: CreateResult): void {

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { makeDirSync } from "../internal/make-dir.js";
-import type { CreateJob, CreateResult } from "./create-lane.js";
+import type { CreateJob, CreateMessage, CreateResult } from "./create-lane.js";
 
 /**
  * Directories this thread has made (or found), so each costs one `mkdir` per step. A run
@@ -22,20 +22,75 @@ const MAX_MADE = 64;
  */
 const ANSWER_EVERY = 32;
 const ANSWER_AFTER_MS = 2;
+/**
+ * The thread works in slices this long, so that a file someone waits for (a `finalize` of a
+ * session whose file is still to be made) is heard within one and created next, ahead of
+ * the hundreds asked before it.
+ */
+const SLICE_MS = 2;
 
-parentPort?.on("message", (jobs: CreateJob[]) => {
+/** Jobs in the order asked; `head` is the next to look at. */
+const queue: CreateJob[] = [];
+let head = 0;
+/** Jobs someone waits for, taken first. */
+const urgent: CreateJob[] = [];
+/** Jobs not done yet, by id. */
+const waiting = new Map<number, CreateJob>();
+let scheduled = false;
+
+parentPort?.on("message", (message: CreateMessage) => {
+  if ("jobs" in message) {
+    for (const job of message.jobs) {
+      queue.push(job);
+      waiting.set(job.id, job);
+    }
+  } else {
+    for (const id of message.hurry) {
+      const job = waiting.get(id);
+      if (job !== undefined) urgent.push(job);
+    }
+  }
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(work);
+  }
+});
+
+/** The next job to do: one someone waits for, else the oldest. */
+function next(): CreateJob | undefined {
+  for (let job = urgent.shift(); job !== undefined; job = urgent.shift()) if (waiting.has(job.id)) return job;
+  while (head < queue.length) {
+    const job = queue[head++] as CreateJob;
+    if (waiting.has(job.id)) return job;
+  }
+  queue.length = 0;
+  head = 0;
+  return undefined;
+}
+
+/** Creates files for one slice, answering as it goes; the next slice after the messages that came meanwhile. */
+function work(): void {
+  scheduled = false;
+  const start = performance.now();
+  let since = start;
   let answers: CreateResult[] = [];
-  let since = performance.now();
-  for (const job of jobs) {
+  for (let job = next(); job !== undefined; job = next()) {
+    waiting.delete(job.id);
     answers.push(create(job));
-    if (answers.length >= ANSWER_EVERY || performance.now() - since >= ANSWER_AFTER_MS) {
+    const now = performance.now();
+    if (answers.length >= ANSWER_EVERY || now - since >= ANSWER_AFTER_MS) {
       parentPort?.postMessage(answers);
       answers = [];
-      since = performance.now();
+      since = now;
+    }
+    if (now - start >= SLICE_MS && waiting.size > 0) {
+      scheduled = true;
+      setImmediate(work);
+      break;
     }
   }
   if (answers.length > 0) parentPort?.postMessage(answers);
-});
+}
 
 function create(job: CreateJob): CreateResult {
   try {

@@ -80,6 +80,8 @@ export class FileHandle {
   renames = 0;
   /** The directory was made again after an open found it gone (once per file). */
   remadeDir = false;
+  /** The create lane's job making this file, while it is under way (see `Writer.#open`). */
+  laneJob: number | undefined;
   /** Lines of this file refused by the buffer cap. */
   dropped = 0;
   /** Lines queued, ever. */

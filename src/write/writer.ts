@@ -244,6 +244,15 @@ export class Writer {
       if (file.urgent && state.flights.length === 1 && !file.queue.empty) this.#writeTail(file, state.fd, state.flights);
       return;
     }
+    if (state.kind === "opening") {
+      // Someone now waits for a file still to be created on the lane: it goes ahead of the
+      // files only logging, which may be hundreds asked before it.
+      if (file.urgent && file.laneJob !== undefined) {
+        this.#lane?.hurry(file.laneJob);
+        file.laneJob = undefined;
+      }
+      return;
+    }
     if (state.kind !== "closed" && state.kind !== "open") return;
     if (file.queue.empty) {
       if (file.ending) this.#finish(file);
@@ -289,7 +298,10 @@ export class Writer {
     if (file.created) {
       fs.open(file.path, "r+", (err, fd) => this.#opened(file, err, fd));
     } else if (lane !== null) {
-      lane.create(file.dir, file.path, file.remadeDir, (err, fd) => this.#opened(file, err, fd));
+      file.laneJob = lane.create(file.dir, file.path, file.remadeDir, (err, fd) => {
+        file.laneJob = undefined;
+        this.#opened(file, err, fd);
+      });
     } else {
       this.#creating++;
       const opened = (err: NodeJS.ErrnoException | null, fd: number): void => {

@@ -123,6 +123,37 @@ describe("the create lane once its thread is gone", () => {
     expect(fs.readdirSync(dir).sort()).toEqual(files.map((f) => path.basename(f)).sort());
   });
 
+  it("creates a file someone waits for (hurry) ahead of the files asked before it", async () => {
+    const own = CreateLane.open() as Lane;
+    const dir = path.join(root, "hurry");
+    const files = Array.from({ length: 2000 }, (_, i) => path.join(dir, `s${i}.jsonl`));
+    const order: number[] = [];
+    const all = files.map(
+      (file, i) =>
+        new Promise<void>((resolve) => {
+          own.create(dir, file, false, (err, fd) => {
+            order.push(i);
+            if (err === null) fs.closeSync(fd);
+            resolve();
+          });
+        }),
+    );
+    // The thread is under way (its first answers are back) when the last file becomes urgent.
+    while (order.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const last = files.length - 1;
+    own.hurry(last);
+    own.hurry(-1); // unknown: nothing happens
+    await Promise.all(all);
+    expect(order.length - new Set(order).size).toBe(0);
+    expect(fs.readdirSync(dir)).toHaveLength(files.length);
+    // Answered before the files asked just before it, which were still waiting.
+    expect(order.indexOf(last)).toBeLessThan(order.indexOf(last - 1));
+    expect(order.indexOf(last)).toBeLessThan(files.length - 100);
+    // A job done already is left as it is.
+    own.hurry(0);
+    await own.terminate();
+  });
+
   it("leaves the descriptors it opened open, for the writer to go on writing through", async () => {
     const lane = CreateLane.open() as Lane;
     const dir = path.join(root, "kept");
