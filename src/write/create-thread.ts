@@ -59,6 +59,12 @@ parentPort?.on("message", (message: CreateMessage) => {
 /** The next job to do: one someone waits for, else the oldest. */
 function next(): CreateJob | undefined {
   for (let job = urgent.shift(); job !== undefined; job = urgent.shift()) if (waiting.has(job.id)) return job;
+  // Jobs may keep coming before the queue is ever empty: what is behind the head goes, now
+  // and then (at most as much again as what is left, so each job is moved a bounded number of times).
+  if (head >= 1024 && head * 2 >= queue.length) {
+    queue.splice(0, head);
+    head = 0;
+  }
   while (head < queue.length) {
     const job = queue[head++] as CreateJob;
     if (waiting.has(job.id)) return job;
