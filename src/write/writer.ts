@@ -298,10 +298,15 @@ export class Writer {
     if (file.created) {
       fs.open(file.path, "r+", (err, fd) => this.#opened(file, err, fd));
     } else if (lane !== null) {
-      file.laneJob = lane.create(file.dir, file.path, file.remadeDir, (err, fd) => {
+      const job = lane.create(file.dir, file.path, file.remadeDir, (err, fd) => {
         file.laneJob = undefined;
         this.#opened(file, err, fd);
       });
+      // Someone waits for it already (asked again under a fresh name or in a remade directory,
+      // or given a descriptor only now): `#pump` hurries a job only when the waiting starts
+      // while it is queued, and nothing pumps this file again until its create answers.
+      if (file.urgent) lane.hurry(job);
+      else file.laneJob = job;
     } else {
       this.#creating++;
       const opened = (err: NodeJS.ErrnoException | null, fd: number): void => {

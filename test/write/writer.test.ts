@@ -461,3 +461,52 @@ describe("name collisions", () => {
     expect(logger.stats()).toMatchObject({ linesWritten: 3, writeErrors: 0, linesFailed: 0 });
   });
 });
+
+describe("files created on the create lane", () => {
+  // The lane's thread runs compiled code: the writer and lane come from the build, as in use.
+  const dist = (href: string) => new URL(`../../dist/write/${href}`, import.meta.url).href;
+
+  it("a session that ends while its file is on the lane, and must take a fresh name, has that file created ahead of the files only logging", async () => {
+    const { Writer: BuiltWriter } = (await import(dist("writer.js"))) as typeof import("../../src/write/writer.js");
+    const { CreateLane } = (await import(dist("create-lane.js"))) as typeof import("../../src/write/create-lane.js");
+    // The pool's exclusive creates are held back, so that 64 stay in flight and later creates go to the lane.
+    const heldCreates: Array<() => void> = [];
+    const realOpen = fs.open;
+    vi.spyOn(fs, "open").mockImplementation(((...args: unknown[]) => {
+      const callback = args.pop() as (...results: unknown[]) => void;
+      const hold = args[1] === "wx";
+      (realOpen as (...a: unknown[]) => void)(...args, (...results: unknown[]) => (hold ? heldCreates.push(() => callback(...results)) : callback(...results)));
+    }) as typeof fs.open);
+    // The order in which the lane answers the writer's creates.
+    const answered: string[] = [];
+    const realCreate = CreateLane.prototype.create;
+    const asked = vi.spyOn(CreateLane.prototype, "create").mockImplementation(function (this: import("../../src/write/create-lane.js").CreateLane, dir, file, remakeDir, done) {
+      return realCreate.call(this, dir, file, remakeDir, (err, fd) => {
+        answered.push(path.basename(file));
+        done(err, fd);
+      });
+    });
+    const writer = new BuiltWriter({ maxBufferBytes: 64 * 1024 * 1024, maxOpenFiles: 2000, diagnostics: () => captureLogger().logger });
+    const sink = (name: string) => writer.createFile(path.join(logDir, "step_0", `${name}.jsonl`), () => path.join(logDir, "step_0", `${name}-renamed.jsonl`));
+    const ended = Array.from({ length: 64 }, (_, i) => {
+      const s = sink(`pool-${i}`);
+      s.append(`{"pool":${i}}\n`, true);
+      return s.end();
+    });
+    const logging = Array.from({ length: 300 }, (_, i) => sink(`logging-${i}`));
+    for (const [i, s] of logging.entries()) s.append(`{"logging":${i}}\n`, true);
+    // Their files are asked for on the drain, on the lane.
+    while (asked.mock.calls.length < logging.length) await tick();
+    // Someone else's file is at its path: it is asked for again under a fresh name.
+    fs.writeFileSync(path.join(logDir, "step_0", "late.jsonl"), "not yours\n");
+    const late = sink("late");
+    late.append(`{"late":0}\n`, true);
+    await late.end();
+    const rank = answered.indexOf("late-renamed.jsonl");
+    expect({ lateCreated: rank >= 0, aheadOfMost: rank < logging.length / 2 }).toEqual({ lateCreated: true, aheadOfMost: true });
+    heldCreates.splice(0).forEach((release) => release());
+    await Promise.all(ended);
+    await writer.close();
+    expect(["late.jsonl", "late-renamed.jsonl"].map((name) => fs.readFileSync(path.join(logDir, "step_0", name), "utf8"))).toEqual(["not yours\n", `{"late":0}\n`]);
+  });
+});
