@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { makeDirSync } from "../internal/make-dir.js";
 import type { CreateJob, CreateMessage, CreateResult } from "./create-lane.js";
+import { CreateQueue } from "./create-queue.js";
 
 /**
  * Directories this thread has made (or found), so each costs one `mkdir` per step. A run
@@ -29,50 +30,17 @@ const ANSWER_AFTER_MS = 2;
  */
 const SLICE_MS = 2;
 
-/** Jobs in the order asked; `head` is the next to look at. */
-const queue: CreateJob[] = [];
-let head = 0;
-/** Jobs someone waits for, taken first. */
-const urgent: CreateJob[] = [];
-/** Jobs not done yet, by id. */
-const waiting = new Map<number, CreateJob>();
+const queue = new CreateQueue();
 let scheduled = false;
 
 parentPort?.on("message", (message: CreateMessage) => {
-  if ("jobs" in message) {
-    for (const job of message.jobs) {
-      queue.push(job);
-      waiting.set(job.id, job);
-    }
-  } else {
-    for (const id of message.hurry) {
-      const job = waiting.get(id);
-      if (job !== undefined) urgent.push(job);
-    }
-  }
+  if ("jobs" in message) queue.add(message.jobs);
+  else queue.hurry(message.hurry);
   if (!scheduled) {
     scheduled = true;
     setImmediate(work);
   }
 });
-
-/** The next job to do: one someone waits for, else the oldest. */
-function next(): CreateJob | undefined {
-  for (let job = urgent.shift(); job !== undefined; job = urgent.shift()) if (waiting.has(job.id)) return job;
-  // Jobs may keep coming before the queue is ever empty: what is behind the head goes, now
-  // and then (at most as much again as what is left, so each job is moved a bounded number of times).
-  if (head >= 1024 && head * 2 >= queue.length) {
-    queue.splice(0, head);
-    head = 0;
-  }
-  while (head < queue.length) {
-    const job = queue[head++] as CreateJob;
-    if (waiting.has(job.id)) return job;
-  }
-  queue.length = 0;
-  head = 0;
-  return undefined;
-}
 
 /** Creates files for one slice, answering as it goes; the next slice after the messages that came meanwhile. */
 function work(): void {
@@ -80,8 +48,7 @@ function work(): void {
   const start = performance.now();
   let since = start;
   let answers: CreateResult[] = [];
-  for (let job = next(); job !== undefined; job = next()) {
-    waiting.delete(job.id);
+  for (let job = queue.next(); job !== undefined; job = queue.next()) {
     answers.push(create(job));
     const now = performance.now();
     if (answers.length >= ANSWER_EVERY || now - since >= ANSWER_AFTER_MS) {
@@ -89,7 +56,7 @@ function work(): void {
       answers = [];
       since = now;
     }
-    if (now - start >= SLICE_MS && waiting.size > 0) {
+    if (now - start >= SLICE_MS && queue.size > 0) {
       scheduled = true;
       setImmediate(work);
       break;
