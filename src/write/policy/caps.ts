@@ -6,7 +6,7 @@
  * enough is passed through after one comparison, and only oversized lines are ever scanned.
  */
 import { collapseFreeForm, mayCollapse } from "./free-form.js";
-import { closingQuote } from "./json-scan.js";
+import { closingQuote, isEscaped } from "./json-scan.js";
 import type { RedactionCounts } from "./secret-patterns.js";
 import { truncationMarker, truncationMarkerLength } from "./truncation-marker.js";
 
@@ -341,7 +341,7 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
 /** `stop`, or the start of an escape that `stop` would cut (`\X` or `\uXXXX`), in the literal text from `from`. */
 function escapeBoundary(text: string, from: number, stop: number): number {
   for (let q = stop - 1; q >= stop - 6 && q >= from; q--) {
-    if (text.charCodeAt(q) !== 92 || !escapeStart(text, q)) continue;
+    if (text.charCodeAt(q) !== 92 || isEscaped(text, q)) continue;
     return q + (text.charCodeAt(q + 1) === 117 ? 6 : 2) > stop ? q : stop;
   }
   return stop;
@@ -353,13 +353,6 @@ function isHighSurrogate(c: number): boolean {
 
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
-}
-
-/** True when the backslash at `i` starts an escape (an even run of backslashes before it). */
-function escapeStart(text: string, i: number): boolean {
-  let n = 0;
-  for (let j = i - 1; text.charCodeAt(j) === 92; j--) n++;
-  return n % 2 === 0;
 }
 
 /** The escapes of one literal (see {@link Escapes.scan}). */
