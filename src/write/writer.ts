@@ -245,12 +245,7 @@ export class Writer {
       return;
     }
     if (state.kind === "opening") {
-      // Someone now waits for a file still to be created on the lane: it goes ahead of the
-      // files only logging, which may be hundreds asked before it.
-      if (file.urgent && file.laneJob !== undefined) {
-        this.#lane?.hurry(file.laneJob);
-        file.laneJob = undefined;
-      }
+      this.#hurryCreate(file);
       return;
     }
     if (state.kind !== "closed" && state.kind !== "open") return;
@@ -298,15 +293,14 @@ export class Writer {
     if (file.created) {
       fs.open(file.path, "r+", (err, fd) => this.#opened(file, err, fd));
     } else if (lane !== null) {
-      const job = lane.create(file.dir, file.path, file.remadeDir, (err, fd) => {
+      file.laneJob = lane.create(file.dir, file.path, file.remadeDir, (err, fd) => {
         file.laneJob = undefined;
         this.#opened(file, err, fd);
       });
-      // Someone waits for it already (asked again under a fresh name or in a remade directory,
-      // or given a descriptor only now): `#pump` hurries a job only when the waiting starts
-      // while it is queued, and nothing pumps this file again until its create answers.
-      if (file.urgent) lane.hurry(job);
-      else file.laneJob = job;
+      // Someone may wait for it already (asked again under a fresh name or in a remade
+      // directory, or given a descriptor only now): nothing pumps this file again until its
+      // create answers.
+      this.#hurryCreate(file);
     } else {
       this.#creating++;
       const opened = (err: NodeJS.ErrnoException | null, fd: number): void => {
@@ -318,6 +312,17 @@ export class Writer {
         (err: NodeJS.ErrnoException) => opened(err, -1),
       );
     }
+  }
+
+  /**
+   * A file someone waits for, whose create is queued on the lane, goes ahead of the files
+   * only logging, which may be hundreds asked before it. Asked when the file is put on the
+   * lane and whenever it is pumped while opening; hurried once.
+   */
+  #hurryCreate(file: FileHandle): void {
+    if (!file.urgent || file.laneJob === undefined) return;
+    this.#lane?.hurry(file.laneJob);
+    file.laneJob = undefined;
   }
 
   /**
