@@ -18,7 +18,7 @@ import type { LongString, ValueText } from "./json-text.js";
 import type { PromptMemo } from "../prompt-memo.js";
 import type { PreCut } from "../policy/caps.js";
 import { fieldBound, lineKeepUnits, literalBound, stringBound } from "./line-budget.js";
-import { policyText, serialized, type LinePieces, type LineText } from "./line-text.js";
+import { JOIN_MAX_UNITS, policyText, serialized, withNewline, type LineText } from "./line-text.js";
 
 /** What a session keeps when the line cap is off, in bytes. */
 const MAX_KEPT_BYTES = 64 * 1024 * 1024;
@@ -79,12 +79,12 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
     // `]`, `\n`, and the text at most 3 bytes per UTF-16 unit, exactly when that is not enough.
     let size = (open.length + close.length) * 3 + bytes.length + 2;
     if (size > max) size = Buffer.byteLength(open) + Buffer.byteLength(close) + bytes.length + 2;
-    if (size <= max) return [open, bytes, `]${close}\n`] as LinePieces;
+    if (size <= max) return close.length > JOIN_MAX_UNITS ? [open, bytes, "]", close, "\n"] : [open, bytes, `]${close}\n`];
     lineBytes = size - 1;
   } else {
     lineBytes = Buffer.byteLength(open) + promptText.textBytes() + Buffer.byteLength(close);
   }
-  return `${policy.capLine(`${open}${promptText.text()}${close}`, counts, 0, [], lineBytes, line)}\n`;
+  return withNewline(policy.capLine(`${open}${promptText.text()}${close}`, counts, 0, [], lineBytes, line));
 }
 
 /** `open` and `close` of a line whose rest holds long strings (see json-text.ts). */

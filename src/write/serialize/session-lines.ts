@@ -9,7 +9,7 @@ import { PromptDeltaEncoder, withPromptDelta } from "../../internal/prompt-delta
 import { policyTransform, type ContentPolicy } from "../policy/content-policy.js";
 import type { RedactionCounts } from "../policy/secret-patterns.js";
 import type { PolicyTransform } from "../policy/transform.js";
-import { lineText, type LineText } from "./line-text.js";
+import { lineTextPieces, type LineText } from "./line-text.js";
 import { cachedIterationText, PromptCache } from "./prompt-cache.js";
 import type { PromptMemo } from "../prompt-memo.js";
 
@@ -34,8 +34,8 @@ export class SessionLines {
   }
 
   /** A metadata or summary line's text, `\n` included. */
-  line(line: object): string {
-    return this.#text(line) as string;
+  line(line: object): LineText {
+    return this.#text(line);
   }
 
   /**
@@ -79,9 +79,9 @@ export class SessionLines {
         const text = cachedIterationText(line, this.#policy, this.#counts, cache);
         if (text !== null) return text;
       }
-      return lineText(line, this.#policy, this.#counts);
+      return lineTextPieces(line, this.#policy, this.#counts);
     } catch {
-      return lineText(toJsonSafeCopy(line) as object, this.#policy, this.#counts);
+      return lineTextPieces(toJsonSafeCopy(line) as object, this.#policy, this.#counts);
     }
   }
 }

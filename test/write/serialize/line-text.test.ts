@@ -3,7 +3,7 @@ import { buildIterationLine, type IterationInput } from "../../../src/lines.js";
 import { applyContentPolicy } from "../../../src/write/policy/apply.js";
 import { createContentPolicy, defaultContentPolicy, policyTransform } from "../../../src/write/policy/content-policy.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
-import { lineText, type LineText } from "../../../src/write/serialize/line-text.js";
+import { JOIN_MAX_UNITS, lineText, withNewline, type LineText } from "../../../src/write/serialize/line-text.js";
 import { SessionLines } from "../../../src/write/serialize/session-lines.js";
 import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
@@ -69,10 +69,47 @@ describe("lineText: strings far over the field cap", () => {
       if (Buffer.byteLength(JSON.stringify(built)) + 1 <= 8 * MiB) {
         expect(typeof text).not.toBe("string");
       } else {
-        expect(typeof text).toBe("string");
-        expect(Buffer.byteLength(text as string)).toBeLessThanOrEqual(8 * MiB);
-        expect(text).toBe(lineText(built, policyTransform(policy), counts()));
+        // Cut to the cap: one string, and its `\n` apart (a long line's text is not joined to it).
+        expect(text).toEqual([expect.any(String), "\n"]);
+        expect(Buffer.byteLength(joined(text))).toBeLessThanOrEqual(8 * MiB);
+        expect(joined(text)).toBe(lineText(built, policyTransform(policy), counts()));
       }
     }
+  });
+});
+
+describe("a line's text and its newline", () => {
+  it("joins them into one string up to JOIN_MAX_UNITS units of text, and leaves a longer text as it is, a piece before the newline", () => {
+    const short = "s".repeat(JOIN_MAX_UNITS);
+    const long = `${"l".repeat(JOIN_MAX_UNITS)}€`;
+    expect({ short: withNewline(short), long: withNewline(long) }).toEqual({ short: `${short}\n`, long: [long, "\n"] });
+    expect((withNewline(long) as readonly string[])[0]).toBe(long);
+  });
+
+  it("hands the writer a long line as pieces, from the prompt cache and without it, the same bytes as lineText", () => {
+    const policy = defaultContentPolicy();
+    const session = new SessionLines(policy, counts(), "full");
+    const response = `${"r".repeat(JOIN_MAX_UNITS)} ${SECRET_VALUES.ghp}`;
+    const cached = buildIterationLine({ prompt: [{ role: "user", content: "go" }], response }, 1, new Date(0));
+    const plain = buildIterationLine({ prompt: [], response }, 2, new Date(0));
+    const small = buildIterationLine({ prompt: [{ role: "user", content: "go" }], response: "ok" }, 3, new Date(0));
+    const texts = [cached, plain, small].map((line) => {
+      const text = session.iteration(line);
+      session.written();
+      return text;
+    });
+    const expected = [cached, plain, small].map((line) => lineText(line, policyTransform(policy), counts()));
+    expect(texts.map(joined)).toEqual(expected);
+    // What comes before the prompt, the prompt's UTF-8 from the cache, then `]`, the long rest and `\n` apart.
+    expect(texts[0]).toEqual([
+      '{"type":"iteration","iteration":1,"timestamp":"1970-01-01T00:00:00.000Z","prompt":',
+      Buffer.from('[{"role":"user","content":"go"}'),
+      "]",
+      (expected[0] as string).slice((expected[0] as string).indexOf(',"response"'), -1),
+      "\n",
+    ]);
+    expect(texts[1]).toEqual([(expected[1] as string).slice(0, -1), "\n"]);
+    expect(texts[2]).toEqual([expect.any(String), expect.any(Buffer), expect.stringMatching(/^\]/)]);
+    expect(joined(texts[0] as LineText)).not.toContain(SECRET_VALUES.ghp);
   });
 });
