@@ -33,6 +33,11 @@ export interface PreCut {
    * leaves it to the line cap, which finishes the cut, and counts the bytes left out.
    */
   line?: boolean;
+  /**
+   * The string whose literal, as `JSON.stringify` writes it whole, is in the text unchanged
+   * (not redacted since): its UTF-8 size is the string's, measured without reading escapes.
+   */
+  value?: string;
 }
 
 /**
@@ -59,6 +64,7 @@ export function capFields(
   const escapes = new Escapes(text);
   const visit = (start: number, end: number): void => {
     let cutBytes = 0;
+    let value: string | undefined;
     while (k < long.length && (long[k] as PreCut).at < start) k++;
     if (k < long.length && (long[k] as PreCut).at === start) {
       const pre = long[k++] as PreCut;
@@ -67,9 +73,13 @@ export function capFields(
         return;
       }
       cutBytes = pre.cutBytes;
+      value = pre.value;
     }
     // The escaped size bounds the raw one (an escape is never shorter than what it stands for).
     if (cutBytes === 0 && (end - start - 1) * 3 <= maxField) return;
+    // The raw size itself, when the literal is a string's as serialized: a string just over
+    // the cap by its escapes alone (a text with a newline every few words) is not scanned.
+    if (cutBytes === 0 && value !== undefined && Buffer.byteLength(value) <= maxField) return;
     const escaped = Buffer.byteLength(text.slice(start + 1, end));
     if (cutBytes === 0 && escaped <= maxField) return;
     const found = escapes.scan(start, end);

@@ -18,6 +18,8 @@ export interface LongString {
   at: number;
   /** UTF-8 bytes of the string left out before serializing it (0 when whole). */
   cutBytes: number;
+  /** The string, when its literal is `JSON.stringify` of it whole (not in pieces, nothing left out). */
+  value?: string;
 }
 
 /** A value's JSON text and its long strings, in order. */
@@ -156,7 +158,7 @@ function emitLong(value: string, out: ValueText, keep: Keep): void {
   if (end === value.length && (end <= piece || (keep.text === Infinity && end <= WHOLE))) {
     // Whole, in one piece: its literal as it is, not rebuilt from a piece without its quotes
     // (one copy of its text less).
-    out.long.push({ at, cutBytes: 0 });
+    out.long.push({ at, cutBytes: 0, value });
     out.text += JSON.stringify(value);
     return;
   }

@@ -98,7 +98,13 @@ export function policyText(
     : serialized(mapped, policy.keepUnits, Infinity, mapped === value ? json : undefined);
   const report: RedactReport = { marks: v.long.map((l) => l.at), grew: false };
   const redacted = policy.redactText(v.text, counts, report);
-  const long: PreCut[] = v.long.map((l, i) => ({ at: report.marks[i] as number, cutBytes: l.cutBytes, line: forLine }));
+  // Unchanged by redaction (the very same string): a literal serialized whole is its string's.
+  const same = redacted === v.text;
+  const long: PreCut[] = v.long.map((l, i) => {
+    const pre: PreCut = { at: report.marks[i] as number, cutBytes: l.cutBytes, line: forLine };
+    if (same && l.value !== undefined) pre.value = l.value;
+    return pre;
+  });
   const pending: PreCut[] = [];
   const text = policy.capFields(redacted, counts, long, report.grew || v.shortLongest * 3 > policy.maxFieldBytes, pending);
   return reserve === null ? text : policy.capLine(text, counts, reserve, pending, -1, mapped);

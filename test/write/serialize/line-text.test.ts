@@ -113,3 +113,40 @@ describe("a line's text and its newline", () => {
     expect(joined(texts[0] as LineText)).not.toContain(SECRET_VALUES.ghp);
   });
 });
+
+describe("policyText: a long string's size under the field cap", () => {
+  it("cuts a string that redaction took over the field cap, though its escapes alone did not", () => {
+    const policy = createContentPolicy({ maxFieldBytes: 200_000 });
+    // Under the cap as a value, over it as text (its escapes), and over it once each password
+    // is replaced by a marker longer than it.
+    const unit = `word word\nDB_PASSWORD=hunter2\n`;
+    const response = unit.repeat(Math.floor(199_990 / unit.length));
+    const { line, truncations, redactionsByKind } = applyContentPolicy({ type: "iteration", response }, policy);
+    const redacted = response.replaceAll("hunter2", "[REDACTED:password]");
+    const { kept, cutBytes } = cut(line.response);
+    expect({ truncations, redactionsByKind, prefix: redacted.startsWith(kept), bytes: Buffer.byteLength(kept) + cutBytes }).toEqual({
+      truncations: 1,
+      redactionsByKind: { password: 6666 },
+      prefix: true,
+      bytes: Buffer.byteLength(redacted),
+    });
+    expect(Buffer.byteLength(line.response)).toBeLessThanOrEqual(200_000);
+  });
+
+  it("keeps whole a string over the field cap by its escapes alone, and cuts one a byte over it", () => {
+    const policy = createContentPolicy({ maxFieldBytes: 200_000 });
+    // 199,990 bytes with a newline every ten, then endings that make it 200,000 bytes or one more.
+    for (const end of ["y".repeat(10), "\ud800".concat("y".repeat(7)), "y".repeat(11), "é".concat("y".repeat(9)), "\ud800".concat("y".repeat(8))]) {
+      const response = `${"word word\n".repeat(19_999)}${end}`;
+      const bytes = Buffer.byteLength(response);
+      expect(JSON.stringify(response).length).toBeGreaterThan(200_000);
+      const out = applyContentPolicy({ type: "iteration", response }, policy);
+      if (bytes <= 200_000) {
+        expect(out).toEqual({ line: { type: "iteration", response }, redactions: 0, truncations: 0, redactionsByKind: {} });
+        continue;
+      }
+      const { kept, cutBytes } = cut(out.line.response);
+      expect({ truncations: out.truncations, prefix: response.startsWith(kept), bytes: Buffer.byteLength(kept) + cutBytes }).toEqual({ truncations: 1, prefix: true, bytes });
+    }
+  });
+});
