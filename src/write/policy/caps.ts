@@ -118,32 +118,77 @@ export function capLine(
   line?: object,
 ): string {
   if (pending.length === 0 && text.length * 3 <= maxLine) return text;
+  const pieces = capLinePieces(text, maxLine, counts, pending, maxField, textBytes, line);
+  return pieces.length === 1 ? (pieces[0] as string) : pieces.join("");
+}
+
+/**
+ * {@link capLine} of the text `pieces` make one after the other, as pieces to be written one
+ * after the other: those of the last cut, slices of the pieces it cut, and the pieces it did
+ * not cut, as they are. A piece holds whole tokens (no literal spans two). A line just over
+ * the cap keeps most of its megabytes: making them one string to cut it, and joining what the
+ * cut keeps into another to encode it, copied them each time.
+ */
+export function capLinePieces(
+  pieces: string | readonly string[],
+  maxLine: number,
+  counts: RedactionCounts,
+  pending: readonly PreCut[] = [],
+  maxField = Infinity,
+  textBytes = -1,
+  line?: object,
+): string[] {
+  const parts = typeof pieces === "string" ? [pieces] : pieces.slice();
+  let units = 0;
+  for (const part of parts) units += part.length;
+  if (pending.length === 0 && units * 3 <= maxLine) return parts;
   // `textBytes`, when the caller knows it (≥ 0), is the text's UTF-8 size: not measured again.
-  const cut: Cut = { text, bytes: textBytes >= 0 ? textBytes : Buffer.byteLength(text) };
+  let bytes = textBytes;
+  if (bytes < 0) {
+    bytes = 0;
+    for (const part of parts) bytes += Buffer.byteLength(part);
+  }
+  const cut: Cut = { parts, whole: true, bytes };
   // Escapes can make a cut string a little longer than planned: then cut again.
   for (let attempt = 0; attempt < 3 && (cut.bytes > maxLine || (attempt === 0 && pending.length > 0)); attempt++) {
     if (!cutLargestStrings(cut, cut.bytes - maxLine, counts, attempt === 0 ? pending : [], maxField)) break;
   }
   // As many bytes as UTF-16 units: the text is ASCII, and the free values are sized by their lengths.
-  if (cut.bytes > maxLine && (line === undefined || mayCollapse(line))) return collapseFreeForm(cut.text, cut.bytes - maxLine, counts, cut.bytes === cut.text.length);
-  return cut.text;
+  if (cut.bytes > maxLine && (line === undefined || mayCollapse(line))) {
+    const joined = joinedText(cut);
+    return [collapseFreeForm(joined, cut.bytes - maxLine, counts, cut.bytes === joined.length)];
+  }
+  return cut.parts;
 }
 
 /**
- * A line's text and its UTF-8 size, kept in step as its strings are cut: what a cut leaves
- * out is known from the sizes it worked with, so the text is never measured again.
+ * A line's text, in pieces, and its UTF-8 size, kept in step as its strings are cut: what a
+ * cut leaves out is known from the sizes it worked with, so the text is never measured again.
  */
 interface Cut {
-  text: string;
+  parts: string[];
+  /** True while no literal spans two parts (a cut leaves a literal's prefix and its marker apart). */
+  whole: boolean;
   bytes: number;
+}
+
+/** `cut`'s text as one string. */
+function joinedText(cut: Cut): string {
+  if (cut.parts.length !== 1) {
+    cut.parts = [cut.parts.join("")];
+    cut.whole = true;
+  }
+  return cut.parts[0] as string;
 }
 
 /**
  * The literals a cut may shorten, as parallel arrays (a line over the cap may hold hundreds of
- * thousands: no object each): their quotes, their UTF-8 bytes between the quotes, and, for a
- * string cut short before serializing, the UTF-8 bytes left out of it (else -1).
+ * thousands: no object each): the part of the text they are in, their quotes in it, their
+ * UTF-8 bytes between the quotes, and, for a string cut short before serializing, the UTF-8
+ * bytes left out of it (else -1).
  */
 interface Tokens {
+  part: number[];
   start: number[];
   end: number[];
   size: number[];
@@ -155,33 +200,43 @@ function pendingLimit(size: number, cutBefore: number, target: number, maxField:
   return Math.min(maxField, size > target ? target : size + truncationMarkerLength(size + cutBefore));
 }
 
-/** Cuts the largest strings of `cut.text` to a common length saving `excess` bytes; false when nothing is cut. */
+/** Cuts the largest strings of `cut`'s text to a common length saving `excess` bytes; false when nothing is cut. */
 function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number): boolean {
-  const text = cut.text;
+  if (!cut.whole) joinedText(cut);
+  const texts = cut.parts;
+  let units = 0;
+  for (const text of texts) units += text.length;
   // As many bytes as UTF-16 units: the text is ASCII, and a literal's size is its length.
-  const ascii = cut.bytes === text.length;
-  const tokens: Tokens = { start: [], end: [], size: [], cutBefore: [] };
+  const ascii = cut.bytes === units;
+  const tokens: Tokens = { part: [], start: [], end: [], size: [], cutBefore: [] };
   let k = 0;
   let largest = 0;
-  // Every literal, in a loop of its own rather than a call per literal: a line over the cap
-  // may hold millions of short ones, each looked at only to be passed over.
-  for (let start = text.indexOf('"'); start !== -1; ) {
-    const end = closingQuote(text, start);
-    if (end === -1) break;
-    let cutBefore = -1;
-    while (k < pending.length && (pending[k] as PreCut).at < start) k++;
-    if (k < pending.length && (pending[k] as PreCut).at === start) cutBefore = (pending[k++] as PreCut).cutBytes;
-    if (cutBefore >= 0 || end - start - 1 > MIN_KEEP) {
-      const size = ascii ? end - start - 1 : Buffer.byteLength(text.slice(start + 1, end));
-      if (size > MIN_KEEP || cutBefore >= 0) {
-        tokens.start.push(start);
-        tokens.end.push(end);
-        tokens.size.push(size);
-        tokens.cutBefore.push(cutBefore);
-        if (size > largest) largest = size;
+  /** Where the part being read starts in the whole text (`pending` is in offsets of the whole). */
+  let base = 0;
+  for (let t = 0; t < texts.length; t++) {
+    const text = texts[t] as string;
+    // Every literal, in a loop of its own rather than a call per literal: a line over the cap
+    // may hold millions of short ones, each looked at only to be passed over.
+    for (let start = text.indexOf('"'); start !== -1; ) {
+      const end = closingQuote(text, start);
+      if (end === -1) break;
+      let cutBefore = -1;
+      while (k < pending.length && (pending[k] as PreCut).at < base + start) k++;
+      if (k < pending.length && (pending[k] as PreCut).at === base + start) cutBefore = (pending[k++] as PreCut).cutBytes;
+      if (cutBefore >= 0 || end - start - 1 > MIN_KEEP) {
+        const size = ascii ? end - start - 1 : Buffer.byteLength(text.slice(start + 1, end));
+        if (size > MIN_KEEP || cutBefore >= 0) {
+          tokens.part.push(t);
+          tokens.start.push(start);
+          tokens.end.push(end);
+          tokens.size.push(size);
+          tokens.cutBefore.push(cutBefore);
+          if (size > largest) largest = size;
+        }
       }
+      start = text.indexOf('"', end + 1);
     }
-    start = text.indexOf('"', end + 1);
+    base += text.length;
   }
   const n = tokens.start.length;
   if (n === 0) return false;
@@ -206,18 +261,30 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   }
   const target = lo;
   const parts: string[] = [];
+  /** The part the last cut was in (those before it are in `parts`), and where its text not yet in `parts` starts. */
+  let t = -1;
+  let text = "";
   let last = 0;
+  let escapes: Escapes | null = null;
   let bytes = cut.bytes;
-  const escapes = new Escapes(text);
   const literal: Literal = { keep: 0, tail: "", size: 0 };
   for (let i = 0; i < n; i++) {
     const size = tokens.size[i] as number;
     const cutBefore = tokens.cutBefore[i] as number;
+    if (cutBefore < 0 && size <= target) continue;
+    const part = tokens.part[i] as number;
+    if (part !== t || escapes === null) {
+      // A cut in another part: the rest of the last one, and the parts between, as they are.
+      if (t >= 0 && last < text.length) parts.push(text.slice(last));
+      for (let q = t + 1; q < part; q++) parts.push(texts[q] as string);
+      t = part;
+      text = texts[part] as string;
+      last = 0;
+      escapes = new Escapes(text);
+    }
     const start = tokens.start[i] as number;
     const end = tokens.end[i] as number;
-    if (cutBefore >= 0) cutLiteral(text, start, end, size, cutBefore, pendingLimit(size, cutBefore, target, maxField), escapes, literal, ascii);
-    else if (size > target) cutLiteral(text, start, end, size, cutBefore, target, escapes, literal, ascii);
-    else continue;
+    cutLiteral(text, start, end, size, cutBefore, cutBefore >= 0 ? pendingLimit(size, cutBefore, target, maxField) : target, escapes, literal, ascii);
     // The text up to the end of the prefix kept (the opening quote included), then the marker
     // and the closing quote: the kept prefix is never copied on its own.
     parts.push(text.slice(last, literal.keep), literal.tail);
@@ -227,8 +294,10 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
     counts.truncations++;
   }
   if (parts.length === 0) return false;
-  parts.push(text.slice(last));
-  cut.text = parts.join("");
+  if (last < text.length) parts.push(text.slice(last));
+  for (let q = t + 1; q < texts.length; q++) parts.push(texts[q] as string);
+  cut.parts = parts;
+  cut.whole = false;
   cut.bytes = bytes;
   return true;
 }
@@ -329,11 +398,13 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
   // is the UTF-8 size of the text from `from` to `p`; what is given back is subtracted, never
   // measured again from the start (the prefix is read once, whatever the number of steps), and
   // is never half a pair, so the sizes add up.
+  // ASCII text (escapes and all) is a byte per unit: nothing to measure.
+  const size8 = (q: number, r: number): number => (ascii ? r - q : Buffer.byteLength(text.slice(q, r)));
   let p = Math.min(end, from + room);
-  let bytes = Buffer.byteLength(text.slice(from, p));
+  let bytes = size8(from, p);
   const back = (q: number): void => {
     if (q > from && isHighSurrogate(text.charCodeAt(q - 1)) && isLowSurrogate(text.charCodeAt(q))) q--;
-    bytes -= Buffer.byteLength(text.slice(q, p));
+    bytes -= size8(q, p);
     p = q;
   };
   while (bytes > room) back(p - Math.max(1, Math.ceil((bytes - room) / 3)));
@@ -405,7 +476,12 @@ class Escapes {
       if (offset >= end) return total;
       if (offset <= from) return 0;
       if (at === null && escapeBoundary(this.#text, from, offset) === offset) {
-        sum += offset >= pos ? this.#overhead(pos, offset) : -this.#overhead(offset, pos);
+        if (end - offset < Math.abs(offset - pos)) {
+          // Nearer the end than the last offset (a literal cut by a little): counted from there.
+          sum = total - this.#overhead(offset, end);
+        } else {
+          sum += offset >= pos ? this.#overhead(pos, offset) : -this.#overhead(offset, pos);
+        }
         pos = offset;
         return sum;
       }

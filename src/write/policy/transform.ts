@@ -4,7 +4,7 @@
  * Serializing lines, and deciding which parts of a line go through these steps, is the
  * serializer's job (write/serialize/).
  */
-import { capFields, capLine, CUT_CONTEXT, type PreCut } from "./caps.js";
+import { capFields, capLine, capLinePieces, CUT_CONTEXT, type PreCut } from "./caps.js";
 import { mapStrings } from "./map-strings.js";
 import type { CompiledPattern, PolicySpec } from "./options.js";
 import { BuiltinRedactor, redactionMarker, type RedactReport, type RedactionCounts } from "./secret-patterns.js";
@@ -108,5 +108,14 @@ export class PolicyTransform {
   capLine(text: string, counts: RedactionCounts, reserve = 0, pending: readonly PreCut[] = [], textBytes = -1, line?: object): string {
     if (this.maxLineBytes === Infinity) return text;
     return capLine(text, Math.max(1, this.maxLineBytes - reserve), counts, pending, this.maxFieldBytes, textBytes, line);
+  }
+
+  /**
+   * {@link capLine} of a whole line (no `reserve`) whose text is `pieces` one after the other,
+   * each holding whole tokens: as pieces to be written one after the other (see `capLinePieces`).
+   */
+  capLinePieces(pieces: readonly string[], counts: RedactionCounts, textBytes = -1, line?: object): string[] {
+    if (this.maxLineBytes === Infinity) return pieces.slice();
+    return capLinePieces(pieces, this.maxLineBytes, counts, [], this.maxFieldBytes, textBytes, line);
   }
 }

@@ -84,7 +84,14 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   } else {
     lineBytes = Buffer.byteLength(open) + promptText.textBytes() + Buffer.byteLength(close);
   }
-  return withNewline(policy.capLine(`${open}${promptText.text()}${close}`, counts, 0, [], lineBytes, line));
+  // Over the line cap: cut as pieces (the messages' texts as they are), written as those
+  // pieces but when short (see withNewline).
+  const pieces = policy.capLinePieces([open, ...promptText.pieces(), close], counts, lineBytes, line);
+  let units = 0;
+  for (const piece of pieces) units += piece.length;
+  if (pieces.length === 1 || units <= JOIN_MAX_UNITS) return withNewline(pieces.join(""));
+  pieces.push("\n");
+  return pieces;
 }
 
 /** `open` and `close` of a line whose rest holds long strings (see json-text.ts). */
@@ -136,6 +143,8 @@ export interface PromptText {
   bytes: Buffer | null;
   /** The prompt's JSON text (made on demand: the line is then over the line cap, or too large to keep). */
   text(): string;
+  /** {@link text} in pieces, one after the other, each holding whole tokens. */
+  pieces(): string[];
   /** The UTF-8 size of {@link text}, without making it. */
   textBytes(): number;
 }
@@ -259,9 +268,14 @@ export class PromptCache {
     const bytes = to.buf.subarray(0, to.pos);
     // The text is asked for when the line is over the line cap: the messages just serialized
     // are taken as they are, only those taken from earlier lines are decoded.
-    const text = (): string => `${keptText(bytes, head, entries, start, fresh)}${over}]`;
+    const pieces = (): string[] => {
+      const out = keptPieces(bytes, head, entries, start, fresh);
+      out.push(over, "]");
+      return out;
+    };
+    const text = (): string => pieces().join("");
     const textBytes = (): number => bytes.length + Buffer.byteLength(over) + 1;
-    return { bytes: over === "" ? bytes : null, text, textBytes };
+    return { bytes: over === "" ? bytes : null, text, pieces, textBytes };
   }
 
   /** With `memo`, the memo that builds the prompts of the lines this cache serializes. */
@@ -279,16 +293,17 @@ export class PromptCache {
 }
 
 /**
- * The text of a prompt's kept messages, `[` first: what `bytes` holds, decoded up to `head`
- * (the messages kept from the previous prompt), then the messages from `first` on, each
- * decoded only when its text is not in `fresh`.
+ * The text of a prompt's kept messages, `[` first, in pieces each holding whole tokens: what
+ * `bytes` holds, decoded up to `head` (the messages kept from the previous prompt), then the
+ * messages from `first` on, each decoded only when its text is not in `fresh`.
  */
-function keptText(bytes: Buffer, head: number, entries: readonly Entry[], first: number, fresh: readonly (string | null)[]): string {
-  let out = bytes.toString("utf8", 0, head);
+function keptPieces(bytes: Buffer, head: number, entries: readonly Entry[], first: number, fresh: readonly (string | null)[]): string[] {
+  const out = [bytes.toString("utf8", 0, head)];
   for (let k = 0; k < fresh.length; k++) {
     const i = first + k;
     const entry = entries[i] as Entry;
-    out += `${i > 0 ? "," : ""}${fresh[k] ?? entry.buf.toString("utf8", entry.start, entry.end)}`;
+    if (i > 0) out.push(",");
+    out.push(fresh[k] ?? entry.buf.toString("utf8", entry.start, entry.end));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { capFields, capLine } from "../../../src/write/policy/caps.js";
+import { capFields, capLine, capLinePieces } from "../../../src/write/policy/caps.js";
 import { truncationMarker } from "../../../src/write/policy/truncation-marker.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 
@@ -192,6 +192,72 @@ describe("cuts of long literals dense with escapes", () => {
       }),
       { numRuns: 200, seed: 20261202 },
     );
+  });
+});
+
+describe("capLinePieces", () => {
+  const SEED = 20261202;
+  // ASCII with an escape every few words (the text a line's size is misjudged by from its
+  // strings' lengths), and literals dense with escapes, pairs and lone surrogates.
+  const words = fc.string({ unit: fc.constantFrom("a", "b", " ", "\n", "x"), minLength: 100, maxLength: 3000 });
+  const dense = fc.string({ unit: fc.constantFrom("a", "é", "🎉", "\n", "\u0001", '"', "\\", "\ud800"), minLength: 100, maxLength: 3000 });
+
+  /** The text of `{"type":"iteration","t":[...]}` in pieces, each holding whole tokens, some of several literals. */
+  function pieces(texts: readonly string[], group: number): string[] {
+    const out = ['{"type":"iteration","t":['];
+    for (let i = 0; i < texts.length; i += group) {
+      if (i > 0) out.push(",");
+      out.push(texts.slice(i, i + group).map((t) => JSON.stringify(t)).join(","));
+    }
+    out.push("]}");
+    return out;
+  }
+
+  it(`cuts a text given in pieces exactly as capLine cuts it joined, counts included (seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(words, dense), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.double({ min: 0.3, max: 1.05, noNaN: true }),
+        fc.boolean(),
+        (texts, group, share, told) => {
+          const parts = pieces(texts, group);
+          const text = parts.join("");
+          const bytes = Buffer.byteLength(text);
+          // From far under the text's size to just under it: cuts of a few bytes each included.
+          const cap = Math.max(1024, Math.floor(bytes * share));
+          const joinedCounts = counts();
+          const piecesCounts = counts();
+          const out = capLinePieces(parts, cap, piecesCounts, [], Infinity, told ? bytes : -1);
+          expect({ text: out.join(""), counts: piecesCounts }).toEqual({ text: capLine(text, cap, joinedCounts), counts: joinedCounts });
+          // Each string cut keeps a prefix of its UTF-8 (where a lone surrogate is U+FFFD) and counts the bytes left out.
+          const cutTexts = (JSON.parse(out.join("")) as { t: string[] }).t;
+          cutTexts.forEach((value, i) => {
+            const original = Buffer.from(texts[i] as string);
+            const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value);
+            if (match === null) return expect(value).toBe(texts[i]);
+            const kept = Buffer.from(match[1] as string);
+            expect({ prefix: original.subarray(0, kept.length).equals(kept), bytes: kept.length + Number(match[2]) }).toEqual({ prefix: true, bytes: original.length });
+          });
+        },
+      ),
+      { numRuns: 300, seed: SEED },
+    );
+  });
+
+  it("passes the pieces it does not cut as they are, and gives the text under the cap as its pieces", () => {
+    const long = `${"word ".repeat(300)}\n`.repeat(4);
+    const parts = ['{"type":"iteration","t":[', JSON.stringify("short"), ",", JSON.stringify(long), ",", JSON.stringify("end"), "]}"];
+    const text = parts.join("");
+    const cap = Buffer.byteLength(text) - 100;
+    const c = counts();
+    const out = capLinePieces(parts, cap, c);
+    // The long literal: the text up to the end of its prefix, then its marker and quote.
+    const cutText = capLine(text, cap, counts());
+    const tail = /\[TRUNCATED:\d+ bytes\]"/.exec(cutText)?.[0] as string;
+    const head = cutText.slice(`${parts[0] as string}${parts[1] as string},`.length, cutText.indexOf(tail));
+    expect({ out, c }).toEqual({ out: [parts[0], parts[1], parts[2], head, tail, parts[4], parts[5], parts[6]], c: { redactions: 0, truncations: 1, byKind: {} } });
+    expect(capLinePieces(parts, 1024 * 1024, counts())).toEqual(parts);
   });
 });
 

@@ -76,6 +76,32 @@ describe("lineText: strings far over the field cap", () => {
       }
     }
   });
+
+  it("cuts a line over the cap by its escapes alone as pieces through the prompt cache, as serializing it anew cuts it", () => {
+    // Strings' lengths put the line under the cap, their escapes (a newline every few words)
+    // over it: nothing is cut before serializing, the cache serializes every message.
+    const policy = createContentPolicy({ maxFieldBytes: 256 * 1024, maxLineBytes: MiB });
+    const viaCache = counts();
+    const session = new SessionLines(policy, viaCache, "full");
+    const text = (i: number): string => `${i} words and words\n`.repeat(14_000).slice(0, 250_000);
+    const prompt = [0, 1, 2, 3].map((i) => ({ role: i % 2 === 0 ? "user" : "assistant", content: text(i) }));
+    prompt.push({ role: "tool", content: `DB_PASSWORD=${SECRET_VALUES.dbPassword}\n€ and more` });
+    for (let i = 1; i <= 2; i++) {
+      // The second line: the first messages come from the cache's bytes, one more is new.
+      if (i === 2) prompt.push({ role: "user", content: "next" });
+      const built = buildIterationLine({ prompt: prompt.slice(), response: "ok" }, i, new Date(0));
+      expect(prompt.reduce((n, m) => n + m.content.length, 0)).toBeLessThan(MiB - 1024);
+      Object.assign(viaCache, counts());
+      const out = session.iteration(built);
+      session.written();
+      const anew = counts();
+      const expected = lineText(built, policyTransform(policy), anew);
+      expect(typeof out).not.toBe("string");
+      expect({ text: joined(out), counts: viaCache }).toEqual({ text: expected, counts: anew });
+      expect(anew).toEqual({ redactions: 1, truncations: 4, byKind: { password: 1 } });
+      expect(Buffer.byteLength(expected)).toBeLessThanOrEqual(MiB + 1);
+    }
+  });
 });
 
 describe("a line's text and its newline", () => {
