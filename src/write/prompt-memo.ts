@@ -131,6 +131,9 @@ function record(value: unknown, out: unknown[], depth: number): boolean {
   }
   if (depth >= MAX_DEPTH) return false;
   const proto: unknown = Object.getPrototypeOf(value);
+  // A `toJSON` (even one added to Object.prototype or Array.prototype) decides the text from
+  // outside the tree; an array's is not among its items, so it is looked for as an object's is.
+  if ((value as { toJSON?: unknown }).toJSON !== undefined) return false;
   if (Array.isArray(value)) {
     if (proto !== Array.prototype) return false;
     out.push(value, value.length);
@@ -138,8 +141,6 @@ function record(value: unknown, out: unknown[], depth: number): boolean {
     return true;
   }
   if (proto !== Object.prototype && proto !== null) return false;
-  // A `toJSON` (even one added to Object.prototype) decides the text from outside the tree.
-  if ((value as { toJSON?: unknown }).toJSON !== undefined) return false;
   // The own enumerable keys, in `Object.keys` order, without making that array: for-in gives
   // them first; an inherited one is not plain data (and `same` would never match it).
   const at = out.length;
@@ -182,8 +183,10 @@ function same(value: unknown, trace: unknown[], i: number): number {
  * only objects and arrays are walked by a call of their own.
  */
 function sameInside(value: object, trace: unknown[], i: number): number {
-  // The same object: checked again as when it was traced, in case its prototype was swapped.
+  // The same object: checked again as when it was traced, in case its prototype was swapped
+  // or a `toJSON` was given to it (or to its prototype) since.
   const proto: unknown = Object.getPrototypeOf(value);
+  if ((value as { toJSON?: unknown }).toJSON !== undefined) return -1;
   if (Array.isArray(value)) {
     if (proto !== Array.prototype || trace[i++] !== value.length) return -1;
     for (let k = 0; k < value.length; k++) {
@@ -193,7 +196,7 @@ function sameInside(value: object, trace: unknown[], i: number): number {
     }
     return i;
   }
-  if ((proto !== Object.prototype && proto !== null) || (value as { toJSON?: unknown }).toJSON !== undefined) return -1;
+  if (proto !== Object.prototype && proto !== null) return -1;
   const count = trace[i++];
   let n = 0;
   for (const key in value) {

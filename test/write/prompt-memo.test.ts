@@ -119,6 +119,62 @@ describe("PromptMemo", () => {
     }
   });
 
+  it("a toJSON given to an array inside a kept message (its own, enumerable or not, or Array.prototype's) is an edit", () => {
+    type Message = { role: string; content: Record<string, unknown>[]; tool_calls: Record<string, unknown>[] };
+    const make = (): Message => ({
+      role: "assistant",
+      content: [{ type: "text", text: "t" }, { type: "image", urls: ["u", "v"] }],
+      tool_calls: [{ id: "a", args: [1, 2] }],
+    });
+    const hidden = (a: unknown[], text: string): void => {
+      Object.defineProperty(a, "toJSON", { value: () => text, enumerable: false, configurable: true });
+    };
+    const edits: ((m: Message) => void)[] = [
+      (m) => hidden(m.content[1]?.urls as unknown[], "hidden urls"),
+      (m) => ((m.content[1]?.urls as unknown[] & { toJSON?: unknown }).toJSON = () => "own urls"),
+      (m) => hidden(m.tool_calls, "hidden calls"),
+      (m) => hidden(m.tool_calls[0]?.args as unknown[], "hidden args"),
+    ];
+    const arrays = Array.prototype as unknown as Record<string, unknown>;
+    for (const [k, edit] of [...edits, () => (arrays.toJSON = () => "every array")].entries()) {
+      const memo = new PromptMemo();
+      const message = make();
+      const input = { prompt: [message], response: "r" } as unknown as IterationInput;
+      try {
+        const [first, firstAnew] = both(memo, input);
+        expect({ edit: k, line: first }).toEqual({ edit: k, line: firstAnew });
+        edit(message);
+        const [withMemo, anew] = both(memo, input);
+        // Each edit changes the line (a message's content array is flattened, never serialized).
+        expect({ edit: k, changed: withMemo !== first, line: withMemo }).toEqual({ edit: k, changed: true, line: anew });
+      } finally {
+        delete arrays.toJSON;
+      }
+    }
+  });
+
+  it("a session's file holds a kept message again as it now serializes once an array in it was given a hidden toJSON", async () => {
+    const logDir = makeTempDir();
+    try {
+      const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+      const session = logger.startSession({ instanceId: "a", trainingStep: 0, modelName: "m" });
+      const calls = [{ id: "a", type: "function", function: { name: "run", arguments: "{}" } }];
+      const message = { role: "assistant", content: "x", tool_calls: calls };
+      session.logIteration({ prompt: [message], response: "r" });
+      Object.defineProperty(calls, "toJSON", { value: () => "calls", enumerable: false });
+      session.logIteration({ prompt: [message], response: "r" });
+      await session.finalize({ reward: 1 });
+      await logger.close();
+      const prompts = readLines(session.path as string).filter((l) => l.type === "iteration").map((l) => l.prompt);
+      expect(prompts).toEqual([
+        [{ role: "assistant", content: "x", tool_calls: [{ id: "a", type: "function", function: { name: "run", arguments: "{}" } }] }],
+        [{ role: "assistant", content: "x", tool_calls: "calls" }],
+      ]);
+    } finally {
+      removeTempDir(logDir);
+    }
+  });
+
   it("a key deleted while Object.prototype holds an enumerable one of the same name and value is an edit", () => {
     const memo = new PromptMemo();
     const spy = counting();
