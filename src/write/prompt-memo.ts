@@ -25,15 +25,27 @@ const MAX_NODES = 4096;
 /** Nothing was traced (the message is built every time). */
 const UNTRACEABLE = null;
 
-interface Slot {
-  input: object;
-  trace: unknown[];
-  built: unknown;
-}
+/**
+ * Dead entries a memo's records may hold before they are packed (and only when they outnumber
+ * the live ones), so that a prompt changing a little every iteration packs them seldom.
+ */
+const MIN_DEAD = 1024;
 
 /** The built messages of a session's latest prompt, by position. */
 export class PromptMemo {
-  #slots: (Slot | undefined)[] = [];
+  /**
+   * What is kept for each position, one record after another: the built message, where the
+   * record ends, then the input's trace (whose first entry is the input itself). One array
+   * rather than an object and a trace array per message: checking a prompt then reads memory
+   * in order, where a trace of its own per message cost a few cache misses each, which is most
+   * of what checking a kept message costs in a loop that does anything else between its calls.
+   * A forgotten record is cleared (it holds nothing alive) and packed away later.
+   */
+  #records: unknown[] = [];
+  /** Where the record of each position starts in `#records`; -1 for none. */
+  #at: number[] = [];
+  /** How many entries of `#records` belong to no position (cleared). */
+  #dead = 0;
 
   /**
    * The built form of `input`, the message at `index` of this iteration's prompt: the one
@@ -49,12 +61,12 @@ export class PromptMemo {
   message<T>(index: number, input: unknown, build: (input: unknown, plain: boolean) => T, unreadable: () => number): T {
     const previous = this.unchanged(index, input);
     if (previous !== undefined) return previous as T;
-    this.#slots[index] = undefined;
+    this.#forget(index);
     const trace = typeof input === "object" && input !== null ? traceOf(input) : UNTRACEABLE;
     const before = unreadable();
     const built = build(input, trace !== UNTRACEABLE);
     if (trace !== UNTRACEABLE && unreadable() === before && typeof built === "object" && built !== null) {
-      this.#slots[index] = { input: input as object, trace, built };
+      this.#keep(index, trace, built);
     }
     return built;
   }
@@ -65,10 +77,17 @@ export class PromptMemo {
    * first, it spares a kept message every other check of its shape.
    */
   unchanged(index: number, input: unknown): unknown {
-    const slot = this.#slots[index];
-    if (slot === undefined || slot.input !== input) return undefined;
-    if (matches(input, slot.trace)) return slot.built;
-    this.#slots[index] = undefined;
+    const at = this.#at[index];
+    if (at === undefined || at < 0) return undefined;
+    const records = this.#records;
+    if (records[at + 2] !== input) return undefined;
+    // Reading the input may run the caller's code (a getter), which may log through this memo
+    // again: the walk reads only this record, which that leaves as it is (packing makes a new
+    // array) or clears (and the walk fails), so a record found whole holds a message built
+    // from this very input.
+    const built = records[at];
+    if (matches(input, records, at + 2, records[at + 1] as number)) return built;
+    this.#forget(index);
     return undefined;
   }
 
@@ -79,18 +98,64 @@ export class PromptMemo {
    * its JSON text is the one it had the first time.
    */
   holds(index: number, message: unknown): boolean {
-    const slot = this.#slots[index];
-    return slot !== undefined && slot.built === message;
+    const at = this.#at[index];
+    return at !== undefined && at >= 0 && this.#records[at] === message;
   }
 
   /** Forgets what lies past the prompt's `length` messages (a shorter prompt, a new conversation). */
   trim(length: number): void {
-    if (this.#slots.length > length) this.#slots.length = length;
+    if (this.#at.length <= length) return;
+    for (let i = length; i < this.#at.length; i++) this.#forget(i);
+    this.#at.length = length;
   }
 
   /** Forgets the message at `index` (a plain `{ role, content }` one, which needs no building). */
   skip(index: number): void {
-    if (index < this.#slots.length) this.#slots[index] = undefined;
+    if (index < this.#at.length) this.#forget(index);
+  }
+
+  /** Keeps `built` and the trace of its input for `index`, at the end of the records. */
+  #keep(index: number, trace: readonly unknown[], built: object): void {
+    // Building ran the caller's code, which may have kept something for `index` meanwhile.
+    this.#forget(index);
+    let records = this.#records;
+    if (this.#dead > MIN_DEAD && this.#dead * 2 > records.length) records = this.#pack();
+    const at = records.length;
+    records.push(built, at + 2 + trace.length);
+    for (let i = 0; i < trace.length; i++) records.push(trace[i]);
+    while (this.#at.length < index) this.#at.push(-1);
+    this.#at[index] = at;
+  }
+
+  /** Clears the record of `index`, if any: it no longer holds its input or built message alive. */
+  #forget(index: number): void {
+    const at = this.#at[index];
+    if (at === undefined || at < 0) return;
+    const end = this.#records[at + 1] as number;
+    this.#records.fill(undefined, at, end);
+    this.#dead += end - at;
+    this.#at[index] = -1;
+  }
+
+  /**
+   * The live records copied to a new array, in the prompt's order (the order they are read
+   * in), which becomes `#records`. A new array, not the old one rewritten: a walk of a record
+   * may be under way (a getter that logs), and reads the old one to its end.
+   */
+  #pack(): unknown[] {
+    const old = this.#records;
+    const records: unknown[] = [];
+    for (let i = 0; i < this.#at.length; i++) {
+      const at = this.#at[i] as number;
+      if (at < 0) continue;
+      const end = old[at + 1] as number;
+      this.#at[i] = records.length;
+      records.push(old[at], records.length + end - at);
+      for (let j = at + 2; j < end; j++) records.push(old[j]);
+    }
+    this.#records = records;
+    this.#dead = 0;
+    return records;
   }
 }
 
@@ -98,14 +163,13 @@ const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * The trace of `value` (see the module's comment), or null when it is not plain data within
- * bounds. Kept traces are copied to exactly their length, without the room a growing array
- * leaves: they live as long as their message is in the prompt, and most of what a memo keeps
- * is traces.
+ * bounds. Its own array, not the memo's records: reading `value` may run the caller's code,
+ * which may log through the same memo.
  */
 function traceOf(value: object): unknown[] | null {
   const out: unknown[] = [];
   try {
-    return record(value, out, 0) ? out.slice() : UNTRACEABLE;
+    return record(value, out, 0) ? out : UNTRACEABLE;
   } catch {
     return UNTRACEABLE;
   }
@@ -156,10 +220,10 @@ function record(value: unknown, out: unknown[], depth: number): boolean {
   return true;
 }
 
-/** True when walking `value` again finds exactly `trace`. Never throws. */
-function matches(value: unknown, trace: unknown[]): boolean {
+/** True when walking `value` again finds exactly the trace in `records` from `start` to `end`. Never throws. */
+function matches(value: unknown, records: unknown[], start: number, end: number): boolean {
   try {
-    return same(value, trace, 0) === trace.length;
+    return same(value, records, start) === end;
   } catch {
     return false;
   }

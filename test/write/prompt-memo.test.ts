@@ -336,6 +336,88 @@ describe("PromptMemo", () => {
     expect(spy.calls).toBe(3);
   });
 
+  it("keeps every unchanged message and rebuilds every other one while messages come and go by thousands (seed printed)", () => {
+    const seed = `prompt-memo-churn-${Date.now()}`;
+    const rng = seedrandom(seed);
+    const memo = new PromptMemo();
+    const spy = counting();
+    const fresh = (n: number): Record<string, unknown> => ({ role: "tool", content: [{ type: "text", text: `t${n}` }], meta: { n, tags: ["a", n] } });
+    let prompt: Record<string, unknown>[] = [];
+    let made = 0;
+    let previous: unknown[] = [];
+    for (let turn = 0; turn < 300; turn++) {
+      // Appended, replaced, edited in place, cut short: what is expected to be built anew.
+      const rebuilt = new Set<number>();
+      for (let k = 0; k < 4; k++) {
+        prompt.push(fresh(made++));
+        rebuilt.add(prompt.length - 1);
+      }
+      for (let k = 0; k < 3; k++) {
+        const i = Math.floor(rng() * prompt.length);
+        if (rng() < 0.5) prompt[i] = fresh(made++);
+        else ((prompt[i] as { meta: { tags: unknown[] } }).meta.tags[1] = `e${turn}`);
+        rebuilt.add(i);
+      }
+      if (rng() < 0.05) prompt = prompt.slice(0, Math.floor(prompt.length / 3));
+      const before = spy.calls;
+      const built = prompt.map((m, i) => memo.message(i, m, spy.build, unreadableCount));
+      memo.trim(prompt.length);
+      const kept = built.filter((b, i) => !rebuilt.has(i) && b === previous[i]).length;
+      const expected = prompt.map((m) => ({ built: JSON.stringify(m) }));
+      const wanted = [...rebuilt].filter((i) => i < prompt.length).length;
+      expect({ seed, turn, built, calls: spy.calls - before, kept }).toEqual({ seed, turn, built: expected, calls: wanted, kept: prompt.length - wanted });
+      previous = built;
+    }
+  });
+
+  it("stays right when reading a kept message logs through the same memo (a getter), which moves or forgets what it walks", () => {
+    const others = Array.from({ length: 400 }, (_, n) => ({ role: "user", content: [{ type: "text", text: `o${n}` }], tags: [n, [n]] }));
+    for (const forgets of [false, true]) {
+      const memo = new PromptMemo();
+      const spy = counting();
+      let reads = 0;
+      const message = {
+        role: "assistant",
+        content: [{ type: "text", text: "walked" }],
+        get name(): string {
+          reads++;
+          // While the kept message is checked (its third read, after tracing and building):
+          // messages come and go at the other positions
+          // (its record is packed with the others into a new place), or at its own too.
+          if (reads === 3) {
+            for (let round = 0; round < 3; round++) {
+              for (const [i, other] of others.entries()) memo.message(forgets ? i : i + 1, { ...other }, spy.build, unreadableCount);
+              memo.trim(1);
+            }
+          }
+          return "n";
+        },
+      };
+      const first = memo.message(0, message, spy.build, unreadableCount);
+      const again = memo.message(0, message, spy.build, unreadableCount);
+      const third = memo.message(0, message, spy.build, unreadableCount);
+      const calm = { role: "tool", content: [{ type: "text", text: "calm" }], tags: ["x"] };
+      const kept = memo.message(1, calm, spy.build, unreadableCount);
+      expect({
+        forgets,
+        first,
+        // Kept through the packing; built anew when its own position was taken meanwhile.
+        again: again === first ? "kept" : again,
+        third: third === again ? "kept" : third,
+        calls: spy.calls,
+        // What the memo keeps afterwards is whole.
+        calm: memo.message(1, calm, spy.build, unreadableCount) === kept && memo.holds(1, kept) && memo.holds(0, third),
+      }).toEqual({
+        forgets,
+        first: { built: JSON.stringify(message) },
+        again: forgets ? { built: JSON.stringify(message) } : "kept",
+        third: "kept",
+        calls: 1 + 3 * others.length + (forgets ? 1 : 0) + 1,
+        calm: true,
+      });
+    }
+  });
+
   it("a session's file holds, line by line, the prompt as built anew, over seeded in-place edits (seed printed)", async () => {
     const seed = `prompt-memo-file-${Date.now()}`;
     const rng = seedrandom(seed);
