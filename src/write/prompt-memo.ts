@@ -83,10 +83,12 @@ export class PromptMemo {
     if (records[at + 2] !== input) return undefined;
     // Reading the input may run the caller's code (a getter), which may log through this memo
     // again: the walk reads only this record, which that leaves as it is (packing makes a new
-    // array) or clears (and the walk fails), so a record found whole holds a message built
-    // from this very input.
+    // array) or clears. A cleared record reads undefined, which an undefined value read after
+    // the clearing would match: the record is checked to be still there once walked (a
+    // cleared slot is never filled again, records are only appended), so a record found whole
+    // holds a message built from this very input.
     const built = records[at];
-    if (matches(input, records, at + 2, records[at + 1] as number)) return built;
+    if (matches(input, records, at + 2, records[at + 1] as number) && records[at + 2] === input) return built;
     this.#forget(index);
     return undefined;
   }

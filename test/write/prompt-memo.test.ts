@@ -418,6 +418,51 @@ describe("PromptMemo", () => {
     }
   });
 
+
+  it("builds anew a kept message whose last value, read while it is checked, logs through the same memo (forgetting its record) and is now undefined", () => {
+    // What a walk reads after its record was forgotten is a cleared record: the message's
+    // values are then compared with nothing, and an undefined last value must not pass for the
+    // value it had when traced.
+    const shapes: Array<{ name: string; make: (value: () => unknown) => object }> = [
+      {
+        name: "an object's last member",
+        make: (value) => ({ role: "assistant", content: [{ type: "text", text: "hi" }], get name() { return value(); } }),
+      },
+      {
+        name: "an array's last item",
+        make: (value) => {
+          const tags: unknown[] = ["a", "b"];
+          Object.defineProperty(tags, 1, { get: value, enumerable: true });
+          return { role: "tool", content: [{ type: "text", text: "hi" }], tags };
+        },
+      },
+    ];
+    for (const { name, make } of shapes) {
+      const memo = new PromptMemo();
+      const spy = counting();
+      let armed = false;
+      let gone = false;
+      const message = make(() => {
+        if (armed) {
+          armed = false;
+          gone = true;
+          // Another line of the same session, with another message in this one's place.
+          memo.message(0, { role: "user", content: [{ type: "text", text: "other" }], n: [1] }, spy.build, unreadableCount);
+          memo.trim(1);
+        }
+        return gone ? undefined : "n";
+      });
+      const first = memo.message(0, message, spy.build, unreadableCount);
+      armed = true;
+      const again = memo.message(0, message, spy.build, unreadableCount);
+      expect({ name, first, again, calls: spy.calls }).toEqual({
+        name,
+        first: { built: JSON.stringify({ ...message, ...(name === "an array's last item" ? { tags: ["a", "n"] } : { name: "n" }) }) },
+        again: { built: JSON.stringify(message) },
+        calls: 3,
+      });
+    }
+  });
   it("a session's file holds, line by line, the prompt as built anew, over seeded in-place edits (seed printed)", async () => {
     const seed = `prompt-memo-file-${Date.now()}`;
     const rng = seedrandom(seed);
