@@ -176,3 +176,88 @@ describe("a value that throws when read", () => {
     expect(records().map((r) => r.method)).toEqual(["startSession"]);
   });
 });
+
+const MiB = 1024 * 1024;
+/** What a hostile getter answers when it answers long: three times the default field cap. */
+const LONG = "x".repeat(3 * MiB);
+
+/** `LONG` as the default field cap writes it: cut to 1 MiB, marker included, the marker counting the bytes cut. */
+function cutLong(): string {
+  let keep = MiB;
+  while (keep + `[TRUNCATED:${LONG.length - keep} bytes]`.length > MiB) keep--;
+  return `${LONG.slice(0, keep)}[TRUNCATED:${LONG.length - keep} bytes]`;
+}
+
+/**
+ * `target` with an enumerable property `key` whose getter answers `LONG` on the reads `long`
+ * says (by the read's number, from 1) and "short" on the others, each read counted in `reads`.
+ */
+function changingGetter<T extends object>(target: T, key: string, long: (read: number) => boolean, reads: { n: number }): T {
+  const get = (): string => (long(++reads.n) ? LONG : "short");
+  return Object.defineProperty(target, key, { get, enumerable: true, configurable: true });
+}
+
+/** Where the getter sits: the input, and the line's fields holding what it answered. */
+const places: Array<[string, (getter: <T extends object>(target: T, key: string) => T) => IterationInput, (v: string) => Record<string, unknown>]> = [
+  [
+    "a local",
+    (g) => ({ prompt: "p", response: "r", code: "c", result: { stdout: "o", locals: g({ ok: 1 }, "v") } }),
+    (v) => ({ prompt: [{ role: "user", content: "p" }], response: "r", code_blocks: [expectedBlock("c", "o", { locals: { ok: 1, v } })] }),
+  ],
+  [
+    "a value in extra",
+    (g) => ({ prompt: "p", response: "r", extra: { nested: g({ ok: 1 }, "v") } }),
+    (v) => ({ prompt: [{ role: "user", content: "p" }], response: "r", nested: { ok: 1, v } }),
+  ],
+  [
+    "a prompt message's name",
+    (g) => ({ prompt: [{ role: "system", content: "s" }, g({ role: "user", content: "u" }, "name")] as never, response: "r" }),
+    (v) => ({ prompt: [{ role: "system", content: "s" }, { role: "user", content: "u", name: v }], response: "r" }),
+  ],
+  [
+    "a prompt message's tool call",
+    (g) => ({ prompt: [{ role: "user", content: "u" }, { role: "assistant", content: "", tool_calls: [g({ id: "t" }, "arguments")] }] as never, response: "r" }),
+    (v) => ({ prompt: [{ role: "user", content: "u" }, { role: "assistant", content: "", tool_calls: [{ id: "t", arguments: v }] }], response: "r" }),
+  ],
+  [
+    "a local, with an empty prompt (no prompt cache)",
+    (g) => ({ prompt: [], response: "r", code: "c", result: { stdout: "o", locals: g({ ok: 1 }, "v") } }),
+    (v) => ({ prompt: [], response: "r", code_blocks: [expectedBlock("c", "o", { locals: { ok: 1, v } })] }),
+  ],
+];
+
+/** When the getter answers long: only on read k, or from read k on (k = 1: long first, short later). */
+const patterns: Array<[string, (k: number) => (read: number) => boolean]> = [
+  ["only on read", (k) => (read) => read === k],
+  ["from read", (k) => (read) => read >= k],
+];
+
+describe("a value that answers differently from one read to the next", () => {
+  const cases = places.flatMap(([place, input, fields]) =>
+    patterns.flatMap(([pattern, long]) => [1, 2, 3, 4, 5, 6].map((k) => [`${place}, long ${pattern} ${k}`, input, fields, long(k)] as const)),
+  );
+  it.each(cases)("%s: written under the field cap, cut as any long string and counted", async (_name, input, fields, long) => {
+    const logger = new TrajectoryLogger({ logDir: tempDir(), sampleRate: 1 });
+    const session = logger.startSession({ instanceId: "i", trainingStep: 0, modelName: "m" });
+    const reads = { n: 0 };
+    session.logIteration(input((target, key) => changingGetter(target, key, long, reads)));
+    await session.finalize();
+    await logger.close();
+
+    const [line] = readSession(session.path as string).iterations;
+    // Whichever read the line was written from, the value is "short" or LONG cut to the cap.
+    const text = JSON.stringify(line);
+    const written = text.includes("[TRUNCATED:") ? cutLong() : "short";
+    expect(reads.n).toBeGreaterThan(0);
+    expect(line).toEqual(expectedIteration(1, { iteration_time: null, ...fields(written) }));
+    expect(logger.stats()).toEqual(
+      statsWith({
+        sessionsStarted: 1,
+        sessionsLogged: 1,
+        linesWritten: 3,
+        truncations: written === "short" ? 0 : 1,
+        bytesWritten: logger.stats().bytesWritten,
+      }),
+    );
+  });
+});

@@ -22,6 +22,13 @@ export const CUT_CONTEXT = 64 * 1024;
 /** Smallest cap that leaves room for a marker and some text. */
 export const MIN_FIELD_CAP = MIN_KEEP;
 
+/**
+ * From this field cap on, a text is looked at in a few places for a literal that may be over
+ * it ({@link literalMayExceed}) before its literals are read one by one. Under it, the places
+ * are so close together that reading every literal costs less.
+ */
+const SAMPLED_CAP = 24 * 1024;
+
 /** A string already cut before it was serialized (see write/serialize/json-text.ts). */
 export interface PreCut {
   /** Offset of its literal's opening quote in the text. */
@@ -56,6 +63,10 @@ export function capFields(
   pending: PreCut[] = [],
 ): string {
   if (long.length === 0 && (!scanAll || text.length * 3 <= maxField)) return text;
+  // A string's UTF-8 is at most 3 bytes a unit of its literal: with no literal longer than a
+  // third of the cap but those listed, the others need no look.
+  const all = scanAll && (maxField < SAMPLED_CAP || literalMayExceed(text, Math.floor(maxField / 3), long));
+  if (long.length === 0 && !all) return text;
   const parts: string[] = [];
   let last = 0;
   /** UTF-16 units in `parts`. */
@@ -91,11 +102,38 @@ export function capFields(
     last = end + 1;
     counts.truncations++;
   };
-  if (scanAll) forEachString(text, visit);
+  if (all) forEachString(text, visit);
   else for (const { at } of long) visit(at, closingQuote(text, at));
   if (parts.length === 0) return text;
   parts.push(text.slice(last));
   return parts.join("");
+}
+
+/**
+ * False when no string literal of `text` (JSON text as `JSON.stringify` writes it) is longer
+ * than `units` UTF-16 units between its quotes, but those listed in `long`; true when one may
+ * be. A literal that long holds a stretch of more than `units / 2` units with no quote opening
+ * or closing a literal, starting at a multiple of `units / 2`: only those starts are looked at,
+ * so a text of millions of short literals costs a few `indexOf` calls, not a visit of each (the
+ * value's walk cannot tell instead: a getter may have answered it with a short string, and
+ * `JSON.stringify` with a long one). A listed literal is passed over.
+ */
+export function literalMayExceed(text: string, units: number, long: readonly PreCut[] = []): boolean {
+  const step = Math.max(1, Math.floor(units / 2));
+  let k = 0;
+  /** The closing quote of `long[k - 1]`. */
+  let end = -1;
+  for (let p = 0; p + step < text.length; p += step) {
+    // The first quote at `p` or after that is not escaped, looked for no further than `p + step`.
+    let q = text.indexOf('"', p);
+    while (q !== -1 && q <= p + step && isEscaped(text, q)) q = text.indexOf('"', q + 1);
+    if (q !== -1 && q <= p + step) continue;
+    while (k < long.length && (long[k] as PreCut).at < p) end = closingQuote(text, (long[k++] as PreCut).at);
+    if (k === 0 || end < p) return true;
+    // Inside a listed literal: on from the first start past its end.
+    p = Math.floor(end / step) * step;
+  }
+  return false;
 }
 
 /**

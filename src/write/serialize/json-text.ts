@@ -26,7 +26,11 @@ export interface LongString {
 export interface ValueText {
   text: string;
   long: LongString[];
-  /** A bound on the length (UTF-16 units) of every other string in it, keys included. */
+  /**
+   * A bound on the length (UTF-16 units) of every other string in it, keys included: taken
+   * from the text written (a part's length bounds its strings'), never from an earlier read
+   * of the value, which a getter may have answered differently.
+   */
   shortLongest: number;
 }
 
@@ -54,10 +58,15 @@ export function valueText(value: object, keepUnits: number, keepText = Infinity,
   const longAt = Math.min(LONG, keepUnits);
   if (!hasLong(value, longAt, 0)) {
     const text = json?.() ?? JSON.stringify(value) ?? "null";
-    return { text, long: [], shortLongest: Math.min(longAt, text.length) };
+    // Bounded by the text itself, not by what the walk saw: a getter (or a proxy, or a
+    // `toJSON`) may answer the walk with a short string and `JSON.stringify` with a long one.
+    return { text, long: [], shortLongest: text.length };
   }
   const holders: Holders = { set: new Set(), longKey: false };
-  if (!findHolders(value, longAt, 0, holders)) return { text: JSON.stringify(value) ?? "null", long: [], shortLongest: Infinity };
+  if (!findHolders(value, longAt, 0, holders)) {
+    const text = JSON.stringify(value) ?? "null";
+    return { text, long: [], shortLongest: text.length };
+  }
   const out: ValueText = { text: "", long: [], shortLongest: holders.longKey ? Infinity : longAt };
   emit(value, out, holders.set, longAt, { units: keepUnits, text: keepText });
   return out;
@@ -121,7 +130,11 @@ function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: numb
   if (typeof value === "string" && value.length > longAt) {
     emitLong(value, out, keep);
   } else if (typeof value !== "object" || value === null || !holders.has(value)) {
-    out.text += JSON.stringify(value) ?? "null";
+    const text = JSON.stringify(value) ?? "null";
+    // A string here is at most `longAt` units (just read and checked). Anything else is read
+    // again by this `JSON.stringify`: its text, not what findHolders saw, bounds its strings.
+    if (text.length > out.shortLongest && typeof value === "object") out.shortLongest = text.length;
+    out.text += text;
   } else if (Array.isArray(value)) {
     out.text += "[";
     for (let i = 0; i < value.length; i++) {
@@ -137,6 +150,7 @@ function emit(value: unknown, out: ValueText, holders: Set<object>, longAt: numb
     for (const key of Object.keys(value)) {
       const item = (value as Record<string, unknown>)[key];
       if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+      if (key.length > out.shortLongest) out.shortLongest = key.length;
       out.text += `${first ? "" : ","}${JSON.stringify(key)}:`;
       first = false;
       emit(item, out, holders, longAt, keep);

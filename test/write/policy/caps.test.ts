@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { capFields, capLine, capLinePieces } from "../../../src/write/policy/caps.js";
+import { capFields, capLine, capLinePieces, literalMayExceed } from "../../../src/write/policy/caps.js";
+import { closingQuote } from "../../../src/write/policy/json-scan.js";
 import { truncationMarker } from "../../../src/write/policy/truncation-marker.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 
@@ -68,6 +69,49 @@ describe("capFields", () => {
     const match = /^(€*)\[TRUNCATED:(\d+) bytes\]$/.exec(out.s);
     expect(match).not.toBeNull();
     expect(Buffer.byteLength(match?.[1] ?? "") + Number(match?.[2])).toBe(3000);
+  });
+});
+
+describe("literalMayExceed", () => {
+  /** The lengths between the quotes of every literal of `text`, with where each opens. */
+  const literals = (text: string): Array<{ at: number; units: number }> => {
+    const out: Array<{ at: number; units: number }> = [];
+    for (let at = text.indexOf('"'); at !== -1; ) {
+      const end = closingQuote(text, at);
+      out.push({ at, units: end - at - 1 });
+      at = text.indexOf('"', end + 1);
+    }
+    return out;
+  };
+  const long = fc.string({ unit: fc.constantFrom("a", '"', "\\", "\n", "é"), minLength: 200, maxLength: 3000 });
+
+  it("says yes whenever a literal not listed is longer than the bound, listed ones passed over", () => {
+    fc.assert(
+      fc.property(jsonish, long, fc.integer({ min: 1, max: 400 }), fc.boolean(), (value, big, units, listed) => {
+        const text = JSON.stringify({ type: "iteration", value, big, after: value });
+        const all = literals(text);
+        const bigAt = text.indexOf('"big":') + 6;
+        const others = all.filter((l) => !listed || l.at !== bigAt);
+        const over = others.some((l) => l.units > units);
+        const answer = literalMayExceed(text, units, listed ? [{ at: bigAt, cutBytes: 0 }] : []);
+        if (over) expect(answer).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("says no for a text of short literals and a listed long one, looking at a few places only", () => {
+    const value = { type: "iteration", locals: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`v${i}`, `value "${i}" \\ of many`])), big: "x\"y".repeat(100_000) };
+    const text = JSON.stringify(value);
+    const bigAt = text.indexOf('"big":') + 6;
+    expect(literalMayExceed(text, 1000, [{ at: bigAt, cutBytes: 0 }])).toBe(false);
+    expect(literalMayExceed(text, 1000)).toBe(true);
+    // `big` writes 400,000 units: a yes under that; a no far enough above (a stretch of more
+    // than half the bound with no quote that opens or closes a literal is taken as maybe).
+    expect(literalMayExceed(text, 399_999)).toBe(true);
+    expect(literalMayExceed(text, 800_000)).toBe(false);
+    // A run of structure as long as a literal may be one: the answer is yes, never a wrong no.
+    expect(literalMayExceed(JSON.stringify({ n: new Array(5000).fill(1) }), 1000)).toBe(true);
   });
 });
 

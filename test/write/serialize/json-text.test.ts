@@ -1,6 +1,7 @@
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
-import { valueText } from "../../../src/write/serialize/json-text.js";
+import { closingQuote } from "../../../src/write/policy/json-scan.js";
+import { valueText, type ValueText } from "../../../src/write/serialize/json-text.js";
 
 const SEED = process.env.TRAJLOG_TEST_SEED ?? "json-text";
 
@@ -73,5 +74,67 @@ describe("valueText", () => {
     const value = { a: [1, "two", { three: null }], b: "x".repeat(1000) };
     const text = JSON.stringify(value);
     expect(valueText(value, Infinity)).toEqual({ text, long: [], shortLongest: text.length });
+  });
+
+  describe("a value that answers differently from one read to the next", () => {
+    const LONG = "y".repeat(300_000);
+    /** An object whose `v` answers "short" on its first `shortReads` reads and `LONG` after. */
+    const changing = (shortReads: number): object => {
+      let reads = 0;
+      return Object.defineProperty({}, "v", { get: () => (++reads <= shortReads ? "short" : LONG), enumerable: true });
+    };
+    /** Every string of `text` (keys included) but those listed as long, and the longest of them. */
+    const longestShort = (out: ValueText): number => {
+      const listed = new Set(out.long.map((l) => l.at));
+      let longest = 0;
+      for (let at = out.text.indexOf('"'); at !== -1; ) {
+        const end = closingQuote(out.text, at);
+        if (!listed.has(at)) longest = Math.max(longest, (JSON.parse(out.text.slice(at, end + 1)) as string).length);
+        at = out.text.indexOf('"', end + 1);
+      }
+      return longest;
+    };
+
+    it("bounds the strings by the text written, not by the walk: without a long string seen", () => {
+      const value = { a: 1, locals: changing(1) };
+      const out = valueText(value, Infinity);
+      expect(out.text).toBe(`{"a":1,"locals":{"v":"${LONG}"}}`);
+      expect(out.long).toEqual([]);
+      expect(out.shortLongest).toBeGreaterThanOrEqual(LONG.length);
+      expect(out.shortLongest).toBe(out.text.length);
+    });
+
+    it("bounds the strings by the text written, not by the walk: beside a long string, in a part serialized whole", () => {
+      const other = "z".repeat(200_000);
+      // Read once by findHolders (hasLong stops at `other`), then serialized whole beside it.
+      const value = { other, locals: changing(1) };
+      const out = valueText(value, Infinity);
+      expect(JSON.parse(out.text)).toEqual({ other, locals: { v: LONG } });
+      expect(out.long.map((l) => out.text.slice(l.at, l.at + 3))).toEqual(['"zz']);
+      expect(longestShort(out)).toBe(LONG.length);
+      expect(out.shortLongest).toBeGreaterThanOrEqual(LONG.length);
+    });
+
+    it("bounds the strings by the text written, not by the walk: a key listed long only when serialized", () => {
+      const key = `k${"q".repeat(200_000)}`;
+      let lists = 0;
+      const target: Record<string, unknown> = { s: "x".repeat(200_000), [key]: 1 };
+      // A proxy whose key listing holds the long key only from its third listing on.
+      const value = new Proxy(target, {
+        ownKeys: () => (++lists <= 2 ? ["s"] : ["s", key]),
+        getOwnPropertyDescriptor: (t, k) => Reflect.getOwnPropertyDescriptor(t, k),
+      });
+      const out = valueText({ value }, Infinity);
+      expect(JSON.parse(out.text)).toEqual({ value: target });
+      expect(longestShort(out)).toBe(key.length);
+      expect(out.shortLongest).toBeGreaterThanOrEqual(key.length);
+    });
+
+    it("keeps the walk's bound when what is written is what it saw", () => {
+      const value = { other: "z".repeat(200_000), locals: { a: "b".repeat(1000) }, n: [1, 2] };
+      const out = valueText(value, Infinity);
+      expect(out.text).toBe(JSON.stringify(value));
+      expect(out.shortLongest).toBe(128 * 1024);
+    });
   });
 });

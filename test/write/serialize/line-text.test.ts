@@ -1,3 +1,4 @@
+import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import { buildIterationLine, type IterationInput } from "../../../src/lines.js";
 import { applyContentPolicy } from "../../../src/write/policy/apply.js";
@@ -174,5 +175,88 @@ describe("policyText: a long string's size under the field cap", () => {
       const { kept, cutBytes } = cut(out.line.response);
       expect({ truncations: out.truncations, prefix: response.startsWith(kept), bytes: Buffer.byteLength(kept) + cutBytes }).toEqual({ truncations: 1, prefix: true, bytes });
     }
+  });
+});
+
+describe("lineText: values that answer differently from one read to the next", () => {
+  const SEED = process.env.TRAJLOG_TEST_SEED ?? "getter-cap";
+  // Over three times the 128 Ki units past which the serializer takes a string as long: a
+  // line whose walk saw no long string is not scanned for strings over it.
+  const FIELD = 512 * 1024;
+  const LINE = 8 * MiB;
+  const ASCII = "x".repeat(1_200_000);
+  const WIDE = "é".repeat(300_000); // 600,000 bytes, 300,000 units
+  const NEWLINES = "\n".repeat(100_000); // under the cap, its text twice as long
+  /** What a getter may answer on a read; strings over the cap are ASCII and WIDE, and hold nothing else over it. */
+  const answers: ReadonlyArray<() => unknown> = [() => "short", () => ASCII, () => WIDE, () => NEWLINES, () => ({ w: ASCII }), () => ({ toJSON: () => WIDE }), () => null];
+
+  it(`writes no string over the field cap nor a line over the line cap, each cut counted, through the prompt cache and without (seed ${SEED})`, () => {
+    const rng = seedrandom(SEED);
+    const policy = createContentPolicy({ maxFieldBytes: FIELD, maxLineBytes: LINE });
+    let allCuts = 0;
+    const sessionCounts = counts();
+    const session = new SessionLines(policy, sessionCounts, "full");
+    for (let round = 0; round < 24; round++) {
+      // Each getter answers each read with a value drawn anew.
+      const getter = <T extends object>(target: T, key: string): T =>
+        Object.defineProperty(target, key, { get: () => (answers[Math.floor(rng() * answers.length)] as () => unknown)(), enumerable: true });
+      const input: IterationInput = {
+        prompt: [
+          { role: "system", content: "s" },
+          getter({ role: "user", content: `u${round}` }, "name"),
+          { role: "assistant", content: "", tool_calls: [getter({ id: "t" }, "arguments")] },
+        ] as never,
+        response: "r",
+        code: "c",
+        result: { stdout: "o", locals: getter({ ok: 1 }, "v") },
+        extra: { nested: getter({}, "v") },
+      };
+      const built = buildIterationLine(input, round + 1, new Date(0));
+      for (const [how, write] of [
+        [
+          "through the prompt cache",
+          (): [string, number] => {
+            const before = sessionCounts.truncations;
+            const text = joined(session.iteration(built));
+            session.written();
+            return [text, sessionCounts.truncations - before];
+          },
+        ],
+        [
+          "without it",
+          (): [string, number] => {
+            const c = counts();
+            return [lineText(built, policyTransform(policy), c), c.truncations];
+          },
+        ],
+      ] as const) {
+        const [text, truncations] = write();
+        const where = `seed ${SEED}, round ${round}, ${how}`;
+        expect(Buffer.byteLength(text), where).toBeLessThanOrEqual(LINE + 1);
+        const cuts: string[] = [];
+        const visit = (value: unknown): void => {
+          if (typeof value === "string") {
+            expect(Buffer.byteLength(value), where).toBeLessThanOrEqual(FIELD);
+            if (value.endsWith(" bytes]")) cuts.push(value);
+          } else if (typeof value === "object" && value !== null) {
+            for (const [key, item] of Object.entries(value)) {
+              visit(key);
+              visit(item);
+            }
+          }
+        };
+        visit(JSON.parse(text));
+        // Each cut string is a prefix of what was answered, its marker counting every byte left out.
+        for (const value of cuts) {
+          const { kept, cutBytes } = cut(value);
+          const original = kept.startsWith("x") ? ASCII : WIDE;
+          expect({ prefix: original.startsWith(kept), bytes: Buffer.byteLength(kept) + cutBytes }, where).toEqual({ prefix: true, bytes: Buffer.byteLength(original) });
+        }
+        expect(truncations, where).toBe(cuts.length);
+        allCuts += cuts.length;
+      }
+    }
+    // The draws do take strings over the cap into the lines.
+    expect(allCuts, `seed ${SEED}`).toBeGreaterThan(10);
   });
 });
