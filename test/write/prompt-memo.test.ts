@@ -463,6 +463,51 @@ describe("PromptMemo", () => {
       });
     }
   });
+
+  it("hands out what building anew gives while getters log through the same memo as they are checked, records packed and forgotten meanwhile (seeded, seed printed)", () => {
+    const seed = `prompt-memo-reentry-${Date.now()}`;
+    const rng = seedrandom(seed);
+    const int = (n: number): number => Math.floor(rng() * n);
+    const memo = new PromptMemo();
+    const spy = counting();
+    const plain = (n: number): object => ({ role: "user", content: [{ type: "text", text: `p${n}` }], tags: [n, [n]] });
+    /** Whether each message with a getter logs, once, the next time it is read. */
+    const armed = new Map<object, { on: boolean }>();
+    let depth = 0;
+    const withGetter = (n: number): object => {
+      const arm = { on: false };
+      let value: unknown = rng() < 0.5 ? "v" : undefined;
+      const get = (): unknown => {
+        if (arm.on && depth === 0) {
+          arm.on = false;
+          depth++;
+          // Another line of the session: many messages (records packed), maybe at this position too.
+          const start = rng() < 0.5 ? 0 : 1 + int(4);
+          const length = int(1500);
+          for (let i = start; i < start + length; i++) memo.message(i, plain(int(1e6)), spy.build, unreadableCount);
+          if (rng() < 0.5) memo.trim(start + length);
+          depth--;
+          value = [undefined, undefined, "v", "w", null][int(5)];
+        }
+        return value;
+      };
+      const message: Record<string, unknown> = { role: "assistant", content: [{ type: "text", text: `g${n}` }] };
+      if (rng() < 0.5) Object.defineProperty(message, "name", { get, enumerable: true });
+      else message.tags = Object.defineProperty(["a", "b"], 1, { get, enumerable: true });
+      armed.set(message, arm);
+      return message;
+    };
+    let prompt: object[] = [];
+    for (let turn = 0; turn < 200; turn++) {
+      for (let k = 1 + int(3); k > 0; k--) prompt.push(rng() < 0.4 ? withGetter(int(1e6)) : plain(int(1e6)));
+      if (rng() < 0.1) prompt = prompt.slice(0, int(prompt.length) + 1);
+      for (const arm of armed.values()) arm.on = rng() < 0.3;
+      const built = prompt.map((m, i) => memo.message(i, m, spy.build, unreadableCount));
+      memo.trim(prompt.length);
+      for (const arm of armed.values()) arm.on = false;
+      expect({ seed, turn, built }).toEqual({ seed, turn, built: prompt.map((m) => spy.build(m)) });
+    }
+  });
   it("a session's file holds, line by line, the prompt as built anew, over seeded in-place edits (seed printed)", async () => {
     const seed = `prompt-memo-file-${Date.now()}`;
     const rng = seedrandom(seed);
