@@ -305,7 +305,7 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   let last = 0;
   let escapes: Escapes | null = null;
   let bytes = cut.bytes;
-  const literal: Literal = { keep: 0, tail: "", size: 0 };
+  const literal: Literal = { keep: 0, tail: "", size: 0, raw: 0 };
   for (let i = 0; i < n; i++) {
     const size = tokens.size[i] as number;
     const cutBefore = tokens.cutBefore[i] as number;
@@ -322,7 +322,16 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
     }
     const start = tokens.start[i] as number;
     const end = tokens.end[i] as number;
-    cutLiteral(text, start, end, size, cutBefore, cutBefore >= 0 ? pendingLimit(size, cutBefore, target, maxField) : target, escapes, literal, ascii);
+    let limit = cutBefore >= 0 ? pendingLimit(size, cutBefore, target, maxField) : target;
+    cutLiteral(text, start, end, size, cutBefore, limit, escapes, literal, ascii);
+    // The common length is of text, escapes included: a string under the field cap by its
+    // value but over that length by its escapes is cut by a few bytes of value, and its marker
+    // may take it over the field cap. Cut shorter until it is within it (each step takes at
+    // least the excess off the text, so a step or two).
+    while (literal.raw > maxField && limit > 0) {
+      limit = Math.max(0, limit - (literal.raw - maxField));
+      cutLiteral(text, start, end, size, cutBefore, limit, escapes, literal, ascii);
+    }
     // The text up to the end of the prefix kept (the opening quote included), then the marker
     // and the closing quote: the kept prefix is never copied on its own.
     parts.push(text.slice(last, literal.keep), literal.tail);
@@ -349,6 +358,8 @@ interface Literal {
   keep: number;
   tail: string;
   size: number;
+  /** The UTF-8 size of the cut value (kept prefix and marker). */
+  raw: number;
 }
 
 /**
@@ -427,6 +438,7 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
     out.keep = p;
     out.tail = `${marker}"`;
     out.size = p - from + marker.length;
+    out.raw = out.size;
     return;
   }
   const found = escapes.scan(start, end);
@@ -455,6 +467,7 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
   out.tail = `${marker}"`;
   // `bytes` is the prefix's UTF-8 size (see above); the marker is ASCII.
   out.size = bytes + marker.length;
+  out.raw = keptRaw + marker.length;
 }
 
 /** `stop`, or the start of an escape that `stop` would cut (`\X` or `\uXXXX`), in the literal text from `from`. */

@@ -136,6 +136,31 @@ describe("capLine", () => {
     );
   });
 
+  it("never takes a string over the field cap: one under it by its value, over the common length by its escapes, is cut shorter", () => {
+    // 60 control characters: 60 bytes of value, 360 of text. The line is a byte over the cap:
+    // cut to the common length, the string kept 56 characters and its marker, 75 bytes.
+    const line = {
+      type: "iteration",
+      response: "\u0001".repeat(60),
+      notes: Array.from({ length: 8 }, (_, i) => `${i}`.padEnd(60, "n")),
+      pad: "p".repeat(108),
+    };
+    const text = JSON.stringify(line);
+    const c = counts();
+    const cut = capLine(text, 1024, c, [], 64);
+    const out = JSON.parse(cut) as typeof line;
+    const kept = /^(\u0001*)\[TRUNCATED:(\d+) bytes\]$/.exec(out.response);
+    expect({
+      over: Buffer.byteLength(text) - 1024,
+      under: Buffer.byteLength(cut) <= 1024,
+      response: Buffer.byteLength(out.response) <= 64,
+      // Kept characters and the count in the marker make the 60 bytes of the original.
+      total: kept === null ? -1 : (kept[1] as string).length + Number(kept[2]),
+      rest: { ...out, response: "" },
+      truncations: c.truncations,
+    }).toEqual({ over: 1, under: true, response: true, total: 60, rest: { ...line, response: "" }, truncations: 1 });
+  });
+
   it("writes a line whose required structure alone is over the cap as it is", () => {
     const line = { type: "iteration", prompt: Array.from({ length: 300 }, () => ({ role: "user", content: "hi" })) };
     const text = JSON.stringify(line);
