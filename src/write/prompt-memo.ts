@@ -111,6 +111,17 @@ export class PromptMemo {
     this.#at.length = length;
   }
 
+  /**
+   * Forgets every message and lets go of the records: the session is over, and a caller that
+   * keeps its session object would otherwise keep its last prompt alive. Records are cleared in
+   * place first, so that a walk under way (a getter ending the session) finds its own gone.
+   */
+  release(): void {
+    this.trim(0);
+    this.#records = [];
+    this.#dead = 0;
+  }
+
   /** Forgets the message at `index` (a plain `{ role, content }` one, which needs no building). */
   skip(index: number): void {
     if (index < this.#at.length) this.#forget(index);

@@ -161,6 +161,7 @@ export class TrajectorySession implements Session {
       totalSteps = given;
     }
     this.#lines.release();
+    this.#memo.release();
     const now = new Date();
     const iterations = this.#iterations;
     const dropped = this.#sink.dropped;

@@ -50,6 +50,20 @@ function memo2(memo: PromptMemo, message: unknown, spy: ReturnType<typeof counti
 }
 
 describe("PromptMemo", () => {
+  it("keeps nothing once released: every message, even one passed again unchanged, is built anew", () => {
+    const memo = new PromptMemo();
+    const spy = counting();
+    const messages = [0, 1, 2].map((i) => ({ role: "user", content: [{ type: "text", text: `m${i}` }], name: `n${i}` }));
+    const first = messages.map((m, i) => memo.message(i, m, spy.build, unreadableCount));
+    memo.release();
+    const again = messages.map((m, i) => memo.message(i, m, spy.build, unreadableCount));
+    expect({ calls: spy.calls, same: again.map((built, i) => built === first[i]), kept: messages.map((m, i) => memo.unchanged(i, m) !== undefined) }).toEqual({
+      calls: 6,
+      same: [false, false, false],
+      kept: [true, true, true],
+    });
+  });
+
   it("builds a message passed again unchanged only once, and again after any in-place edit", () => {
     const memo = new PromptMemo();
     const spy = counting();

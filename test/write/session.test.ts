@@ -4,6 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fs from "node:fs";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { NULL_SESSION, TrajectoryLogger } from "../../src/index.js";
 import { captureLogger } from "../helpers/diagnostics.js";
 import { makeTempDir, removeTempDir } from "../helpers/processes.js";
@@ -60,6 +62,42 @@ describe("after finalize()", () => {
     expect(file.iterations).toEqual([]);
     expect(file.summary).toMatchObject({ total_iterations: 0 });
     expect(records().map((r) => r.method)).toEqual(["logIteration"]);
+  });
+});
+
+/** A full collection, whether or not the process was started with --expose-gc. */
+function collectGarbage(): void {
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
+}
+
+/** Logs two iterations of one prompt of messages the memo keeps (`name`, content parts); gives weak references to them. */
+function logKeptPrompt(session: { logIteration(input: object): void }): WeakRef<object>[] {
+  const prompt = [
+    { role: "system", content: [{ type: "text", text: "be brief" }] },
+    { role: "user", content: "go", name: "alice" },
+  ];
+  session.logIteration({ prompt, response: "one" });
+  session.logIteration({ prompt: [...prompt, { role: "assistant", content: "one" }], response: "two" });
+  return prompt.map((message) => new WeakRef(message));
+}
+
+describe("a finalized session kept by the caller", () => {
+  it("lets go of its last prompt's messages: nothing of them is held for lines that will never come", async () => {
+    const logger = new TrajectoryLogger({ logDir, sampleRate: 1 });
+    const session = logger.startSession({ instanceId: "kept", trainingStep: 0, modelName: "m" });
+    const refs = logKeptPrompt(session);
+    await session.finalize({ reward: 1 });
+    await logger.flush();
+    // WeakRefs made in a job hold their target until it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    // The session object is still held (read here), its file complete.
+    expect({
+      iterations: readSession(session.path as string).iterations.length,
+      collected: refs.map((ref) => ref.deref() === undefined),
+    }).toEqual({ iterations: 2, collected: [true, true] });
+    await logger.close();
   });
 });
 
