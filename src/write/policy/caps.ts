@@ -45,6 +45,19 @@ export interface PreCut {
    * (not redacted since): its UTF-8 size is the string's, measured without reading escapes.
    */
   value?: string;
+  /**
+   * Set when the field cap cut it (a record in `pending`, see {@link capFields}): the UTF-16
+   * units of the marker its literal ends with, `cutBytes` being the count that marker names
+   * (every byte left out of the original string). The line cap, cutting it again, cuts the
+   * kept text before that marker and writes one marker for all, and does not count it again.
+   */
+  marker?: number;
+}
+
+/** True when `pending` lists a string cut for the line cap, which the line cap must give a marker whatever the line's size. */
+function mustCut(pending: readonly PreCut[]): boolean {
+  for (const pre of pending) if (pre.marker === undefined) return true;
+  return false;
 }
 
 /**
@@ -52,7 +65,10 @@ export interface PreCut {
  * most `maxField` bytes, marker included. `long` lists the text's long strings (ascending,
  * some already cut short: their marker counts the bytes left out too); unless `scanAll`, the
  * other strings are known to be under the cap and are not looked at. Strings cut for the line
- * cap are left as they are, and listed in `pending` at their offsets in the result.
+ * cap are left as they are, and listed in `pending` at their offsets in the result; so are the
+ * strings cut here, with their markers' lengths (see {@link PreCut.marker}): a line cap that
+ * cuts one again must know it holds a marker, which its text alone cannot tell (a caller's
+ * string may end with the same words).
  */
 export function capFields(
   text: string,
@@ -97,8 +113,10 @@ export function capFields(
     const bytes = escaped - found.total;
     if (bytes + cutBytes <= maxField) return;
     const literal = cutToRawBytes(text, start, end, found, bytes, maxField, cutBytes);
-    parts.push(text.slice(last, start), literal);
-    written += start - last + literal.length;
+    const at = written + start - last;
+    pending.push({ at, cutBytes: literal.cutBytes, marker: literal.marker });
+    parts.push(text.slice(last, start), literal.text);
+    written += start - last + literal.text.length;
     last = end + 1;
     counts.truncations++;
   };
@@ -143,7 +161,9 @@ export function literalMayExceed(text: string, units: number, long: readonly Pre
  * A line whose required structure alone is over the cap is written as it is. `pending` lists
  * strings cut short for the line cap before serializing (ascending): each is cut with the
  * others, and in any case ends with a marker counting every byte left out of it, within
- * `maxField` bytes. `line`, when given, is the value the text was serialized from: when none
+ * `maxField` bytes; and the strings the field cap cut (those with a `marker`): one cut again
+ * keeps a shorter prefix of the text before its marker and gets one marker counting every byte
+ * left out of the original, and is not counted again. `line`, when given, is the value the text was serialized from: when none
  * of its free values can be worth a marker, they are not looked for in the text.
  */
 export function capLine(
@@ -155,7 +175,7 @@ export function capLine(
   textBytes = -1,
   line?: object,
 ): string {
-  if (pending.length === 0 && text.length * 3 <= maxLine) return text;
+  if (text.length * 3 <= maxLine && (pending.length === 0 || !mustCut(pending))) return text;
   const pieces = capLinePieces(text, maxLine, counts, pending, maxField, textBytes, line);
   return pieces.length === 1 ? (pieces[0] as string) : pieces.join("");
 }
@@ -179,7 +199,8 @@ export function capLinePieces(
   const parts = typeof pieces === "string" ? [pieces] : pieces.slice();
   let units = 0;
   for (const part of parts) units += part.length;
-  if (pending.length === 0 && units * 3 <= maxLine) return parts;
+  const forced = pending.length > 0 && mustCut(pending);
+  if (!forced && units * 3 <= maxLine) return parts;
   // `textBytes`, when the caller knows it (≥ 0), is the text's UTF-8 size: not measured again.
   let bytes = textBytes;
   if (bytes < 0) {
@@ -187,9 +208,13 @@ export function capLinePieces(
     for (const part of parts) bytes += Buffer.byteLength(part);
   }
   const cut: Cut = { parts, whole: true, bytes };
-  // Escapes can make a cut string a little longer than planned: then cut again.
-  for (let attempt = 0; attempt < 3 && (cut.bytes > maxLine || (attempt === 0 && pending.length > 0)); attempt++) {
-    if (!cutLargestStrings(cut, cut.bytes - maxLine, counts, attempt === 0 ? pending : [], maxField)) break;
+  // Escapes can make a cut string a little longer than planned: then cut again, the strings
+  // cut so far known by their markers (see PreCut.marker).
+  let cuts = pending;
+  for (let attempt = 0; attempt < 3 && (cut.bytes > maxLine || (attempt === 0 && forced)); attempt++) {
+    const next: PreCut[] = [];
+    if (!cutLargestStrings(cut, cut.bytes - maxLine, counts, cuts, maxField, next)) break;
+    cuts = next;
   }
   // As many bytes as UTF-16 units: the text is ASCII, and the free values are sized by their lengths.
   if (cut.bytes > maxLine && (line === undefined || mayCollapse(line))) {
@@ -222,8 +247,9 @@ function joinedText(cut: Cut): string {
 /**
  * The literals a cut may shorten, as parallel arrays (a line over the cap may hold hundreds of
  * thousands: no object each): the part of the text they are in, their quotes in it, their
- * UTF-8 bytes between the quotes, and, for a string cut short before serializing, the UTF-8
- * bytes left out of it (else -1).
+ * UTF-8 bytes between the quotes, and, for a string cut short before serializing or cut by a
+ * cap already, the UTF-8 bytes left out of it (else -1), and for the latter, the units of the
+ * marker its literal ends with (else 0).
  */
 interface Tokens {
   part: number[];
@@ -231,6 +257,7 @@ interface Tokens {
   end: number[];
   size: number[];
   cutBefore: number[];
+  marker: number[];
 }
 
 /** Bytes a string cut short before serializing may take once cut to `target`: it gets a marker whatever its size. */
@@ -238,37 +265,53 @@ function pendingLimit(size: number, cutBefore: number, target: number, maxField:
   return Math.min(maxField, size > target ? target : size + truncationMarkerLength(size + cutBefore));
 }
 
-/** Cuts the largest strings of `cut`'s text to a common length saving `excess` bytes; false when nothing is cut. */
-function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number): boolean {
+/**
+ * Cuts the largest strings of `cut`'s text to a common length saving `excess` bytes; false when
+ * nothing is cut. `pending`: see {@link capLine}. Every literal of the result that ends with a
+ * marker a cap wrote (and is long enough to be cut again) is listed in `marked`, at its offset
+ * in the result, for a further pass.
+ */
+function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pending: readonly PreCut[], maxField: number, marked: PreCut[]): boolean {
   if (!cut.whole) joinedText(cut);
   const texts = cut.parts;
   let units = 0;
   for (const text of texts) units += text.length;
   // As many bytes as UTF-16 units: the text is ASCII, and a literal's size is its length.
   const ascii = cut.bytes === units;
-  const tokens: Tokens = { part: [], start: [], end: [], size: [], cutBefore: [] };
+  const tokens: Tokens = { part: [], start: [], end: [], size: [], cutBefore: [], marker: [] };
+  /** Where each part starts in the whole text. */
+  const bases: number[] = [];
   let k = 0;
   let largest = 0;
   /** Where the part being read starts in the whole text (`pending` is in offsets of the whole). */
   let base = 0;
   for (let t = 0; t < texts.length; t++) {
     const text = texts[t] as string;
+    bases.push(base);
     // Every literal, in a loop of its own rather than a call per literal: a line over the cap
     // may hold millions of short ones, each looked at only to be passed over.
     for (let start = text.indexOf('"'); start !== -1; ) {
       const end = closingQuote(text, start);
       if (end === -1) break;
       let cutBefore = -1;
+      let marker = 0;
       while (k < pending.length && (pending[k] as PreCut).at < base + start) k++;
-      if (k < pending.length && (pending[k] as PreCut).at === base + start) cutBefore = (pending[k++] as PreCut).cutBytes;
-      if (cutBefore >= 0 || end - start - 1 > MIN_KEEP) {
+      if (k < pending.length && (pending[k] as PreCut).at === base + start) {
+        const pre = pending[k++] as PreCut;
+        cutBefore = pre.cutBytes;
+        marker = pre.marker ?? 0;
+      }
+      /** Cut short before serializing, with no marker yet: it gets one whatever its size. */
+      const must = cutBefore >= 0 && marker === 0;
+      if (must || end - start - 1 > MIN_KEEP) {
         const size = ascii ? end - start - 1 : Buffer.byteLength(text.slice(start + 1, end));
-        if (size > MIN_KEEP || cutBefore >= 0) {
+        if (size > MIN_KEEP || must) {
           tokens.part.push(t);
           tokens.start.push(start);
           tokens.end.push(end);
           tokens.size.push(size);
           tokens.cutBefore.push(cutBefore);
+          tokens.marker.push(marker);
           if (size > largest) largest = size;
         }
       }
@@ -284,7 +327,8 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
     for (let i = 0; i < n; i++) {
       const size = tokens.size[i] as number;
       const cutBefore = tokens.cutBefore[i] as number;
-      if (cutBefore >= 0) sum += size - pendingLimit(size, cutBefore, target, maxField);
+      // One the field cap cut is cut like any other: to `target`, its marker included.
+      if (cutBefore >= 0 && tokens.marker[i] === 0) sum += size - pendingLimit(size, cutBefore, target, maxField);
       else if (size > target) sum += size - target;
     }
     return sum;
@@ -305,11 +349,17 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
   let last = 0;
   let escapes: Escapes | null = null;
   let bytes = cut.bytes;
-  const literal: Literal = { keep: 0, tail: "", size: 0, raw: 0 };
+  const literal: Literal = { keep: 0, tail: "", size: 0, raw: 0, cut: 0 };
+  /** What the cuts so far changed the text's length by, in units: offsets of the result. */
+  let shift = 0;
   for (let i = 0; i < n; i++) {
     const size = tokens.size[i] as number;
     const cutBefore = tokens.cutBefore[i] as number;
-    if (cutBefore < 0 && size <= target) continue;
+    const marker = tokens.marker[i] as number;
+    if ((cutBefore < 0 || marker > 0) && size <= target) {
+      if (marker > 0) marked.push({ at: (bases[tokens.part[i] as number] as number) + (tokens.start[i] as number) + shift, cutBytes: cutBefore, marker });
+      continue;
+    }
     const part = tokens.part[i] as number;
     if (part !== t || escapes === null) {
       // A cut in another part: the rest of the last one, and the parts between, as they are.
@@ -322,23 +372,29 @@ function cutLargestStrings(cut: Cut, excess: number, counts: RedactionCounts, pe
     }
     const start = tokens.start[i] as number;
     const end = tokens.end[i] as number;
-    let limit = cutBefore >= 0 ? pendingLimit(size, cutBefore, target, maxField) : target;
-    cutLiteral(text, start, end, size, cutBefore, limit, escapes, literal, ascii);
+    let limit = cutBefore >= 0 && marker === 0 ? pendingLimit(size, cutBefore, target, maxField) : target;
+    // A literal a cap cut already is cut on the text before its marker, what it left out added.
+    const stop = end - marker;
+    const kept = size - marker;
+    cutLiteral(text, start, stop, kept, cutBefore, limit, escapes, literal, ascii);
     // The common length is of text, escapes included: a string under the field cap by its
     // value but over that length by its escapes is cut by a few bytes of value, and its marker
     // may take it over the field cap. Cut shorter until it is within it (each step takes at
     // least the excess off the text, so a step or two).
     while (literal.raw > maxField && limit > 0) {
       limit = Math.max(0, limit - (literal.raw - maxField));
-      cutLiteral(text, start, end, size, cutBefore, limit, escapes, literal, ascii);
+      cutLiteral(text, start, stop, kept, cutBefore, limit, escapes, literal, ascii);
     }
     // The text up to the end of the prefix kept (the opening quote included), then the marker
     // and the closing quote: the kept prefix is never copied on its own.
     parts.push(text.slice(last, literal.keep), literal.tail);
     // Both literals' quotes are ASCII, so the text's size changes by what is between them.
     bytes += literal.size - size;
+    marked.push({ at: (bases[part] as number) + start + shift, cutBytes: literal.cut, marker: literal.tail.length - 1 });
+    shift += literal.keep - start + literal.tail.length - (end + 1 - start);
     last = end + 1;
-    counts.truncations++;
+    // A string is counted once, however many cuts it took.
+    if (marker === 0) counts.truncations++;
   }
   if (parts.length === 0) return false;
   if (last < text.length) parts.push(text.slice(last));
@@ -360,6 +416,8 @@ interface Literal {
   size: number;
   /** The UTF-8 size of the cut value (kept prefix and marker). */
   raw: number;
+  /** The count its marker names. */
+  cut: number;
 }
 
 /**
@@ -369,7 +427,15 @@ interface Literal {
  * its value's UTF-8 size, `cutBefore` bytes already left out of it. The prefix never ends
  * inside an escape or between the two halves of a pair; the marker counts every byte cut.
  */
-function cutToRawBytes(text: string, start: number, end: number, found: EscapesOf, rawBytes: number, limit: number, cutBefore: number): string {
+function cutToRawBytes(
+  text: string,
+  start: number,
+  end: number,
+  found: EscapesOf,
+  rawBytes: number,
+  limit: number,
+  cutBefore: number,
+): { text: string; cutBytes: number; marker: number } {
   const room = Math.max(0, limit - truncationMarkerLength(rawBytes + cutBefore));
   const from = start + 1;
   const boundary = (q: number): number => {
@@ -403,7 +469,9 @@ function cutToRawBytes(text: string, start: number, end: number, found: EscapesO
   let kept = text.slice(from, p);
   // `JSON.stringify` writes a lone surrogate as an escape, and the cut value as UTF-8 has U+FFFD.
   if (kept.includes("\\ud")) kept = kept.replace(LONE_SURROGATE_ESCAPE, "$1\ufffd");
-  return `"${kept}${truncationMarker(rawBytes - bytes + cutBefore)}"`;
+  const cutBytes = rawBytes - bytes + cutBefore;
+  const marker = truncationMarker(cutBytes);
+  return { text: `"${kept}${marker}"`, cutBytes, marker: marker.length };
 }
 
 /** An escape `\uDxxx` (a lone surrogate, as `JSON.stringify` writes one), not itself escaped. */
@@ -434,7 +502,8 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
     // ASCII without escapes (most literals): a unit is a byte of value, the prefix is `room` units.
     const rawBytes = size + Math.max(0, cutBefore);
     const p = Math.min(end, from + Math.max(0, limit - truncationMarkerLength(rawBytes)));
-    const marker = truncationMarker(rawBytes - (p - from));
+    out.cut = rawBytes - (p - from);
+    const marker = truncationMarker(out.cut);
     out.keep = p;
     out.tail = `${marker}"`;
     out.size = p - from + marker.length;
@@ -462,7 +531,8 @@ function cutLiteral(text: string, start: number, end: number, size: number, cutB
   if (q > from && isHighSurrogate(text.charCodeAt(q - 1))) q--;
   if (q < p) back(q);
   const keptRaw = bytes - found.before(p);
-  const marker = truncationMarker(rawBytes - keptRaw);
+  out.cut = rawBytes - keptRaw;
+  const marker = truncationMarker(out.cut);
   out.keep = p;
   out.tail = `${marker}"`;
   // `bytes` is the prefix's UTF-8 size (see above); the marker is ASCII.

@@ -90,7 +90,7 @@ export class PolicyTransform {
   /**
    * JSON text (redacted already) under the field cap. `long` lists its long strings (see
    * `capFields`); unless `scanAll`, its other strings are known to be short enough. Those cut
-   * short for the line cap are left to `capLine`, and listed in `pending`.
+   * short for the line cap are left to `capLine`, and listed in `pending`, with those cut here.
    */
   capFields(text: string, counts: RedactionCounts, long: readonly PreCut[] = [], scanAll = true, pending: PreCut[] = []): string {
     if (this.maxFieldBytes !== Infinity) return capFields(text, this.maxFieldBytes, counts, long, scanAll, pending);
@@ -113,9 +113,10 @@ export class PolicyTransform {
   /**
    * {@link capLine} of a whole line (no `reserve`) whose text is `pieces` one after the other,
    * each holding whole tokens: as pieces to be written one after the other (see `capLinePieces`).
+   * `cuts` lists the strings the field cap cut, at their offsets in the whole text (see `capFields`).
    */
-  capLinePieces(pieces: readonly string[], counts: RedactionCounts, textBytes = -1, line?: object): string[] {
+  capLinePieces(pieces: readonly string[], counts: RedactionCounts, textBytes = -1, line?: object, cuts: readonly PreCut[] = []): string[] {
     if (this.maxLineBytes === Infinity) return pieces.slice();
-    return capLinePieces(pieces, this.maxLineBytes, counts, [], this.maxFieldBytes, textBytes, line);
+    return capLinePieces(pieces, this.maxLineBytes, counts, cuts, this.maxFieldBytes, textBytes, line);
   }
 }

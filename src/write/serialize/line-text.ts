@@ -80,6 +80,8 @@ export function withNewline(text: string): LineText {
  * first: see line-budget.ts), built-in redaction, the field cap, and the line cap (leaving
  * `reserve` bytes of it for what the line holds besides; `null`: no line cap, for a part of a
  * line). `json`: see {@link valueText}; used only when no caller pattern changed the value.
+ * `cuts`, with no line cap: the strings the field cap cut are listed there (see `capFields`),
+ * for a line cap applied later to a line this text is part of.
  */
 export function policyText(
   value: object,
@@ -87,6 +89,7 @@ export function policyText(
   counts: RedactionCounts,
   reserve: number | null = 0,
   json?: () => string | undefined,
+  cuts?: PreCut[],
 ): string {
   const mapped = policy.mapCustom(value, counts) as object;
   const lineKeep = reserve === null ? Infinity : lineKeepUnits(mapped, policy.maxFieldBytes, Math.max(1, policy.maxLineBytes - reserve));
@@ -105,7 +108,7 @@ export function policyText(
     if (same && l.value !== undefined) pre.value = l.value;
     return pre;
   });
-  const pending: PreCut[] = [];
+  const pending: PreCut[] = reserve === null && cuts !== undefined ? cuts : [];
   const text = policy.capFields(redacted, counts, long, report.grew || v.shortLongest * 3 > policy.maxFieldBytes, pending);
   return reserve === null ? text : policy.capLine(text, counts, reserve, pending, -1, mapped);
 }

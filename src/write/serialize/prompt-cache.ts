@@ -23,6 +23,9 @@ import { JOIN_MAX_UNITS, policyText, serialized, withNewline, type LineText } fr
 /** What a session keeps when the line cap is off, in bytes. */
 const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 
+/** The marks of a message the field cap did not cut (most): one array for all. */
+const NO_MARKS: readonly PreCut[] = [];
+
 /**
  * An iteration line's text under the policy, its prompt taken from `cache`, `\n` included;
  * null when the cache does not apply (not an iteration line, no prompt, caller patterns or
@@ -60,16 +63,19 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   if (promptText === null) return null;
   let open: string;
   let close: string;
+  /** The strings the field cap cut in `open` and in `close`, at their offsets in each. */
+  const openCuts: PreCut[] = [];
+  const closeCuts: PreCut[] = [];
   if (v.long.length === 0) {
     // The usual line: one scan, the prompt's place followed through it.
     const report: RedactReport = { marks: [at], grew: false };
     const text = policy.redactText(v.text, counts, report);
     const split = report.marks[0] as number;
     const scanAll = report.grew || v.shortLongest * 3 > policy.maxFieldBytes;
-    open = policy.capFields(text.slice(0, split + 9), counts, [], scanAll);
-    close = policy.capFields(text.slice(split + 10), counts, [], scanAll);
+    open = policy.capFields(text.slice(0, split + 9), counts, [], scanAll, openCuts);
+    close = policy.capFields(text.slice(split + 10), counts, [], scanAll, closeCuts);
   } else {
-    [open, close] = withLongStrings(v, at, policy, counts);
+    [open, close] = withLongStrings(v, at, policy, counts, openCuts, closeCuts);
   }
   const bytes = promptText.bytes;
   /** The line's UTF-8 size without its `\n`, when known. */
@@ -85,8 +91,18 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
     lineBytes = Buffer.byteLength(open) + promptText.textBytes() + Buffer.byteLength(close);
   }
   // Over the line cap: cut as pieces (the messages' texts as they are), written as those
-  // pieces but when short (see withNewline).
-  const pieces = policy.capLinePieces([open, ...promptText.pieces(), close], counts, lineBytes, line);
+  // pieces but when short (see withNewline). The line cap is told every string the field cap
+  // cut, the prompt's included (each message's, kept with it): one it cuts again gets one
+  // marker counting all the bytes left out, and is not counted twice.
+  const promptPieces = promptText.pieces();
+  const cuts = openCuts;
+  promptText.cuts(open.length, cuts);
+  if (closeCuts.length > 0) {
+    let at = open.length;
+    for (const piece of promptPieces) at += piece.length;
+    for (const cut of closeCuts) cuts.push({ ...cut, at: cut.at + at });
+  }
+  const pieces = policy.capLinePieces([open, ...promptPieces, close], counts, lineBytes, line, cuts);
   let units = 0;
   for (const piece of pieces) units += piece.length;
   if (pieces.length === 1 || units <= JOIN_MAX_UNITS) return withNewline(pieces.join(""));
@@ -94,8 +110,11 @@ export function cachedIterationText(line: object, policy: PolicyTransform, count
   return pieces;
 }
 
-/** `open` and `close` of a line whose rest holds long strings (see json-text.ts). */
-function withLongStrings(v: ValueText, at: number, policy: PolicyTransform, counts: RedactionCounts): [string, string] {
+/**
+ * `open` and `close` of a line whose rest holds long strings (see json-text.ts); the strings the
+ * field cap cut in each listed in `openCuts` and `closeCuts`.
+ */
+function withLongStrings(v: ValueText, at: number, policy: PolicyTransform, counts: RedactionCounts, openCuts: PreCut[], closeCuts: PreCut[]): [string, string] {
   // One scan, the long strings' quotes and the prompt's place followed through it.
   const first = v.long.findIndex((l) => l.at > at);
   const heads = first === -1 ? v.long : v.long.slice(0, first);
@@ -111,7 +130,7 @@ function withLongStrings(v: ValueText, at: number, policy: PolicyTransform, coun
   for (let i = heads.length; i < v.long.length; i++) {
     tailCuts.push({ at: (marks[i + 1] as number) - split - 10, cutBytes: (v.long[i] as LongString).cutBytes });
   }
-  return [policy.capFields(text.slice(0, split + 9), counts, headCuts, scanAll), policy.capFields(text.slice(split + 10), counts, tailCuts, scanAll)];
+  return [policy.capFields(text.slice(0, split + 9), counts, headCuts, scanAll, openCuts), policy.capFields(text.slice(split + 10), counts, tailCuts, scanAll, closeCuts)];
 }
 
 interface Entry {
@@ -129,6 +148,10 @@ interface Entry {
   kinds: readonly string[];
   /** Strings cut in it: counted again each time it is written. */
   cuts: number;
+  /** Where the field cap cut them, in its text (see `capFields`): for a line cap that cuts them again. */
+  marks: readonly PreCut[];
+  /** The UTF-16 units of its text: where the next message's marks are in the prompt's text. */
+  units: number;
   /** What its strings count for in the line cap's early bound (see line-budget.ts). */
   bound: number;
 }
@@ -147,6 +170,8 @@ export interface PromptText {
   pieces(): string[];
   /** The UTF-8 size of {@link text}, without making it. */
   textBytes(): number;
+  /** Pushes to `out` the strings the field cap cut in {@link text}, at their offsets plus `at`. */
+  cuts(at: number, out: PreCut[]): void;
 }
 
 /** Serializes prompt arrays, reusing the text of messages seen in the previous prompt. */
@@ -163,6 +188,8 @@ export class PromptCache {
   #keptBytes = 1;
   /** `#kept` by content, built only when a prompt does not start with all of `#kept`. */
   #byContent: Map<string, Entry> | null = null;
+  /** Where a new message's field cuts are listed: emptied into its entry when it has any. */
+  readonly #marks: PreCut[] = [];
 
   /**
    * The text of `messages` under `policy` but the line cap, counting into `counts`; null when
@@ -210,6 +237,8 @@ export class PromptCache {
     const fresh: (string | null)[] = [];
     /** The texts of the messages past the budget, `,` before each. */
     let over = "";
+    /** The messages past the budget (`entries` keeps only those before them), when there are. */
+    let past: Entry[] | null = null;
     for (let i = start; i < messages.length; i++) {
       const message = messages[i];
       const more = extrasOf(message);
@@ -219,13 +248,16 @@ export class PromptCache {
       let text: string | null = null;
       if (entry === undefined || entry.role !== role || entry.extras !== more) {
         const own: RedactionCounts = { redactions: 0, truncations: 0, byKind: {} };
-        // Its members past `role` and `content` are serialized already: not a second time.
-        text = policyText(message as object, policy, own, null, () => messageJson(message as object, role, content, more));
+        // Its members past `role` and `content` are serialized already: not a second time. (A
+        // policy that threw on the message before, then caught by the caller, left nothing here.)
+        this.#marks.length = 0;
+        text = policyText(message as object, policy, own, null, () => messageJson(message as object, role, content, more), this.#marks);
+        const marks = this.#marks.length === 0 ? NO_MARKS : this.#marks.splice(0);
         const kinds: string[] = [];
         for (const [kind, n] of Object.entries(own.byKind)) for (let k = 0; k < n; k++) kinds.push(kind);
         const source = this.#memo?.holds(i, message) === true ? (message as object) : null;
         const bound = bounds[i - start] as number;
-        entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations, bound };
+        entry = { role, content, extras: more, source, buf: to.buf, start: 0, end: 0, kinds, cuts: own.truncations, bound, marks, units: text.length };
       }
       if (keptCount === i && to.pos + (entry.end - entry.start || (text as string).length) < budget) {
         const at = appendMessage(to, entry, text, i > 0);
@@ -235,6 +267,7 @@ export class PromptCache {
       } else {
         over += `${i > 0 ? "," : ""}${text ?? entry.buf.toString("utf8", entry.start, entry.end)}`;
       }
+      if (keptCount <= i) (past ??= []).push(entry);
       entries.push(entry);
     }
     // Counted only once the whole prompt is done: on a null return the caller starts over.
@@ -275,7 +308,20 @@ export class PromptCache {
     };
     const text = (): string => pieces().join("");
     const textBytes = (): number => bytes.length + Buffer.byteLength(over) + 1;
-    return { bytes: over === "" ? bytes : null, text, pieces, textBytes };
+    const marks = (at: number, out: PreCut[]): void => {
+      // `[`, then the messages, `,` between them: those kept, then those past the budget.
+      let offset = at + 1;
+      let first = true;
+      for (const list of past === null ? [entries] : [entries, past]) {
+        for (const entry of list) {
+          if (!first) offset++;
+          first = false;
+          for (const mark of entry.marks) out.push({ ...mark, at: mark.at + offset });
+          offset += entry.units;
+        }
+      }
+    };
+    return { bytes: over === "" ? bytes : null, text, pieces, textBytes, cuts: marks };
   }
 
   /** With `memo`, the memo that builds the prompts of the lines this cache serializes. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { capFields, capLine, capLinePieces, literalMayExceed } from "../../../src/write/policy/caps.js";
+import { capFields, capLine, capLinePieces, literalMayExceed, type PreCut } from "../../../src/write/policy/caps.js";
 import { closingQuote } from "../../../src/write/policy/json-scan.js";
 import { truncationMarker } from "../../../src/write/policy/truncation-marker.js";
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
@@ -159,6 +159,32 @@ describe("capLine", () => {
       rest: { ...out, response: "" },
       truncations: c.truncations,
     }).toEqual({ over: 1, under: true, response: true, total: 60, rest: { ...line, response: "" }, truncations: 1 });
+  });
+
+  it("cuts a string the field cap cut again to one marker counting every byte left out of the original, counted once", () => {
+    // ASCII, 3-byte characters, emoji (a pair at the cut), newlines (escapes): each far over
+    // a field cap of 1000 bytes, the line over 3000 bytes once they are cut to it.
+    for (const unit of ["x", "中", "🎉", "\n", "a中🎉"]) {
+      const originals = Array.from({ length: 4 }, (_, i) => `${i}${unit.repeat(3000)}`);
+      // A caller's own string that ends with what looks like a marker, under the field cap: not the policy's.
+      const own = `${"o".repeat(700)}[TRUNCATED:5 bytes]`;
+      const line = { type: "iteration", t: originals, own };
+      const c = counts();
+      const pending: PreCut[] = [];
+      const fielded = capFields(JSON.stringify(line), 1000, c, [], true, pending);
+      expect(c.truncations).toBe(4);
+      const out = capLine(fielded, 3000, c, pending, 1000);
+      const parsed = JSON.parse(out) as typeof line;
+      const strings = [...parsed.t, parsed.own];
+      const cut = strings.map((value, i) => {
+        const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value) as RegExpExecArray;
+        const original = i < 4 ? (originals[i] as string) : own;
+        const kept = match[1] as string;
+        return { unit, i, prefix: original.startsWith(kept), bytes: Buffer.byteLength(kept) + Number(match[2]), markers: value.split("[TRUNCATED:").length - 1 };
+      });
+      expect(cut).toEqual([...originals, own].map((original, i) => ({ unit, i, prefix: true, bytes: Buffer.byteLength(original), markers: 1 })));
+      expect({ unit, under: Buffer.byteLength(out) <= 3000, truncations: c.truncations }).toEqual({ unit, under: true, truncations: 5 });
+    }
   });
 
   it("writes a line whose required structure alone is over the cap as it is", () => {

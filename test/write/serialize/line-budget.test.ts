@@ -139,7 +139,7 @@ describe("a line far over the line cap", () => {
     expect(early).toBeGreaterThanOrEqual(8);
   });
 
-  it(`counts every byte left out of each string cut early, once, within the field cap (seed ${SEED})`, () => {
+  it(`counts every byte left out of each string cut, early or by both caps, once, within the field cap (seed ${SEED})`, () => {
     const rng = seedrandom(`${SEED}:markers`);
     let early = 0;
     for (let round = 0; round < 12; round++) {
@@ -156,14 +156,16 @@ describe("a line far over the line cap", () => {
         // A lone surrogate is kept as such, or as U+FFFD where the text was cut as UTF-8.
         expect(wellFormed(original).startsWith(wellFormed(c.kept))).toBe(true);
         expect(Buffer.byteLength(message.content)).toBeLessThanOrEqual(maxFieldBytes);
-        // A string cut by the field cap and then by the line cap, the usual way, counts in
-        // its marker what the second cut left out (the first marker's bytes included).
-        if (original.length <= keep && Buffer.byteLength(original) > maxFieldBytes) return;
+        // Cut early, or cut by the field cap and then by the line cap: one marker, counting
+        // every byte left out of the original.
         if (original.length > keep) cutEarly++;
         expect({ round, i, bytes: Buffer.byteLength(c.kept) + c.cutBytes }).toEqual({ round, i, bytes: Buffer.byteLength(original) });
       });
       if (cutEarly > 0) early++;
       expect(Buffer.byteLength(JSON.stringify(out.line))).toBeLessThanOrEqual(cap);
+      // Each string cut is counted once, whichever caps cut it.
+      const strings = [...out.line.prompt.map((m) => m.content), out.line.response];
+      expect({ round, truncations: out.truncations }).toEqual({ round, truncations: strings.filter((s) => cut(s) !== null).length });
     }
     expect(early).toBeGreaterThanOrEqual(8);
   });

@@ -6,6 +6,7 @@ import { createContentPolicy, defaultContentPolicy, policyTransform } from "../.
 import type { RedactionCounts } from "../../../src/write/policy/secret-patterns.js";
 import { JOIN_MAX_UNITS, lineText, withNewline, type LineText } from "../../../src/write/serialize/line-text.js";
 import { SessionLines } from "../../../src/write/serialize/session-lines.js";
+import { lineKeepUnits } from "../../../src/write/serialize/line-budget.js";
 import { SECRET_VALUES } from "../../fixtures/content-corpus.js";
 
 const MiB = 1024 * 1024;
@@ -101,6 +102,73 @@ describe("lineText: strings far over the field cap", () => {
       expect({ text: joined(out), counts: viaCache }).toEqual({ text: expected, counts: anew });
       expect(anew).toEqual({ redactions: 1, truncations: 4, byKind: { password: 1 } });
       expect(Buffer.byteLength(expected)).toBeLessThanOrEqual(MiB + 1);
+    }
+  });
+});
+
+describe("lineText: strings the field cap cut, cut again by the line cap", () => {
+  /** Pairs of each string of `out` (keys included) with the string of `original` at its place. */
+  function pairs(original: unknown, out: unknown, acc: Array<[string, string]> = []): Array<[string, string]> {
+    if (typeof out === "string") acc.push([original as string, out]);
+    else if (Array.isArray(out)) out.forEach((item, i) => pairs((original as unknown[])[i], item, acc));
+    else if (typeof out === "object" && out !== null) {
+      const keys = Object.keys(original as object);
+      Object.entries(out).forEach(([key, item], i) => {
+        const k = keys[i] as string;
+        acc.push([k, key]);
+        pairs((original as Record<string, unknown>)[k], item, acc);
+      });
+    }
+    return acc;
+  }
+
+  it("write one marker counting every byte left out of the original, each string counted once, through the prompt cache and without", () => {
+    const FIELD = 1000;
+    const LINE = 5000;
+    const policy = createContentPolicy({ maxFieldBytes: FIELD, maxLineBytes: LINE });
+    // A string over the field cap, ASCII, 3-byte characters, emoji (pairs at the cut), or a mix.
+    // But for ASCII, its length is under the field cap: the strings' lengths do not show the
+    // lines over the line cap (nothing is cut before serializing), their bytes once cut do.
+    const big = (unit: string, turn: number): string => `${turn}${unit === "x" ? "x".repeat(3000) : unit.repeat(Math.ceil(800 / unit.length))}`;
+    const wide = (turn: number): string => `${turn}${"中".repeat(400)}`;
+    // A caller's string that ends like a marker: the policy did not cut it, and its text cannot say.
+    const lookalike = `${"o".repeat(300)}[TRUNCATED:7 bytes]`;
+    for (const unit of ["x", "中", "🎉", "a中🎉"]) {
+      const sessionCounts = counts();
+      const session = new SessionLines(policy, sessionCounts, "full");
+      const prompt: Array<{ role: string; content: string }> = [{ role: "system", content: "be brief" }];
+      for (let turn = 1; turn <= 3; turn++) {
+        // Line 1 is under the line cap once its strings are cut to the field cap: the cache keeps
+        // its messages as UTF-8. Line 2 takes them from there and is over the line cap: they
+        // are cut again, with the new ones. Line 3 is over it by its strings' lengths.
+        prompt.push({ role: "user", content: big(unit, turn) }, { role: "assistant", content: lookalike }, { role: "user", content: wide(turn) });
+        const built = buildIterationLine({ prompt: prompt.slice(), response: big(unit, 9) }, turn, new Date(0));
+        expect({ unit, turn, early: lineKeepUnits(built, FIELD, LINE) < Infinity }).toEqual({ unit, turn, early: turn === 3 });
+        const before = sessionCounts.truncations;
+        const viaCache = joined(session.iteration(built));
+        session.written();
+        const anew = counts();
+        const text = lineText(built, policyTransform(policy), anew);
+        for (const [how, line, truncations] of [["through the prompt cache", viaCache, sessionCounts.truncations - before], ["without it", text, anew.truncations]] as const) {
+          const where = `${unit}, line ${turn}, ${how}`;
+          expect(line.endsWith("}\n"), where).toBe(true);
+          let cuts = 0;
+          let lineCut = false;
+          const seen = pairs(built, JSON.parse(line)).map(([original, value]) => {
+            if (value === original) return { same: true };
+            cuts++;
+            const match = /^([^]*)\[TRUNCATED:(\d+) bytes\]$/.exec(value);
+            const kept = match?.[1] ?? "";
+            if (Buffer.byteLength(value) < FIELD - 100 && original !== lookalike) lineCut = true;
+            // Markers past the kept prefix: one.
+            const markers = value.split("[TRUNCATED:").length - kept.split("[TRUNCATED:").length;
+            return { prefix: original.startsWith(kept), markers, n: Number(match?.[2]), field: Buffer.byteLength(value) <= FIELD, expected: Buffer.byteLength(original) - Buffer.byteLength(kept) };
+          });
+          expect(seen, where).toEqual(seen.map((s) => ("same" in s ? s : { prefix: true, markers: 1, n: s.expected, field: true, expected: s.expected })));
+          expect({ where, truncations, lineCut, under: Buffer.byteLength(line) <= LINE + 1 }).toEqual({ where, truncations: cuts, lineCut: turn > 1, under: true });
+        }
+        expect(viaCache, `${unit}, line ${turn}`).toBe(text);
+      }
     }
   });
 });
